@@ -1,0 +1,1 @@
+"""Scheduled work: one module per job, and the APScheduler wiring."""

@@ -1,0 +1,37 @@
+"""The APScheduler wiring: one scheduler per deployment, running the jobs on their intervals."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from jobs.registry import run_job
+from prens.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _on_error(event: JobExecutionEvent) -> None:
+    # One place for job failures: log and let the next run try again (every job is re-runnable).
+    log.error("job %s failed: %s", event.job_id, event.exception,
+              exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+
+
+def _run(name: str, runtime: Runtime) -> None:
+    log.debug(run_job(name, runtime))  # the jobs log what they change; a quiet run logs nothing
+
+
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler running the flush job every `schedule.flush_seconds`."""
+    settings = runtime.settings
+    # APScheduler logs every run at INFO: every few seconds for the flush job.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = BackgroundScheduler(
+        timezone=settings.timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    scheduler.add_job(_run, "interval", seconds=settings.flush_seconds, args=["flush", runtime],
+                      id="flush", name="flush")
+    scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
+    return scheduler

@@ -1,0 +1,232 @@
+"""The `prens` command: a thin shell over the library. Each command opens it, calls it, and turns
+its errors into a message and a non-zero exit."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from prens.config import Settings, load_settings
+from prens.errors import PrensError
+from prens.runtime import Runtime, open_runtime
+from sheets_bridge.base import SheetError
+
+CONFIG_HELP = "Configuration file (TOML). Default: $PRENS_CONFIG."
+
+
+def _settings(ctx: click.Context) -> Settings:
+    path = ctx.obj.get("config") or os.environ.get("PRENS_CONFIG")
+    if not path:
+        raise click.UsageError("no configuration: pass --config PATH or set PRENS_CONFIG "
+                               "(example: --config config/balangan.toml)")
+    return load_settings(path)
+
+
+def _with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Open the deployment for the command, close it after, and report library errors cleanly."""
+
+    @wraps(fn)
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        try:
+            runtime = open_runtime(_settings(ctx))
+        except PrensError as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            return fn(runtime, *args, **kwargs)
+        except (PrensError, SheetError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            runtime.close()
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.version_option(package_name="lindungi-prens")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """Lindungi Prens: the backend behind the registration form.
+
+    Example:
+
+        prens --config config/balangan.toml serve
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads.")
+@_with_runtime
+def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
+    """Run the web app and the scheduler in one process (the embedded default).
+
+    Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
+    Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example:
+
+        prens --config config/balangan.toml serve --port 8080
+    """
+    from prens.server import run_server
+
+    run_server(runtime, host, port, threads, echo=click.echo)
+
+
+@main.group()
+def jobs() -> None:
+    """Run scheduled jobs by hand.
+
+    Example:
+
+        prens --config config/balangan.toml jobs run flush
+    """
+
+
+@jobs.command("run")
+@click.argument("name", type=click.Choice(["flush"]))
+@_with_runtime
+def jobs_run(runtime: Runtime, name: str) -> None:
+    """Run one job once, now. NAME: flush (write new registrations to the sheet).
+
+    Example:
+
+        prens --config config/balangan.toml jobs run flush
+    """
+    from jobs.registry import run_job
+
+    click.echo(run_job(name, runtime))
+
+
+@main.group()
+def sheet() -> None:
+    """Read and set worksheets (any backend).
+
+    Example:
+
+        prens --config config/balangan.toml sheet export Pendaftar > pendaftar.csv
+    """
+
+
+@sheet.command("export")
+@click.argument("worksheet")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
+              help="Output format.")
+@_with_runtime
+def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
+    """Print WORKSHEET as CSV on standard output, every cell as it is stored.
+
+    Example:
+
+        prens --config config/balangan.toml sheet export "Perlu Perbaikan"
+    """
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerows(runtime.sheets.get_all_values(worksheet))
+
+
+@sheet.command("set")
+@click.argument("worksheet")
+@click.option("--id", "registration_id", required=True, help="The row's ID Pendaftaran.")
+@click.option("--column", required=True, help="A verifier column's header.")
+@click.option("--value", required=True, help="The new value (TRUE/FALSE for a checkbox).")
+@_with_runtime
+def sheet_set(runtime: Runtime, worksheet: str, registration_id: str, column: str, value: str) -> None:
+    """Set one verifier cell, as a verifier does by hand in Google Sheets.
+
+    Example:
+
+        prens --config config/balangan.toml sheet set Pendaftar --id BLG-7KQ4MX \\
+            --column "Verifikasi Dinas" --value TRUE
+    """
+    from sheets_bridge.verifier import set_verifier_cell
+
+    stored = set_verifier_cell(runtime.sheets, runtime.settings, worksheet, registration_id,
+                               column, value)
+    click.echo(f"{worksheet}: {registration_id} {column} = {stored}")
+
+
+@sheet.command("setup")
+@_with_runtime
+def sheet_setup(runtime: Runtime) -> None:
+    """Create the worksheets and their header rows, or check the existing ones.
+
+    Example:
+
+        prens --config config/balangan.toml sheet setup
+    """
+    from jobs.flush import ensure_worksheets
+
+    ensure_worksheets(runtime.sheets, runtime.settings)
+    click.echo("worksheets: " + ", ".join(runtime.sheets.worksheet_names()))
+
+
+@main.group()
+def demo() -> None:
+    """Try the service with invented registrants.
+
+    Example:
+
+        prens --config config/balangan.toml demo send --count 20
+    """
+
+
+@demo.command("send")
+@click.option("--url", default="http://127.0.0.1:8080/webhooks/google-form", show_default=True,
+              help="The webhook to post to.")
+@click.option("--count", default=10, show_default=True, type=click.IntRange(1, 100000),
+              help="How many submissions.")
+@click.option("--seed", default=None, type=int, help="Random seed, for the same people again.")
+@click.pass_context
+def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> None:
+    """Post COUNT signed submissions (mostly valid, some with mistakes) to a running service.
+
+    Signs with PRENS_WEBHOOK_SECRET, or the development secret `prens serve` made.
+
+    Example:
+
+        prens --config config/balangan.toml demo send --count 5
+    """
+    from prens.demo_sender import send_demo
+
+    try:
+        settings = _settings(ctx)
+        summary = send_demo(settings, url, count, seed, echo=click.echo)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Check the configuration file and print what it sets.
+
+    Example:
+
+        prens --config config/balangan.toml check-config
+    """
+    try:
+        s = _settings(ctx)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
+               f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
+               f"  ages: {s.min_age} to under {s.max_age}; time zone {s.timezone.key}\n"
+               f"  database: {s.database_url.split('@')[-1]}\n"
+               f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}")

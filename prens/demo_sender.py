@@ -1,0 +1,40 @@
+"""`prens demo send`: post invented, signed submissions to a running service."""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import requests
+
+from prens.config import Settings
+from prens.demo import mixed_batch, signed_request
+from prens.errors import PrensError
+from prens.signing import load_secret
+
+
+def send_demo(settings: Settings, url: str, count: int, seed: int | None,
+              echo: Callable[[str], None] = print) -> str:
+    """Send `count` submissions; return a one-line summary of the statuses received."""
+    secret, _ = load_secret(os.environ, settings.data_dir, allow_dev=True)
+    rng = random.Random(seed)
+    today = datetime.now(settings.timezone).date()
+    statuses: collections.Counter[str] = collections.Counter()
+    with requests.Session() as session:
+        for i, payload in enumerate(mixed_batch(settings, rng, today, count), start=1):
+            raw, headers = signed_request(secret, payload, int(time.time()))
+            try:
+                reply = session.post(url, data=raw, headers=headers, timeout=30)
+            except requests.RequestException as exc:
+                raise PrensError(f"cannot reach {url}: {exc}") from exc
+            if reply.status_code != 200:
+                raise PrensError(f"{url} answered {reply.status_code}: {reply.text[:200]}")
+            answer = reply.json()
+            statuses[answer["status"]] += 1
+            codes = ",".join(p["code"] for p in answer["problems"]) or "-"
+            echo(f"[{i}/{count}] {answer['id']} {answer['status']} {codes}")
+    return "sent {}: {}".format(count, ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))

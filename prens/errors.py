@@ -1,0 +1,33 @@
+"""The domain's errors. Each package has one base exception; edges turn them into responses.
+
+PrensError
+ ├── ConfigError        a configuration value is wrong (start-up stops)
+ ├── PayloadError       a webhook body is not the contract's shape (HTTP 400)
+ └── LedgerError        the ledger cannot be used (HTTP 503, command exits non-zero)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class PrensError(Exception):
+    """Base of the domain's errors."""
+
+
+class ConfigError(PrensError, ValueError):
+    """A configuration key has a wrong or missing value."""
+
+    def __init__(self, source: Path | str, key: str, value: Any, expected: str):
+        self.source, self.key, self.value, self.expected = source, key, value, expected
+        shown = "(missing)" if value is None else repr(value)
+        super().__init__(f"{source}: {key} = {shown}: expected {expected}")
+
+
+class PayloadError(PrensError, ValueError):
+    """A webhook body that is not a submission; the message says what is wrong."""
+
+
+class LedgerError(PrensError):
+    """The ledger's database cannot be used."""

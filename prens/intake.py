@@ -1,0 +1,52 @@
+"""Intake: assess a submission and commit it to the ledger; the answer the webhook gives."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from prens.config import Settings
+from prens.ledger import Candidate, Ledger, Registration
+from prens.submission import Submission
+from prens.validation import assess, phone_shared_warning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    registration: Registration
+    created: bool  # False for a replay of a response already stored
+
+    def response(self) -> dict[str, object]:
+        """The webhook's JSON answer (contract)."""
+        reg = self.registration
+        return {"id": reg.id, "status": reg.status,
+                "problems": [p.as_dict() for p in reg.problems]}
+
+
+def receive(ledger: Ledger, settings: Settings, submission: Submission, now: datetime) -> IntakeResult:
+    """Validate `submission` and store it once; a replayed response returns its first answer."""
+    stored = ledger.by_response_key(submission.response_key)
+    if stored:
+        return IntakeResult(stored, created=False)
+    registered_on = submission.submitted_at.astimezone(settings.timezone).date()
+    assessment = assess(submission.answers, settings, registered_on)
+    if assessment.valid:
+        shared = phone_shared_warning(
+            ledger.count_active_with_phone(assessment.person["telepon"]), settings)
+        if shared:
+            assessment.problems.append(shared)
+    candidate = Candidate(
+        response_key=submission.response_key, submitted_at=submission.submitted_at,
+        valid=assessment.valid, person=assessment.person, answers=submission.answers,
+        problems=assessment.problems)
+    registration, created = ledger.record(candidate, now)
+    if created:
+        # Ids and codes only: never NIK, KK or phone numbers in the log.
+        codes = ",".join(p.code for p in registration.problems)
+        log.info("registration %s stored: %s%s%s", registration.id, registration.status,
+                 f" ({codes})" if codes else "",
+                 f" of {registration.duplicate_of}" if registration.duplicate_of else "")
+    return IntakeResult(registration, created)

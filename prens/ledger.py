@@ -1,0 +1,284 @@
+"""The ledger: every submission received, durably, in SQL (SQLAlchemy Core).
+
+The database enforces what must never happen twice: one row per form response (``response_key``)
+and one active valid registration per NIK (``active_nik``; NULL for everything else), so concurrent
+requests cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from prens.errors import LedgerError
+from prens.problems import Problem
+
+ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
+FIRST_STATE = "MENUNGGU VERIFIKASI"
+PENDAFTAR, PERLU_PERBAIKAN = "pendaftar", "perlu_perbaikan"
+
+# Readable ids, read out on the phone: no 0/O, 1/I/L or U.
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+metadata = MetaData()
+
+registrations = Table(
+    "registrations", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(16), nullable=False, unique=True),
+    Column("response_key", String(200), nullable=False, unique=True),
+    Column("submitted_at", DateTime, nullable=False),   # UTC, as the form stamped it
+    Column("received_at", DateTime, nullable=False),    # UTC, when the ledger committed it
+    Column("status", String(20), nullable=False),
+    Column("nik", String(64), index=True),
+    Column("active_nik", String(16), unique=True),      # set only while this is the NIK's live row
+    Column("phone", String(20), index=True),
+    Column("person", Text, nullable=False),             # normalised answers, JSON
+    Column("answers", Text, nullable=False),            # answers as received, JSON
+    Column("problems", Text, nullable=False),           # JSON list of problems
+    Column("duplicate_of", String(16)),
+    Column("corrects", String(16)),
+    Column("corrected_by", String(16)),
+    Column("state", String(30)),                        # lifecycle, for accepted registrations
+    Column("sheet_target", String(20)),                 # worksheet role it goes to, if any
+    Column("flushed_at", DateTime, index=True),
+)
+
+job_leases = Table(
+    "job_leases", metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def new_registration_id(prefix: str) -> str:
+    return prefix + "-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+
+
+@dataclass
+class Registration:
+    """One stored submission."""
+
+    id: str
+    response_key: str
+    submitted_at: datetime
+    received_at: datetime
+    status: str
+    person: dict[str, str]
+    answers: dict[str, Any]
+    problems: list[Problem]
+    duplicate_of: str | None = None
+    corrects: str | None = None
+    state: str | None = None
+    seq: int = 0
+
+    @classmethod
+    def from_row(cls, row: Any) -> Registration:
+        return cls(
+            id=row.id, response_key=row.response_key,
+            submitted_at=row.submitted_at.replace(tzinfo=UTC),
+            received_at=row.received_at.replace(tzinfo=UTC), status=row.status,
+            person=json.loads(row.person), answers=json.loads(row.answers),
+            problems=[Problem.from_dict(p) for p in json.loads(row.problems)],
+            duplicate_of=row.duplicate_of, corrects=row.corrects, state=row.state, seq=row.seq,
+        )
+
+
+@dataclass
+class Candidate:
+    """A submission assessed and ready to store; the ledger decides duplicate or not."""
+
+    response_key: str
+    submitted_at: datetime
+    valid: bool
+    person: dict[str, str]
+    answers: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Ledger:
+    """Reads and writes registrations; every write is one transaction."""
+
+    def __init__(self, engine: Engine, id_prefix: str):
+        self.engine, self.id_prefix = engine, id_prefix
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def ping(self) -> None:
+        """Raise LedgerError unless the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(func.count()).select_from(job_leases))
+        except OperationalError as exc:
+            raise LedgerError(f"database unusable: {exc.orig}") from exc
+
+    def by_response_key(self, key: str) -> Registration | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(registrations).where(
+                registrations.c.response_key == key)).first()
+        return Registration.from_row(row) if row else None
+
+    def get(self, registration_id: str) -> Registration | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(registrations).where(
+                registrations.c.id == registration_id)).first()
+        return Registration.from_row(row) if row else None
+
+    def count_active_with_phone(self, phone: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(registrations).where(
+                registrations.c.phone == phone, registrations.c.active_nik.is_not(None))).scalar_one()
+
+    def record(self, candidate: Candidate, now: datetime) -> tuple[Registration, bool]:
+        """Store a candidate once; return (the registration, whether this call created it).
+
+        A replay of a stored response returns the stored registration. A valid candidate whose NIK
+        already has an active registration is stored as a duplicate linked to it.
+        """
+        duplicate_of: str | None = None
+        for _attempt in range(8):
+            existing = self.by_response_key(candidate.response_key)
+            if existing:
+                return existing, False
+            try:
+                return self._insert(candidate, now, duplicate_of), True
+            except IntegrityError:
+                # Another request won a race: the same response, the same NIK, or (rarely) the id.
+                duplicate_of = self._active_id(candidate.person.get("nik", "")) if candidate.valid \
+                    else None
+        raise LedgerError("could not store the submission after repeated conflicts")
+
+    def _active_id(self, nik: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(registrations.c.id).where(
+                registrations.c.active_nik == nik)).scalar_one_or_none()
+
+    def _insert(self, c: Candidate, now: datetime, duplicate_of: str | None) -> Registration:
+        nik = c.person.get("nik")
+        with self.engine.begin() as conn:
+            corrects = None
+            if c.valid and duplicate_of is None:
+                duplicate_of = conn.execute(select(registrations.c.id).where(
+                    registrations.c.active_nik == nik)).scalar_one_or_none()
+            if c.valid and duplicate_of is None:
+                # A valid resubmission from someone whose last submission needed correction.
+                corrects = conn.execute(
+                    select(registrations.c.id).where(
+                        registrations.c.nik == nik, registrations.c.status == NEEDS_CORRECTION,
+                        registrations.c.corrected_by.is_(None))
+                    .order_by(registrations.c.seq.desc()).limit(1)).scalar_one_or_none()
+            if not c.valid:
+                status, target, state = NEEDS_CORRECTION, PERLU_PERBAIKAN, None
+            elif duplicate_of:
+                status, target, state = DUPLICATE, None, None
+            else:
+                status, target, state = ACCEPTED, PENDAFTAR, FIRST_STATE
+            values = {
+                "id": new_registration_id(self.id_prefix), "response_key": c.response_key,
+                "submitted_at": _naive_utc(c.submitted_at), "received_at": _naive_utc(now),
+                "status": status, "nik": (nik or "")[:64] or None,
+                "active_nik": nik if status == ACCEPTED else None,
+                "phone": c.person.get("telepon") if c.valid else None,
+                "person": json.dumps(c.person, ensure_ascii=False),
+                "answers": json.dumps(c.answers, ensure_ascii=False),
+                "problems": json.dumps([p.as_dict() for p in c.problems], ensure_ascii=False),
+                "duplicate_of": duplicate_of, "corrects": corrects, "state": state,
+                "sheet_target": target,
+            }
+            seq = conn.execute(insert(registrations).values(**values)).inserted_primary_key[0]
+            if corrects:
+                conn.execute(update(registrations).where(registrations.c.id == corrects)
+                             .values(corrected_by=values["id"]))
+            row = conn.execute(select(registrations).where(registrations.c.seq == seq)).one()
+        return Registration.from_row(row)
+
+    # -- flushing to the sheet -------------------------------------------------------------
+
+    def pending_flush(self, target: str, limit: int) -> list[Registration]:
+        """Registrations bound for worksheet role `target` not yet written, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(registrations).where(
+                registrations.c.sheet_target == target, registrations.c.flushed_at.is_(None))
+                .order_by(registrations.c.seq).limit(limit)).all()
+        return [Registration.from_row(r) for r in rows]
+
+    def count_pending_flush(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(registrations).where(
+                registrations.c.sheet_target.is_not(None),
+                registrations.c.flushed_at.is_(None))).scalar_one()
+
+    def mark_flushed(self, ids: list[str], now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(registrations).where(registrations.c.id.in_(ids))
+                         .values(flushed_at=_naive_utc(now)))
+
+    def counts_by_status(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(registrations.c.status, func.count())
+                                .group_by(registrations.c.status)).all()
+        return {status: n for status, n in rows}
+
+    # -- job leases ------------------------------------------------------------------------
+
+    @contextmanager
+    def lease(self, name: str, seconds: int, now: datetime | None = None) -> Iterator[bool]:
+        """Hold the lease `name` while the block runs; yields False if another holder has it.
+
+        A lease left by a dead process expires after `seconds`, so it never blocks forever.
+        """
+        holder = secrets.token_hex(8)
+        start = _naive_utc(now) if now else utcnow()
+        expires = start + timedelta(seconds=seconds)
+        acquired = False
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(job_leases).values(name=name, holder=holder, expires_at=expires))
+            acquired = True
+        except IntegrityError:
+            with self.engine.begin() as conn:
+                taken = conn.execute(update(job_leases).where(and_(
+                    job_leases.c.name == name,
+                    or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)))
+                    .values(holder=holder, expires_at=expires)).rowcount
+            acquired = taken == 1
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with self.engine.begin() as conn:
+                    conn.execute(job_leases.delete().where(and_(
+                        job_leases.c.name == name, job_leases.c.holder == holder)))

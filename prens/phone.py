@@ -1,0 +1,37 @@
+"""Indonesian mobile phone numbers (pure), parsed with Google's phonenumbers."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+from prens.problems import Problem, problem
+
+_NOISE = re.compile(r"[\s.\-()/]+")
+
+
+def check_phone(raw: str, field: str = "telepon") -> tuple[str | None, list[Problem]]:
+    """Check a typed phone number; return it in E.164 (``+628...``) when it is a valid mobile."""
+    text = _NOISE.sub("", raw)
+    if text.startswith("+6208"):      # "+62 08...": the national zero kept after the country code
+        text = "+62" + text[4:]
+    elif text.startswith("628"):
+        text = "+" + text
+    elif text.startswith("8"):        # a spreadsheet dropped the leading zero
+        text = "0" + text
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except NumberParseException:
+        return None, [problem(field, "phone_format")]
+    if not phonenumbers.is_valid_number(number) or number.country_code != 62:
+        return None, [problem(field, "phone_format")]
+    if phonenumbers.number_type(number) != PhoneNumberType.MOBILE:
+        return None, [problem(field, "phone_not_mobile")]
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), []
+
+
+def whatsapp_target(e164: str) -> str:
+    """The form WhatsApp gateways want: ``628...`` without the plus."""
+    return e164.lstrip("+")

@@ -1,0 +1,32 @@
+"""Wire one deployment together: settings, database, ledger, sheet backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from prens.config import Settings
+from prens.database import make_engine
+from prens.ledger import Ledger
+from sheets_bridge.backends import open_backend
+from sheets_bridge.base import SheetBackend
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    ledger: Ledger
+    sheets: SheetBackend
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Open the database (creating its tables) and the configured sheet backend."""
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
+    ledger = Ledger(engine, settings.id_prefix)
+    ledger.create_schema()
+    return Runtime(settings, engine, ledger, open_backend(settings, engine))

@@ -1,0 +1,51 @@
+"""`prens serve`: waitress serving the app, and the scheduler, in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+from waitress.server import create_server
+
+from jobs.scheduler import build_scheduler
+from prens.runtime import Runtime
+from prens.signing import load_secret
+from webhooks import create_app
+
+log = logging.getLogger(__name__)
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def run_server(runtime: Runtime, host: str, port: int, threads: int,
+               echo: Callable[[str], None] = print) -> None:
+    """Serve until SIGTERM or Ctrl-C, then stop the scheduler and close the database cleanly."""
+    settings = runtime.settings
+    secret, is_dev = load_secret(os.environ, settings.data_dir, allow_dev=True)
+    app = create_app(runtime, secret)
+    server = create_server(app, host=host, port=port, threads=threads, ident="prens")
+    scheduler = build_scheduler(runtime)
+    url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    echo(f"Lindungi Prens ({settings.district}) serving on {url}")
+    echo(f"  webhook:  {url}/webhooks/google-form")
+    echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
+    echo(f"  sheet:    {settings.sheet_backend}")
+    if is_dev:
+        echo(f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
+             f"{secret.decode()}")
+    signal.signal(signal.SIGTERM, _stop)
+    scheduler.start()
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")
+    finally:
+        scheduler.shutdown(wait=True)
+        server.close()
+        runtime.close()
+        echo("stopped")

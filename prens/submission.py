@@ -1,0 +1,111 @@
+"""The webhook body (contract in DESIGN.md), parsed into a Submission, or PayloadError saying why."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prens.errors import PayloadError
+
+Answer = str | list[str]
+_TIMESTAMP_TITLES = ("Timestamp", "Stempel waktu", "Cap waktu")
+MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One form response: its key (unique per response), when it was submitted, and its answers."""
+
+    response_key: str
+    response_id: str | None
+    submitted_at: datetime  # aware
+    answers: dict[str, Answer]
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store anywhere: no NUL characters, no lone surrogates."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _answer(title: str, value: Any) -> Answer:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [clean_text(v) for v in value]
+    raise PayloadError(f"answer to {title!r} must be a string or a list of strings")
+
+
+def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
+    """Read an ISO 8601 timestamp, or the responses sheet's ``m/d/yyyy H:MM:SS``; naive is local."""
+    text = text.strip()
+    moment = None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"):
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if moment is None:
+        raise PayloadError(f"timestamp {text[:40]!r} is not an ISO 8601 date and time")
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def response_key(response_id: str | None, submitted_at: datetime, answers: dict[str, Answer]) -> str:
+    """The key that identifies a response: its form responseId, else a hash of its content."""
+    if response_id:
+        return "rid:" + response_id
+    canonical = json.dumps([submitted_at.isoformat(), answers], sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_submission(body: Any, tz: ZoneInfo) -> Submission:
+    """Check the shape of a decoded JSON body and return the submission it holds."""
+    if not isinstance(body, dict):
+        raise PayloadError("body must be a JSON object")
+    has_answers, has_named = "answers" in body, "namedValues" in body
+    if has_answers == has_named:
+        raise PayloadError("body must have exactly one of \"answers\" or \"namedValues\"")
+    answers: dict[str, Answer] = {}
+    if has_answers:
+        raw = body["answers"]
+        if not isinstance(raw, dict):
+            raise PayloadError("\"answers\" must be an object of question title to answer")
+        for title, value in raw.items():
+            answers[clean_text(title)] = _answer(title, value)
+    else:
+        raw = body["namedValues"]
+        if not isinstance(raw, dict):
+            raise PayloadError("\"namedValues\" must be an object of question title to a list")
+        for title, value in raw.items():
+            if not isinstance(value, list):
+                raise PayloadError(f"namedValues[{title!r}] must be a list of strings")
+            value = _answer(title, value)
+            answers[clean_text(title)] = value[0] if len(value) == 1 else ("" if not value else value)
+    response_id = body.get("responseId")
+    if response_id is not None and (not isinstance(response_id, str) or not response_id.strip()
+                                    or len(response_id) > MAX_ID_LENGTH):
+        raise PayloadError(f"\"responseId\" must be a non-empty string of at most {MAX_ID_LENGTH} "
+                           "characters")
+    stamp = body.get("timestamp")
+    if stamp is None:
+        stamp = next((answers.pop(t) for t in _TIMESTAMP_TITLES if t in answers), None)
+    if not isinstance(stamp, str):
+        raise PayloadError("\"timestamp\" must be a string (ISO 8601)")
+    submitted_at = parse_timestamp(stamp, tz)
+    for title in _TIMESTAMP_TITLES:
+        answers.pop(title, None)
+    if response_id is not None:
+        response_id = clean_text(response_id)
+    return Submission(response_key(response_id, submitted_at, answers), response_id, submitted_at,
+                      answers)

@@ -1,0 +1,156 @@
+"""Assess one submission against the program's rules (pure: the registration day is an argument)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from prens.config import Settings
+from prens.dates import age_on, parse_date
+from prens.identity import check_kk, check_nik
+from prens.names import check_name
+from prens.phone import check_phone
+from prens.problems import Problem, has_errors, problem
+
+Answer = str | list[str]
+
+# What a citizen sees as the question's name in a "required" message.
+LABELS = {
+    "nama": "Nama Lengkap", "nik": "NIK", "kk": "Nomor KK", "tanggal_lahir": "Tanggal Lahir",
+    "jenis_kelamin": "Jenis Kelamin", "telepon": "Nomor HP / WhatsApp", "kecamatan": "Kecamatan",
+    "desa": "Desa / Kelurahan", "alamat": "Alamat Lengkap", "pekerjaan": "Pekerjaan",
+    "persetujuan": "Persetujuan",
+}
+SEXES = {"laki-laki": "L", "laki laki": "L", "lakilaki": "L", "l": "L", "pria": "L",
+         "perempuan": "P", "p": "P", "wanita": "P"}
+SEX_NAMES = {"L": "Laki-laki", "P": "Perempuan"}
+
+
+@dataclass
+class Assessment:
+    """The normalised answers of a submission and the problems found in it."""
+
+    person: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def answers_by_field(answers: Mapping[str, Answer], settings: Settings) -> dict[str, Answer]:
+    """Pick each configured question's answer; titles match ignoring case and spacing."""
+    loose = {_title_key(title): value for title, value in answers.items()}
+    picked: dict[str, Answer] = {}
+    for name, title in settings.questions.items():
+        if title in answers:
+            picked[name] = answers[title]
+        elif _title_key(title) in loose:
+            picked[name] = loose[_title_key(title)]
+    return picked
+
+
+def _text(answer: Answer | None) -> str:
+    if answer is None:
+        return ""
+    if isinstance(answer, list):
+        return ", ".join(a.strip() for a in answer if a.strip())
+    return answer.strip()
+
+
+def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: date) -> Assessment:
+    """Check every answer; the registration day decides ages and what is "in the future"."""
+    given = answers_by_field(answers, settings)
+    texts = {name: _text(given.get(name)) for name in settings.questions}
+    out = Assessment()
+    district = settings.district
+
+    for name in settings.questions:
+        if name != "persetujuan" and settings.required(name) and not texts[name]:
+            out.problems.append(problem(name, "required", label=LABELS[name]))
+
+    if texts.get("nama"):
+        name_value, found = check_name(texts["nama"])
+        out.person["nama"] = name_value or texts["nama"]
+        out.problems += found
+
+    nik = None
+    if texts.get("nik"):
+        nik, found = check_nik(texts["nik"], registered_on)
+        out.person["nik"] = nik.number if nik else texts["nik"]
+        out.problems += found
+        if nik and nik.region != settings.region.code:
+            out.problems.append(problem("nik", "nik_outside_region", district=district))
+
+    if texts.get("kk"):
+        kk, found = check_kk(texts["kk"], registered_on, nik.number if nik else None,
+                             settings.region.code, district)
+        out.person["kk"] = kk or texts["kk"]
+        out.problems += found
+
+    if texts.get("tanggal_lahir"):
+        born = parse_date(texts["tanggal_lahir"], settings.date_order)
+        if born is None or born > registered_on:
+            out.person["tanggal_lahir"] = texts["tanggal_lahir"]
+            out.problems.append(problem("tanggal_lahir", "dob_format"))
+        else:
+            out.person["tanggal_lahir"] = born.isoformat()
+            age = age_on(born, registered_on)
+            if age < settings.min_age:
+                out.problems.append(problem("tanggal_lahir", "age_below_min", min_age=settings.min_age))
+            elif age >= settings.max_age:
+                out.problems.append(problem("tanggal_lahir", "age_above_max", max_age=settings.max_age))
+            if nik and nik.birth_date != born:
+                out.problems.append(problem("nik", "nik_dob_mismatch"))
+
+    if texts.get("jenis_kelamin"):
+        sex = SEXES.get(texts["jenis_kelamin"].casefold())
+        out.person["jenis_kelamin"] = SEX_NAMES[sex] if sex else texts["jenis_kelamin"]
+        if nik and sex and nik.sex != sex:
+            out.problems.append(problem("nik", "nik_sex_mismatch"))
+
+    if texts.get("telepon"):
+        phone, found = check_phone(texts["telepon"])
+        out.person["telepon"] = phone or texts["telepon"]
+        out.problems += found
+
+    if texts.get("kecamatan"):
+        kecamatan = settings.region.find_kecamatan(texts["kecamatan"])
+        out.person["kecamatan"] = kecamatan.name if kecamatan else texts["kecamatan"]
+        if kecamatan is None:
+            out.problems.append(problem("kecamatan", "kecamatan_unknown", district=district))
+        elif texts.get("desa"):
+            desa = settings.region.find_desa(kecamatan, texts["desa"])
+            if desa is None:
+                out.problems.append(problem("desa", "desa_unknown", kecamatan=kecamatan.name))
+            else:
+                out.person["kode_desa"] = desa.code
+            out.person["desa"] = desa.name if desa else texts["desa"]
+    if texts.get("desa") and "desa" not in out.person:
+        out.person["desa"] = texts["desa"]
+
+    for name in ("alamat", "pekerjaan"):
+        if texts.get(name):
+            out.person[name] = " ".join(texts[name].split())
+
+    if "persetujuan" in settings.questions:
+        option = " ".join(settings.consent_option.split()).casefold()
+        chosen = given.get("persetujuan")
+        chosen_list = chosen if isinstance(chosen, list) else [chosen or ""]
+        if not any(" ".join(c.split()).casefold() == option for c in chosen_list):
+            out.problems.append(problem("persetujuan", "consent_missing"))
+        else:
+            out.person["persetujuan"] = "Ya"
+    return out
+
+
+def phone_shared_warning(count_before: int, settings: Settings) -> Problem | None:
+    """The warning for a phone already on `count_before` other registrations, if over the limit."""
+    if count_before + 1 > settings.phone_shared_limit:
+        return problem("telepon", "phone_shared", limit=settings.phone_shared_limit)
+    return None

@@ -1,0 +1,60 @@
+"""The interface every sheet backend implements (local embedded; Google via gspread).
+
+Cells are strings, written as they are (never parsed as formulas or numbers). Row 1 holds the
+headers. Rows move when verifiers sort, so rows are found by the value of a key column, never by a
+row number remembered from an earlier read.
+
+SheetError
+ ├── WorksheetNotFound   no worksheet of that name
+ ├── LayoutError         the header row is not what the layout expects
+ └── CellNotFound        no row with that key, or no column with that header
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class SheetError(Exception):
+    """Base of the sheet backends' errors."""
+
+
+class WorksheetNotFound(SheetError, KeyError):
+    def __str__(self) -> str:
+        return f"no worksheet named {self.args[0]!r}"
+
+
+class LayoutError(SheetError, ValueError):
+    """The worksheet's header row does not match the configured layout."""
+
+
+class CellNotFound(SheetError, LookupError):
+    """No row holds that key, or no column has that header."""
+
+
+class SheetBackend(ABC):
+    """A spreadsheet: named worksheets of string cells."""
+
+    @abstractmethod
+    def worksheet_names(self) -> list[str]:
+        """The worksheets, in order."""
+
+    @abstractmethod
+    def ensure_worksheet(self, name: str, headers: list[str]) -> None:
+        """Create the worksheet with these headers, or check an existing one has them first."""
+
+    @abstractmethod
+    def get_all_values(self, name: str) -> list[list[str]]:
+        """Every row including the header row, each padded to the header's width."""
+
+    @abstractmethod
+    def column_values(self, name: str, header: str) -> list[str]:
+        """The cells under `header`, data rows only, in sheet order."""
+
+    @abstractmethod
+    def append_rows(self, name: str, rows: list[list[str]]) -> None:
+        """Append rows after the last row, in one request."""
+
+    @abstractmethod
+    def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
+        """Set the cell under `header` in the row whose `key_header` cell is `key`."""

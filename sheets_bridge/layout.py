@@ -1,0 +1,64 @@
+"""What each worksheet holds and how a registration becomes a row (pure)."""
+
+from __future__ import annotations
+
+from prens.config import Settings
+from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Registration
+from prens.problems import ERROR, WARNING
+
+# Data columns, in sheet order; a field the form does not ask is left out.
+DATA_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "jenis_kelamin", "telepon", "kecamatan",
+               "desa", "alamat", "pekerjaan")
+
+
+def _data_fields(settings: Settings) -> list[str]:
+    return [f for f in DATA_FIELDS if f in settings.questions]
+
+
+def headers(settings: Settings, role: str) -> list[str]:
+    """The header row of the worksheet with role `role`."""
+    cols = settings.columns
+    data = [cols[f] for f in _data_fields(settings)]
+    if role == PENDAFTAR:
+        return ([cols["id"], cols["waktu_daftar"], *data, cols["catatan"]]
+                + [v.header for v in settings.verifier_columns]
+                + [cols["status"], cols["notifikasi"]])
+    if role == PERLU_PERBAIKAN:
+        return [cols["id"], cols["waktu_daftar"], *data, cols["alasan_perbaikan"],
+                cols["kode_masalah"]]
+    raise ValueError(f"no row layout for worksheet role {role!r}")
+
+
+def system_headers(settings: Settings, role: str) -> list[str]:
+    """Headers of the columns only the system writes (protected in the sheet)."""
+    verifier = {v.header for v in settings.verifier_columns}
+    return [h for h in headers(settings, role) if h not in verifier]
+
+
+def local_time(reg: Registration, settings: Settings) -> str:
+    return reg.submitted_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def row(reg: Registration, settings: Settings, role: str) -> list[str]:
+    """The cells of `reg` in the worksheet with role `role`, all strings."""
+    data = [reg.person.get(f, "") for f in _data_fields(settings)]
+    if role == PENDAFTAR:
+        notes = "; ".join(p.message for p in reg.problems if p.severity == WARNING)
+        return ([reg.id, local_time(reg, settings), *data, notes]
+                + ["" for _ in settings.verifier_columns]
+                + [reg.state or "", ""])
+    if role == PERLU_PERBAIKAN:
+        errors = [p for p in reg.problems if p.severity == ERROR]
+        return [reg.id, local_time(reg, settings), *data,
+                " ".join(p.message for p in errors), ", ".join(p.code for p in errors)]
+    raise ValueError(f"no row layout for worksheet role {role!r}")
+
+
+def checkbox_value(text: str) -> str:
+    """Read what a person types for a checkbox: TRUE or FALSE, or ValueError."""
+    key = text.strip().casefold()
+    if key in ("true", "ya", "y", "1", "✓", "v", "x"):
+        return "TRUE"
+    if key in ("false", "tidak", "0", "", "n"):
+        return "FALSE"
+    raise ValueError(f"not a checkbox value: {text!r} (use TRUE/FALSE, ya/tidak)")

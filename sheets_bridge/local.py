@@ -1,0 +1,108 @@
+"""The embedded default: worksheets stored in the ledger's own database (no Google account)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
+
+from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
+
+metadata = MetaData()
+
+worksheets = Table(
+    "sheet_worksheets", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+rows_table = Table(
+    "sheet_rows", metadata,
+    Column("worksheet", String(100), primary_key=True),
+    Column("row_no", Integer, primary_key=True),  # 1 is the header row
+    Column("cells", Text, nullable=False),         # JSON list of strings
+)
+
+
+class LocalSheets(SheetBackend):
+    """A spreadsheet in SQL; each call is one transaction, as each Google request is one request."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def worksheet_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(worksheets.c.name).order_by(worksheets.c.position))
+                        .scalars())
+
+    def ensure_worksheet(self, name: str, headers: list[str]) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first()
+            if not exists:
+                position = conn.execute(select(func.count()).select_from(worksheets)).scalar_one()
+                conn.execute(insert(worksheets).values(name=name, position=position))
+            header = conn.execute(select(rows_table.c.cells).where(
+                rows_table.c.worksheet == name, rows_table.c.row_no == 1)).scalar_one_or_none()
+            if header is None:
+                conn.execute(insert(rows_table).values(worksheet=name, row_no=1,
+                                                       cells=json.dumps(headers)))
+                return
+            current = json.loads(header)
+            if current[:len(headers)] != headers:
+                raise LayoutError(f"worksheet {name!r} has headers {current!r}; "
+                                  f"the configuration expects {headers!r}")
+
+    def _rows(self, conn, name: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+        if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
+            raise WorksheetNotFound(name)
+        cells = conn.execute(select(rows_table.c.cells).where(rows_table.c.worksheet == name)
+                             .order_by(rows_table.c.row_no)).scalars()
+        return [json.loads(c) for c in cells]
+
+    def get_all_values(self, name: str) -> list[list[str]]:
+        with self.engine.connect() as conn:
+            rows = self._rows(conn, name)
+        width = max((len(r) for r in rows), default=0)
+        return [r + [""] * (width - len(r)) for r in rows]
+
+    def column_values(self, name: str, header: str) -> list[str]:
+        rows = self.get_all_values(name)
+        if not rows or header not in rows[0]:
+            raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
+        index = rows[0].index(header)
+        return [r[index] for r in rows[1:]]
+
+    def append_rows(self, name: str, rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
+                raise WorksheetNotFound(name)
+            last = conn.execute(select(func.max(rows_table.c.row_no)).where(
+                rows_table.c.worksheet == name)).scalar_one() or 0
+            conn.execute(insert(rows_table), [
+                {"worksheet": name, "row_no": last + i, "cells": json.dumps(
+                    [str(c) for c in cells], ensure_ascii=False)}
+                for i, cells in enumerate(rows, start=1)])
+
+    def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            found = conn.execute(select(rows_table.c.row_no, rows_table.c.cells).where(
+                rows_table.c.worksheet == name).order_by(rows_table.c.row_no)).all()
+            if not found:
+                raise WorksheetNotFound(name)
+            head = json.loads(found[0].cells)
+            for column in (key_header, header):
+                if column not in head:
+                    raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
+            k, c = head.index(key_header), head.index(header)
+            for row_no, cells_json in found[1:]:
+                cells = json.loads(cells_json)
+                if k < len(cells) and cells[k] == key:
+                    cells += [""] * (len(head) - len(cells))
+                    cells[c] = value
+                    conn.execute(rows_table.update().where(
+                        rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
+                        .values(cells=json.dumps(cells, ensure_ascii=False)))
+                    return
+            raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
