@@ -7,7 +7,8 @@ row number remembered from an earlier read.
 SheetError
  ├── WorksheetNotFound   no worksheet of that name
  ├── LayoutError         the header row is not what the layout expects
- └── CellNotFound        no row with that key, or no column with that header
+ ├── CellNotFound        no row with that key, or no column with that header
+ └── CellValueError      a value that column cannot hold
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class LayoutError(SheetError, ValueError):
 
 class CellNotFound(SheetError, LookupError):
     """No row holds that key, or no column has that header."""
+
+
+class CellValueError(SheetError, ValueError):
+    """A value the column cannot hold (a checkbox given "mungkin")."""
 
 
 class SheetBackend(ABC):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prens.config import Settings
 from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Registration
 from prens.problems import ERROR, WARNING
+from sheets_bridge.base import CellValueError
 
 # Data columns, in sheet order; a field the form does not ask is left out.
 DATA_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "jenis_kelamin", "telepon", "kecamatan",
@@ -55,10 +56,10 @@ def row(reg: Registration, settings: Settings, role: str) -> list[str]:
 
 
 def checkbox_value(text: str) -> str:
-    """Read what a person types for a checkbox: TRUE or FALSE, or ValueError."""
+    """Read what a person types for a checkbox: TRUE or FALSE, or CellValueError."""
     key = text.strip().casefold()
     if key in ("true", "ya", "y", "1", "✓", "v", "x"):
         return "TRUE"
     if key in ("false", "tidak", "0", "", "n"):
         return "FALSE"
-    raise ValueError(f"not a checkbox value: {text!r} (use TRUE/FALSE, ya/tidak)")
+    raise CellValueError(f"not a checkbox value: {text!r} (use TRUE/FALSE, ya/tidak)")

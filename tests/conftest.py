@@ -1,0 +1,78 @@
+"""Shared fixtures: a real configuration (the shipped Balangan one) with its data in a temp dir,
+a real SQLite ledger, the real app through Flask's test client."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from prens.config import Settings, load_settings
+from prens.runtime import Runtime, open_runtime
+from prens.signing import sign
+from webhooks import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config" / "balangan.toml"
+SECRET = b"test-secret-for-the-webhook"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The environment overrides configuration: keep the developer's own out of the tests.
+    for name in ("PRENS_CONFIG", "PRENS_WEBHOOK_SECRET", "PRENS_WEBHOOK_SECRET_FILE",
+                 "PRENS_SHEET_BACKEND", "PRENS_SHEET_SPREADSHEET_KEY", "PRENS_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def write_config(directory: Path, replace: dict[str, str] | None = None) -> Path:
+    """The shipped Balangan configuration, with its data directory inside `directory`."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'data_dir = "../data"', 'data_dir = "data"')
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = directory / "balangan.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def settings(config_path: Path) -> Settings:
+    return load_settings(config_path)
+
+
+@pytest.fixture
+def runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    rt = open_runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime):  # type: ignore[no-untyped-def]
+    return create_app(runtime, SECRET, {"TESTING": True})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def signed_headers(raw: bytes, secret: bytes = SECRET, at: int | None = None) -> dict[str, str]:
+    at = int(time.time()) if at is None else at
+    return {"Content-Type": "application/json", "X-Prens-Timestamp": str(at),
+            "X-Prens-Signature": sign(secret, at, raw)}
+
+
+def post(client, body: object):  # type: ignore[no-untyped-def]
+    """Post a signed JSON body to the webhook through the test client."""
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))

@@ -1,0 +1,101 @@
+"""The `prens` command through click's runner (and real files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from prens.cli import main
+from tests.conftest import post
+from tests.test_webhook import body
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+ALL = [(" ".join(path), cmd) for path, cmd in _commands(main)]
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[p for p, _ in ALL])
+def test_every_command_has_help_with_an_example(path: str, command: click.Command) -> None:
+    result = CliRunner().invoke(main, [*path.split(), "--help"])
+    assert result.exit_code == 0
+    assert command.help and "Example:" in result.output and "prens" in result.output.split(
+        "Example:")[1]
+
+
+def test_top_level_help_has_an_example() -> None:
+    assert "Example:" in CliRunner().invoke(main, ["--help"]).output
+
+
+def test_no_configuration_is_a_clear_error() -> None:
+    result = CliRunner().invoke(main, ["jobs", "run", "flush"])
+    assert result.exit_code == 2 and "--config" in result.output
+
+
+def test_a_bad_configuration_names_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path, {"min_age = 18": "min_age = -1"})
+    result = CliRunner().invoke(main, ["--config", str(path), "check-config"])
+    assert result.exit_code == 1
+    assert "eligibility.min_age = -1: expected an age in years" in result.output
+
+
+def run(config_path, *args: str):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["--config", str(config_path), *args])
+    return result
+
+
+def test_flush_export_and_set(client, settings, config_path) -> None:  # type: ignore[no-untyped-def]
+    reg_id = post(client, body(settings, alamat="=1+1")).get_json()["id"]
+    result = run(config_path, "jobs", "run", "flush")
+    assert result.exit_code == 0 and "1 row(s) to Pendaftar" in result.output
+    result = run(config_path, "sheet", "set", "Pendaftar", "--id", reg_id, "--column",
+                 "Verifikasi Dinas", "--value", "ya")
+    assert result.exit_code == 0, result.output
+    result = run(config_path, "sheet", "set", "Pendaftar", "--id", reg_id, "--column",
+                 "Nomor Kepesertaan BPJS", "--value", "25012345678")
+    assert result.exit_code == 0, result.output
+    result = run(config_path, "sheet", "export", "Pendaftar")
+    header, row = list(csv.reader(io.StringIO(result.output)))
+    cell = dict(zip(header, row, strict=True))
+    assert cell["ID Pendaftaran"] == reg_id and cell["Alamat"] == "=1+1"
+    assert cell["Verifikasi Dinas"] == "TRUE" and cell["Nomor Kepesertaan BPJS"] == "25012345678"
+    assert cell["NIK"] == "6311064507900003"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--column", "Status", "--value", "TERDAFTAR"], "not a verifier column"),
+    (["--column", "NIK", "--value", "1"], "not a verifier column"),
+    (["--column", "Verifikasi BPJS", "--value", "mungkin"], "not a checkbox value"),
+    (["--id", "BLG-ZZZZZZ", "--column", "Verifikasi BPJS", "--value", "TRUE"], "no row with"),
+])
+def test_sheet_set_refuses_what_a_verifier_cannot_do(client, settings, config_path, args,
+                                                    message) -> None:  # type: ignore[no-untyped-def]
+    reg_id = post(client, body(settings)).get_json()["id"]
+    run(config_path, "jobs", "run", "flush")
+    if "--id" not in args:
+        args = ["--id", reg_id, *args]
+    result = run(config_path, "sheet", "set", "Pendaftar", *args)
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_export_of_an_unknown_worksheet(config_path) -> None:  # type: ignore[no-untyped-def]
+    result = run(config_path, "sheet", "export", "Tidak Ada")
+    assert result.exit_code == 1 and "no worksheet named 'Tidak Ada'" in result.output
+
+
+def test_sheet_setup_creates_the_worksheets(config_path) -> None:  # type: ignore[no-untyped-def]
+    result = run(config_path, "sheet", "setup")
+    assert result.exit_code == 0 and "Pendaftar, Perlu Perbaikan" in result.output
+    header = run(config_path, "sheet", "export", "Pendaftar").output.strip()
+    assert header.startswith("ID Pendaftaran,Waktu Daftar,Nama Lengkap,NIK,Nomor KK")

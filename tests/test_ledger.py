@@ -1,0 +1,86 @@
+"""The ledger on a real SQLite file: uniqueness under concurrency, leases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from prens.config import Settings
+from prens.intake import receive
+from prens.ledger import ID_ALPHABET, Ledger, new_registration_id
+from prens.submission import parse_submission
+from tests.test_webhook import body
+
+
+def _race(n: int, fn) -> list:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = fn(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_submissions_of_one_nik_give_one_accepted(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    def submit(i: int) -> str:
+        sub = parse_submission(body(settings, rid=f"r{i}"), settings.timezone)
+        return receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration.status
+
+    statuses = _race(8, submit)
+    assert sorted(statuses) == ["accepted"] + ["duplicate"] * 7
+
+
+def test_concurrent_replays_of_one_response_store_it_once(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    def submit(_i: int) -> str:
+        sub = parse_submission(body(settings, rid="same"), settings.timezone)
+        return receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration.id
+
+    ids = _race(8, submit)
+    assert len(set(ids)) == 1
+    assert runtime.ledger.counts_by_status() == {"accepted": 1}
+
+
+def test_a_second_process_sees_the_same_ledger(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from prens.database import make_engine
+
+    sub = parse_submission(body(settings), settings.timezone)
+    reg = receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration
+    other = make_engine(settings.database_url)
+    try:
+        assert Ledger(other, "BLG").get(reg.id).person == reg.person
+    finally:
+        other.dispose()
+
+
+def test_registration_ids_are_readable() -> None:
+    ids = {new_registration_id("BLG") for _ in range(2000)}
+    assert len(ids) == 2000
+    for rid in ids:
+        prefix, code = rid.split("-")
+        assert prefix == "BLG" and len(code) == 6 and set(code) <= set(ID_ALPHABET)
+    assert not set("01OILU") & set(ID_ALPHABET)
+
+
+def test_a_lease_is_exclusive_and_released(runtime) -> None:  # type: ignore[no-untyped-def]
+    ledger = runtime.ledger
+    with ledger.lease("job", 60) as first:
+        with ledger.lease("job", 60) as second:
+            assert (first, second) == (True, False)
+    with ledger.lease("job", 60) as again:
+        assert again
+
+
+def test_a_lease_left_by_a_dead_holder_expires(runtime) -> None:  # type: ignore[no-untyped-def]
+    ledger = runtime.ledger
+    past = datetime.now(UTC) - timedelta(minutes=10)
+    holder = ledger.lease("job", 60, now=past)
+    assert holder.__enter__() is True          # taken ten minutes ago, never released (a crash)
+    with ledger.lease("job", 60) as taken_over:
+        assert taken_over

@@ -1,0 +1,173 @@
+"""The webhook contract, through Flask's test client on a real SQLite ledger."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+import pytest
+
+from prens.config import Settings
+from prens.ledger import Ledger
+from tests.conftest import SECRET, post, signed_headers
+from tests.test_validation import answers
+
+
+def body(settings: Settings, rid: str = "resp-1", **changes: object) -> dict[str, object]:
+    return {"responseId": rid, "timestamp": datetime.now(settings.timezone).isoformat(),
+            "answers": answers(settings, **changes)}
+
+
+def test_a_valid_submission_is_accepted_and_stored(client, settings: Settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    reply = post(client, body(settings))
+    assert reply.status_code == 200
+    data = reply.get_json()
+    assert data["status"] == "accepted" and data["problems"] == []
+    assert data["id"].startswith("BLG-") and len(data["id"]) == 10
+    stored = runtime.ledger.get(data["id"])
+    assert stored.person["nik"] == "6311064507900003" and stored.state == "MENUNGGU VERIFIKASI"
+
+
+def test_errors_are_stored_as_needs_correction(client, settings: Settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    data = post(client, body(settings, nik="6311090724010001", telepon="0526 2028 123")).get_json()
+    assert data["status"] == "needs_correction"
+    assert {(p["field"], p["code"], p["severity"]) for p in data["problems"]} == {
+        ("nik", "nik_date", "error"), ("telepon", "phone_not_mobile", "error")}
+    assert all(p["message"] for p in data["problems"])
+    assert runtime.ledger.get(data["id"]).status == "needs_correction"
+
+
+def test_warnings_do_not_stop_acceptance(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    data = post(client, body(settings, nama="Hj. Siti Rahmah")).get_json()
+    assert data["status"] == "accepted"
+    assert [(p["code"], p["severity"]) for p in data["problems"]] == [("name_title", "warning")]
+
+
+def test_named_values_shape(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    named = {title: value if isinstance(value, list) else [value]
+             for title, value in answers(settings, tanggal_lahir="7/5/1990").items()}
+    reply = post(client, {"timestamp": "11/21/2026 10:00:00", "namedValues": named})
+    assert reply.status_code == 200 and reply.get_json()["status"] == "accepted"
+
+
+def test_replay_returns_the_first_answer_and_stores_nothing(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    first = post(client, body(settings, rid="same")).get_json()
+    again = post(client, body(settings, rid="same", nama="Orang Lain")).get_json()
+    assert again == first
+    assert runtime.ledger.counts_by_status() == {"accepted": 1}
+
+
+def test_same_nik_again_is_a_duplicate_linked_to_the_first(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    first = post(client, body(settings, rid="a")).get_json()
+    second = post(client, body(settings, rid="b", telepon="085251852902")).get_json()
+    assert second["status"] == "duplicate" and second["id"] != first["id"]
+    assert runtime.ledger.get(second["id"]).duplicate_of == first["id"]
+
+
+def test_a_correction_is_not_a_duplicate(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    wrong = post(client, body(settings, rid="a", kk="6311064507900003")).get_json()
+    assert wrong["status"] == "needs_correction"
+    fixed = post(client, body(settings, rid="b")).get_json()
+    assert fixed["status"] == "accepted"
+    assert runtime.ledger.get(fixed["id"]).corrects == wrong["id"]
+    third = post(client, body(settings, rid="c")).get_json()
+    assert third["status"] == "duplicate"
+
+
+def test_phone_shared_warning_past_the_limit(client, settings) -> None:  # type: ignore[no-untyped-def]
+    statuses = []
+    for i in range(4):
+        nik = f"63110645079000{i + 1:02d}"
+        statuses.append([p["code"] for p in post(client, body(settings, rid=f"p{i}", nik=nik))
+                         .get_json()["problems"]])
+    assert statuses == [[], [], [], ["phone_shared"]]
+
+
+@pytest.mark.parametrize("case", ["missing", "wrong", "other-secret", "stale", "future", "garbage"])
+def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings)).encode()
+    now = int(time.time())
+    headers = {
+        "missing": {"Content-Type": "application/json"},
+        "wrong": {**signed_headers(raw), "X-Prens-Signature": "sha256=" + "0" * 64},
+        "other-secret": signed_headers(raw, secret=b"another"),
+        "stale": signed_headers(raw, at=now - 301),
+        "future": signed_headers(raw, at=now + 301),
+        "garbage": {**signed_headers(raw), "X-Prens-Timestamp": "soon"},
+    }[case]
+    reply = client.post("/webhooks/google-form", data=raw, headers=headers)
+    assert reply.status_code == 401 and reply.get_json()["error"] == "bad_signature"
+    assert runtime.ledger.counts_by_status() == {}
+
+
+def test_signature_covers_the_body(client, settings) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings)).encode()
+    headers = signed_headers(raw)
+    reply = client.post("/webhooks/google-form", data=raw.replace(b"Siti", b"Sita"), headers=headers)
+    assert reply.status_code == 401
+
+
+def test_timestamp_inside_the_window_is_accepted(client, settings) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings)).encode()
+    reply = client.post("/webhooks/google-form", data=raw,
+                        headers=signed_headers(raw, at=int(time.time()) - 290))
+    assert reply.status_code == 200
+
+
+def test_over_64_kib_is_413(client, settings) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings, alamat="x" * 70000)).encode()
+    reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
+    assert reply.status_code == 413
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_other_content_types_are_415(client, settings, ctype) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings)).encode()
+    headers = signed_headers(raw)
+    headers.pop("Content-Type")
+    if ctype:
+        headers["Content-Type"] = ctype
+    assert client.post("/webhooks/google-form", data=raw, headers=headers).status_code == 415
+
+
+def test_json_with_charset_is_accepted(client, settings) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body(settings)).encode()
+    headers = {**signed_headers(raw), "Content-Type": "application/json; charset=utf-8"}
+    assert client.post("/webhooks/google-form", data=raw, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"[1,2]", b'{"answers": {}}',
+                                 b"[" * 5000 + b"]" * 5000, b'{"a": 1e99999}'])
+def test_bad_bodies_are_400_with_a_reason(client, raw: bytes) -> None:  # type: ignore[no-untyped-def]
+    reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
+    assert reply.status_code == 400
+    assert reply.get_json()["message"]
+
+
+def test_other_methods_and_paths_answer_json(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/webhooks/google-form").status_code == 405
+    assert client.get("/webhooks/nope").get_json()["error"] == "Not Found"
+
+
+def test_healthz(client, runtime) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_healthz_reports_an_unusable_database(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from prens.database import make_engine
+    from prens.runtime import Runtime
+    from sheets_bridge.local import LocalSheets
+    from webhooks import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'ok.db'}")
+    rt = Runtime(settings, engine, Ledger(engine, "BLG"), LocalSheets(engine))
+    rt.ledger.create_schema()
+    broken = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # a database with no ledger in it
+    rt.ledger = Ledger(broken, "BLG")
+    client = create_app(rt, SECRET).test_client()
+    assert client.get("/healthz").status_code == 503
+    raw = json.dumps(body(settings)).encode()
+    reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
+    assert reply.status_code == 503          # our failure, not the client's: never a 500
+    engine.dispose(), broken.dispose()
