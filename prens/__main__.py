@@ -1,0 +1,3 @@
+from prens.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""Start the real `prens serve` on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """`prens --config CONFIG serve` in a child process; stopped with SIGTERM."""
+
+    def __init__(self, config: Path, secret: str, extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = config
+        self.env = {**os.environ, "PRENS_WEBHOOK_SECRET": secret, **(extra_env or {})}
+        self.log = config.parent / f"serve-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._logfile = None
+
+    def start(self) -> Served:
+        self._logfile = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "prens", "--config", str(self.config), "serve", "--port",
+             str(self.port)], cwd=ROOT, env=self.env, stdout=self._logfile,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._logfile.close()
+                raise RuntimeError("prens serve exited:\n" + self.log.read_text())
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("prens serve did not answer /healthz:\n" + self.log.read_text())
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return -9
+        finally:
+            if self._logfile:
+                self._logfile.close()
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+
+
+def prens(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `prens` command in a child process, as an operator would."""
+    return subprocess.run([sys.executable, "-m", "prens", "--config", str(config), *args],
+                          cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)

@@ -1,0 +1,97 @@
+"""Code.gs itself, run under Node with stand-ins for the Apps Script services it calls, sending to
+the real running server."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from prens.config import load_settings
+from prens.database import make_engine
+from prens.demo import person
+from prens.ledger import Ledger
+from tests.conftest import ROOT, write_config
+from tests.serving import Served
+
+CODE_GS = ROOT / "webhooks" / "apps_script" / "Code.gs"
+HARNESS = ROOT / "tests" / "apps_script" / "harness.js"
+NODE = shutil.which("node")
+
+if NODE is None and os.environ.get("CI"):
+    pytest.fail("node is needed in CI to test the Apps Script", pytrace=False)
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(NODE is None, reason="node is not installed: Code.gs untested")]
+SECRET = "apps-script-secret"
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    config = write_config(tmp_path_factory.mktemp("gs"), {"flush_seconds = 5": "flush_seconds = 3600"})
+    with Served(config, SECRET) as served:
+        yield served, load_settings(config)
+
+
+def run_script(tmp_path: Path, event: dict, url: str, secret: str) -> dict:  # type: ignore[type-arg]
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "PRENS_WEBHOOK_URL": url + "/webhooks/google-form",
+           "PRENS_WEBHOOK_SECRET": secret}
+    done = subprocess.run([NODE, str(HARNESS), str(CODE_GS), str(event_file)], env=env,  # type: ignore[list-item]
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def form_event(settings, fields: dict, response_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    items = [{"title": settings.questions[k], "response": v} for k, v in fields.items()]
+    return {"response": {"id": response_id, "timestamp": datetime.now().astimezone().isoformat(),
+                         "items": items}}
+
+
+def test_a_form_submit_event_reaches_the_ledger(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    served, settings = deployment
+    fields = person(settings, random.Random(3), datetime.now(settings.timezone).date()).fields
+    fields["nama"] = "Siti Ju'ariah Ñoñó"      # non-ASCII: the signature covers UTF-8 bytes
+    out = run_script(tmp_path, form_event(settings, fields, "2_ABCdef123"), served.url, SECRET)
+    assert out["returned"] == 200, out
+    assert out["logs"][-1]["level"] == "log" and out["logs"][-1]["text"].endswith(" accepted")
+    engine = make_engine(settings.database_url)
+    try:
+        stored = Ledger(engine, "BLG").by_response_key("rid:2_ABCdef123")
+    finally:
+        engine.dispose()
+    assert stored is not None and stored.status == "accepted"
+    assert stored.person["nama"] == "SITI JU'ARIAH ÑOÑÓ"
+    assert stored.answers[settings.questions["persetujuan"]] == [settings.consent_option]
+
+
+def test_a_spreadsheet_trigger_event_is_accepted(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    served, settings = deployment
+    fields = person(settings, random.Random(4), datetime.now(settings.timezone).date()).fields
+    named = {settings.questions[k]: v if isinstance(v, list) else [v] for k, v in fields.items()}
+    out = run_script(tmp_path, {"namedValues": named}, served.url, SECRET)
+    assert out["returned"] == 200 and out["logs"][-1]["text"].endswith(" accepted")
+
+
+def test_a_wrong_secret_is_refused_and_logged_without_personal_data(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    served, settings = deployment
+    fields = person(settings, random.Random(5), datetime.now(settings.timezone).date()).fields
+    out = run_script(tmp_path, form_event(settings, fields, "2_wrong"), served.url, "not-the-secret")
+    assert out["returned"] == 401
+    assert out["logs"][-1]["level"] == "error" and "401" in out["logs"][-1]["text"]
+    assert fields["nik"] not in json.dumps(out["logs"])
+
+
+def test_an_unreachable_webhook_is_logged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(write_config(tmp_path))
+    fields = person(settings, random.Random(6), datetime.now(settings.timezone).date()).fields
+    out = run_script(tmp_path, form_event(settings, fields, "2_down"), "http://127.0.0.1:9", SECRET)
+    assert out["returned"] == -1
+    assert "could not reach the webhook" in out["logs"][-1]["text"]

@@ -1,0 +1,113 @@
+/**
+ * Lindungi Prens — Apps Script for the registration Google Form.
+ *
+ * Sends every form response to the Lindungi Prens webhook, signed with a shared secret:
+ *   POST <PRENS_WEBHOOK_URL>
+ *   X-Prens-Timestamp: <unix seconds>
+ *   X-Prens-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+ *   {"responseId": "...", "timestamp": "<ISO 8601>", "answers": {"<question title>": "<answer>"}}
+ *
+ * Setup (see the README): in the form, Extensions > Apps Script, paste this file, set the Script
+ * Properties PRENS_WEBHOOK_URL and PRENS_WEBHOOK_SECRET, then run installTrigger() once.
+ * A failed send is logged (Executions); the backend's reconcile job picks the response up later
+ * from the linked responses sheet, so nothing is lost.
+ */
+
+
+/** Run once by hand: installs the onFormSubmit trigger for this form. */
+function installTrigger() {
+  var form = FormApp.getActiveForm();
+  ScriptApp.getProjectTriggers().forEach(function (t) {
+    if (t.getHandlerFunction() === 'onFormSubmit') {
+      ScriptApp.deleteTrigger(t);
+    }
+  });
+  ScriptApp.newTrigger('onFormSubmit').forForm(form).onFormSubmit().create();
+}
+
+/** The trigger: a form-bound event (e.response) or a spreadsheet-bound one (e.namedValues). */
+function onFormSubmit(e) {
+  var body;
+  if (e && e.response) {
+    body = prensBodyFromResponse_(e.response);
+  } else if (e && e.namedValues) {
+    body = {timestamp: new Date().toISOString(), namedValues: e.namedValues};
+  } else {
+    console.error('Lindungi Prens: event without a response; was this run by hand?');
+    return null;
+  }
+  return prensSend_(body);
+}
+
+/** The contract's body for a FormResponse. */
+function prensBodyFromResponse_(response) {
+  var answers = {};
+  response.getItemResponses().forEach(function (itemResponse) {
+    var value = itemResponse.getResponse();
+    // Checkbox questions answer an array; grids answer arrays of arrays: flatten those to text.
+    if (Array.isArray(value)) {
+      value = value.map(function (v) { return Array.isArray(v) ? v.join(', ') : String(v); });
+    } else if (value === null || value === undefined) {
+      value = '';
+    } else {
+      value = String(value);
+    }
+    answers[itemResponse.getItem().getTitle()] = value;
+  });
+  return {
+    responseId: response.getId(),
+    timestamp: response.getTimestamp().toISOString(),
+    answers: answers
+  };
+}
+
+/** Hex of the signed bytes Utilities.computeHmacSha256Signature returns (-128..127). */
+function prensHex_(bytes) {
+  return bytes.map(function (b) {
+    var v = (b < 0 ? b + 256 : b).toString(16);
+    return v.length === 1 ? '0' + v : v;
+  }).join('');
+}
+
+/** Sign and send a body; log the outcome. Returns the HTTP status code (or -1 on no answer). */
+function prensSend_(body) {
+  var props = PropertiesService.getScriptProperties();
+  var url = props.getProperty('PRENS_WEBHOOK_URL');
+  var secret = props.getProperty('PRENS_WEBHOOK_SECRET');
+  if (!url || !secret) {
+    console.error('Lindungi Prens: set PRENS_WEBHOOK_URL and PRENS_WEBHOOK_SECRET in Script Properties');
+    return -1;
+  }
+  var payload = JSON.stringify(body);
+  var timestamp = String(Math.floor(Date.now() / 1000));
+  var signature = Utilities.computeHmacSha256Signature(timestamp + '.' + payload, secret,
+                                                       Utilities.Charset.UTF_8);
+  var options = {
+    method: 'post',
+    contentType: 'application/json',
+    payload: Utilities.newBlob(payload, 'application/json').getBytes(),
+    headers: {
+      'X-Prens-Timestamp': timestamp,
+      'X-Prens-Signature': 'sha256=' + prensHex_(signature)
+    },
+    muteHttpExceptions: true,
+    followRedirects: false
+  };
+  try {
+    var reply = UrlFetchApp.fetch(url, options);
+    var code = reply.getResponseCode();
+    if (code === 200) {
+      var result = JSON.parse(reply.getContentText());
+      console.log('Lindungi Prens: ' + result.id + ' ' + result.status);
+    } else {
+      // Never log the body: it holds NIK and KK.
+      console.error('Lindungi Prens: webhook answered ' + code + ' for response ' +
+                    (body.responseId || '(no id)') + ': ' + reply.getContentText().slice(0, 300));
+    }
+    return code;
+  } catch (err) {
+    console.error('Lindungi Prens: could not reach the webhook for response ' +
+                  (body.responseId || '(no id)') + ': ' + err);
+    return -1;
+  }
+}
