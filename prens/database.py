@@ -8,6 +8,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
+WRITE_OPTION = "prens_write"
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for transactions that write (takes SQLite's write lock at BEGIN)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     """Create the engine for `url`; SQLite files get WAL, a busy timeout and immediate transactions."""
     parsed = make_url(url)
@@ -31,8 +39,10 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # Take the write lock at BEGIN: a deferred transaction that reads and then writes fails at
-        # once with "database is locked" instead of waiting for the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock at BEGIN: a deferred one that reads and then
+        # writes fails at once with "database is locked" instead of waiting for the busy timeout.
+        # Reads stay deferred so they never wait for writers (WAL).
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

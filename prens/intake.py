@@ -28,21 +28,14 @@ class IntakeResult:
 
 def receive(ledger: Ledger, settings: Settings, submission: Submission, now: datetime) -> IntakeResult:
     """Validate `submission` and store it once; a replayed response returns its first answer."""
-    stored = ledger.by_response_key(submission.response_key)
-    if stored:
-        return IntakeResult(stored, created=False)
     registered_on = submission.submitted_at.astimezone(settings.timezone).date()
     assessment = assess(submission.answers, settings, registered_on)
-    if assessment.valid:
-        shared = phone_shared_warning(
-            ledger.count_active_with_phone(assessment.person["telepon"]), settings)
-        if shared:
-            assessment.problems.append(shared)
     candidate = Candidate(
         response_key=submission.response_key, submitted_at=submission.submitted_at,
         valid=assessment.valid, person=assessment.person, answers=submission.answers,
         problems=assessment.problems)
-    registration, created = ledger.record(candidate, now)
+    registration, created = ledger.record(
+        candidate, now, lambda others: phone_shared_warning(others, settings))
     if created:
         # Ids and codes only: never NIK, KK or phone numbers in the log.
         codes = ",".join(p.code for p in registration.problems)

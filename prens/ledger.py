@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
+    bindparam,
     DateTime,
     Engine,
     Integer,
@@ -33,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from prens.database import writer
 from prens.errors import LedgerError
 from prens.problems import Problem
 
@@ -73,6 +77,23 @@ job_leases = Table(
     Column("holder", String(64), nullable=False),
     Column("expires_at", DateTime, nullable=False),
 )
+
+
+# Statements built once: building a Core statement costs more than running it on SQLite.
+_BY_KEY = select(registrations).where(registrations.c.response_key == bindparam("key"))
+_PHONE_COUNT = select(func.count()).select_from(registrations).where(
+    registrations.c.phone == bindparam("phone"), registrations.c.active_nik.is_not(None))
+_ACTIVE_ID = select(registrations.c.id).where(registrations.c.active_nik == bindparam("nik"))
+_TO_CORRECT = (select(registrations.c.id)
+               .where(registrations.c.nik == bindparam("nik"),
+                      registrations.c.status == NEEDS_CORRECTION,
+                      registrations.c.corrected_by.is_(None))
+               .order_by(registrations.c.seq.desc()).limit(1))
+_INSERT = insert(registrations)
+
+
+class _Replay(Exception):
+    """The insert lost a race to the same response or the same NIK: look again."""
 
 
 def utcnow() -> datetime:
@@ -133,6 +154,7 @@ class Ledger:
 
     def __init__(self, engine: Engine, id_prefix: str):
         self.engine, self.id_prefix = engine, id_prefix
+        self.writer = writer(engine)
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
@@ -147,8 +169,7 @@ class Ledger:
 
     def by_response_key(self, key: str) -> Registration | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(registrations).where(
-                registrations.c.response_key == key)).first()
+            row = conn.execute(_BY_KEY, {"key": key}).first()
         return Registration.from_row(row) if row else None
 
     def get(self, registration_id: str) -> Registration | None:
@@ -159,71 +180,72 @@ class Ledger:
 
     def count_active_with_phone(self, phone: str) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(registrations).where(
-                registrations.c.phone == phone, registrations.c.active_nik.is_not(None))).scalar_one()
+            return int(conn.execute(_PHONE_COUNT, {"phone": phone}).scalar_one())
 
-    def record(self, candidate: Candidate, now: datetime) -> tuple[Registration, bool]:
+    def record(self, candidate: Candidate, now: datetime,
+               phone_warning: Callable[[int], Problem | None] | None = None) -> tuple[Registration, bool]:
         """Store a candidate once; return (the registration, whether this call created it).
 
         A replay of a stored response returns the stored registration. A valid candidate whose NIK
-        already has an active registration is stored as a duplicate linked to it.
+        already has an active registration is stored as a duplicate linked to it. `phone_warning`
+        is asked, inside the same transaction, for a warning given how many active registrations
+        already use the candidate's phone.
         """
-        duplicate_of: str | None = None
         for _attempt in range(8):
-            existing = self.by_response_key(candidate.response_key)
-            if existing:
-                return existing, False
             try:
-                return self._insert(candidate, now, duplicate_of), True
+                with self.writer.begin() as conn:
+                    return self._insert(conn, candidate, now, phone_warning), True
+            except _Replay:
+                existing = self.by_response_key(candidate.response_key)
+                if existing:
+                    return existing, False
             except IntegrityError:
-                # Another request won a race: the same response, the same NIK, or (rarely) the id.
-                duplicate_of = self._active_id(candidate.person.get("nik", "")) if candidate.valid \
-                    else None
+                continue  # a registration id drawn twice: draw again
         raise LedgerError("could not store the submission after repeated conflicts")
 
-    def _active_id(self, nik: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(registrations.c.id).where(
-                registrations.c.active_nik == nik)).scalar_one_or_none()
-
-    def _insert(self, c: Candidate, now: datetime, duplicate_of: str | None) -> Registration:
+    def _insert(self, conn: Connection, c: Candidate, now: datetime,
+                phone_warning: Callable[[int], Problem | None] | None) -> Registration:
         nik = c.person.get("nik")
-        with self.engine.begin() as conn:
-            corrects = None
-            if c.valid and duplicate_of is None:
-                duplicate_of = conn.execute(select(registrations.c.id).where(
-                    registrations.c.active_nik == nik)).scalar_one_or_none()
-            if c.valid and duplicate_of is None:
-                # A valid resubmission from someone whose last submission needed correction.
-                corrects = conn.execute(
-                    select(registrations.c.id).where(
-                        registrations.c.nik == nik, registrations.c.status == NEEDS_CORRECTION,
-                        registrations.c.corrected_by.is_(None))
-                    .order_by(registrations.c.seq.desc()).limit(1)).scalar_one_or_none()
-            if not c.valid:
-                status, target, state = NEEDS_CORRECTION, PERLU_PERBAIKAN, None
-            elif duplicate_of:
+        problems = list(c.problems)
+        status, target, state = ((ACCEPTED, PENDAFTAR, FIRST_STATE) if c.valid
+                                 else (NEEDS_CORRECTION, PERLU_PERBAIKAN, None))
+        duplicate_of = corrects = None
+        phone = c.person.get("telepon") if c.valid else None
+        if c.valid:
+            if phone_warning and phone:
+                warning = phone_warning(int(conn.execute(_PHONE_COUNT, {"phone": phone}).scalar_one()))
+                if warning:
+                    problems.append(warning)
+            duplicate_of = conn.execute(_ACTIVE_ID, {"nik": nik}).scalar_one_or_none()
+            if duplicate_of:
                 status, target, state = DUPLICATE, None, None
             else:
-                status, target, state = ACCEPTED, PENDAFTAR, FIRST_STATE
-            values = {
-                "id": new_registration_id(self.id_prefix), "response_key": c.response_key,
-                "submitted_at": _naive_utc(c.submitted_at), "received_at": _naive_utc(now),
-                "status": status, "nik": (nik or "")[:64] or None,
-                "active_nik": nik if status == ACCEPTED else None,
-                "phone": c.person.get("telepon") if c.valid else None,
-                "person": json.dumps(c.person, ensure_ascii=False),
-                "answers": json.dumps(c.answers, ensure_ascii=False),
-                "problems": json.dumps([p.as_dict() for p in c.problems], ensure_ascii=False),
-                "duplicate_of": duplicate_of, "corrects": corrects, "state": state,
-                "sheet_target": target,
-            }
-            seq = conn.execute(insert(registrations).values(**values)).inserted_primary_key[0]
-            if corrects:
-                conn.execute(update(registrations).where(registrations.c.id == corrects)
-                             .values(corrected_by=values["id"]))
-            row = conn.execute(select(registrations).where(registrations.c.seq == seq)).one()
-        return Registration.from_row(row)
+                # A valid resubmission from someone whose last submission needed correction.
+                corrects = conn.execute(_TO_CORRECT, {"nik": nik}).scalar_one_or_none()
+        values = {
+            "id": new_registration_id(self.id_prefix), "response_key": c.response_key,
+            "submitted_at": _naive_utc(c.submitted_at), "received_at": _naive_utc(now),
+            "status": status, "nik": (nik or "")[:64] or None,
+            "active_nik": nik if status == ACCEPTED else None, "phone": phone,
+            "person": json.dumps(c.person, ensure_ascii=False),
+            "answers": json.dumps(c.answers, ensure_ascii=False),
+            "problems": json.dumps([p.as_dict() for p in problems], ensure_ascii=False),
+            "duplicate_of": duplicate_of, "corrects": corrects, "state": state,
+            "sheet_target": target, "corrected_by": None, "flushed_at": None,
+        }
+        try:
+            with conn.begin_nested():  # a savepoint: PostgreSQL aborts a transaction on conflict
+                seq = conn.execute(_INSERT, values).inserted_primary_key[0]
+        except IntegrityError:
+            if conn.execute(_BY_KEY, {"key": c.response_key}).first():
+                raise _Replay() from None
+            if status == ACCEPTED and conn.execute(_ACTIVE_ID, {"nik": nik}).first():
+                raise _Replay() from None   # another request took the NIK: retry sees it
+            raise
+        if corrects:
+            conn.execute(update(registrations).where(registrations.c.id == corrects)
+                         .values(corrected_by=values["id"]))
+        return Registration.from_row(SimpleNamespace(seq=seq, **values))
 
     # -- flushing to the sheet -------------------------------------------------------------
 
@@ -242,7 +264,7 @@ class Ledger:
                 registrations.c.flushed_at.is_(None))).scalar_one()
 
     def mark_flushed(self, ids: list[str], now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             conn.execute(update(registrations).where(registrations.c.id.in_(ids))
                          .values(flushed_at=_naive_utc(now)))
 
@@ -265,11 +287,11 @@ class Ledger:
         expires = start + timedelta(seconds=seconds)
         acquired = False
         try:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 conn.execute(insert(job_leases).values(name=name, holder=holder, expires_at=expires))
             acquired = True
         except IntegrityError:
-            with self.engine.begin() as conn:
+            with self.writer.begin() as conn:
                 taken = conn.execute(update(job_leases).where(and_(
                     job_leases.c.name == name,
                     or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)))
@@ -279,6 +301,6 @@ class Ledger:
             yield acquired
         finally:
             if acquired:
-                with self.engine.begin() as conn:
+                with self.writer.begin() as conn:
                     conn.execute(job_leases.delete().where(and_(
                         job_leases.c.name == name, job_leases.c.holder == holder)))

@@ -1,0 +1,174 @@
+"""Intake benchmark: N signed submissions over loopback with C concurrent connections, against
+`prens serve` and against the floor of this stack (bench/floor_app.py) in the same run.
+
+    python bench/intake.py [--n 2000] [--c 16] [--rounds 3]
+
+Prints throughput and p50/p99 latency per round, then the medians and the ratio to the floor.
+Each round alternates the two targets, on fresh data directories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import queue
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from prens.config import load_settings  # noqa: E402
+from prens.demo import mixed_batch  # noqa: E402
+from prens.signing import sign  # noqa: E402
+
+SECRET = b"bench-secret"
+THREADS = 8
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not become healthy")
+
+
+def start_prens(workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
+    config = workdir / "balangan.toml"
+    config.write_text(text.replace('data_dir = "../data"', 'data_dir = "data"'), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode()}
+    proc = subprocess.Popen([sys.executable, "-m", "prens", "--config", str(config), "serve",
+                             "--port", str(port), "--threads", str(THREADS)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_healthy(port, proc)
+    return proc, port, config
+
+
+def start_floor(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_app.py"), str(port),
+                             str(workdir / "floor.db"), str(THREADS)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_healthy(port, proc)
+    return proc, port
+
+
+def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
+    """Send every body once over `concurrency` keep-alive connections; return the figures."""
+    work: queue.Queue[bytes] = queue.Queue()
+    for b in bodies:
+        work.put(b)
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        while True:
+            try:
+                raw = work.get_nowait()
+            except queue.Empty:
+                break
+            stamp = int(time.time())
+            headers = {"Content-Type": "application/json", "X-Prens-Timestamp": str(stamp),
+                       "X-Prens-Signature": sign(SECRET, stamp, raw)}
+            start = time.perf_counter()
+            conn.request("POST", "/webhooks/google-form", body=raw, headers=headers)
+            reply = conn.getresponse()
+            reply.read()
+            mine.append(time.perf_counter() - start)
+            if reply.status != 200:
+                failures[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed,
+            "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+            "failures": failures[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="submissions per round and target")
+    parser.add_argument("--c", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    args = parser.parse_args()
+
+    settings = load_settings(ROOT / "config" / "balangan.toml")
+    today = datetime.now(settings.timezone).date()
+    results: dict[str, list[dict[str, float]]] = {"prens": [], "floor": []}
+    print(f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
+          f"Python {platform.python_version()}, n={args.n} c={args.c} rounds={args.rounds}")
+    for r in range(args.rounds):
+        bodies = [json.dumps(b, ensure_ascii=False).encode() for b in
+                  mixed_batch(settings, random.Random(r), today, args.n)]
+        order = ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]
+        for target in order:
+            workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
+            if target == "prens":
+                proc, port, _ = start_prens(workdir)
+            else:
+                proc, port = start_floor(workdir)
+            try:
+                load(port, bodies[:50], min(args.c, 4))      # warm-up, not counted
+                fresh = [json.dumps({**json.loads(b), "responseId": f"r{r}-{i}"}).encode()
+                         for i, b in enumerate(bodies)]
+                figures = load(port, fresh, args.c)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+                shutil.rmtree(workdir, ignore_errors=True)
+            results[target].append(figures)
+            print(f"round {r + 1} {target:5}: {figures['rps']:7.1f} req/s  p50 {figures['p50']:6.1f} ms"
+                  f"  p99 {figures['p99']:6.1f} ms  failures {figures['failures']:.0f}")
+    med = {t: {k: statistics.median(f[k] for f in rs) for k in ("rps", "p50", "p99")}
+           for t, rs in results.items()}
+    print()
+    for t in ("prens", "floor"):
+        print(f"median {t:5}: {med[t]['rps']:7.1f} req/s  p50 {med[t]['p50']:6.1f} ms  "
+              f"p99 {med[t]['p99']:6.1f} ms")
+    print(f"prens / floor throughput: {med['prens']['rps'] / med['floor']['rps']:.2f}")
+    print(f"rerun: python bench/intake.py --n {args.n} --c {args.c} --rounds {args.rounds}")
+
+
+if __name__ == "__main__":
+    main()
