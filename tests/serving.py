@@ -8,9 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+from prens.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +77,17 @@ class Served:
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
             self.stop()
+
+
+@contextmanager
+def deployment(directory: Path, secret: str) -> Iterator[tuple[Served, Settings]]:
+    """The Balangan configuration in `directory`, served, with the scheduler's flush held off
+    (tests run the flush job themselves)."""
+    from tests.conftest import write_config
+
+    config = write_config(directory, {"flush_seconds = 5": "flush_seconds = 3600"})
+    with Served(config, secret) as served:
+        yield served, load_settings(config)
 
 
 def prens(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

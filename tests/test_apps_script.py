@@ -19,6 +19,7 @@ from prens.demo import person
 from prens.ledger import Ledger
 from tests.conftest import ROOT, write_config
 from tests.serving import Served
+from tests.serving import deployment as served_deployment
 
 CODE_GS = ROOT / "webhooks" / "apps_script" / "Code.gs"
 HARNESS = ROOT / "tests" / "apps_script" / "harness.js"
@@ -33,9 +34,8 @@ SECRET = "apps-script-secret"
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path_factory.mktemp("gs"), {"flush_seconds = 5": "flush_seconds = 3600"})
-    with Served(config, SECRET) as served:
-        yield served, load_settings(config)
+    with served_deployment(tmp_path_factory.mktemp("gs"), SECRET) as (served, settings):
+        yield served, settings
 
 
 def run_script(tmp_path: Path, event: dict, url: str, secret: str) -> dict:  # type: ignore[type-arg]

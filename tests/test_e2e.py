@@ -18,7 +18,8 @@ import requests
 from prens.config import Settings, load_settings
 from prens.demo import body, kk_for, nik_for, person, signed_request
 from tests.conftest import write_config
-from tests.serving import Served, prens
+from tests.serving import Served
+from tests.serving import deployment as served_deployment, prens
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-secret"
@@ -26,9 +27,8 @@ SECRET = "e2e-secret"
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path_factory.mktemp("e2e"), {"flush_seconds = 5": "flush_seconds = 3600"})
-    with Served(config, SECRET) as served:
-        yield served, load_settings(config)
+    with served_deployment(tmp_path_factory.mktemp("e2e"), SECRET) as (served, settings):
+        yield served, settings
     assert served.proc is not None and served.proc.returncode == 0   # clean stop on SIGTERM
     assert "stopped" in served.output()
 
