@@ -1,10 +1,13 @@
 """Intake benchmark: N signed submissions over loopback with C concurrent connections, against
 `prens serve` and against the floor of this stack (bench/floor_app.py) in the same run.
 
-    python bench/intake.py [--n 2000] [--c 16] [--rounds 3]
+    python bench/intake.py [--c 16] [--rounds 3] [--seconds 10] [--client wrk|python]
 
 Prints throughput and p50/p99 latency per round, then the medians and the ratio to the floor.
-Each round alternates the two targets, on fresh data directories.
+Each round alternates the two targets, on fresh data directories. The load comes from wrk
+(Debian package `wrk`; bench/signed.lua sends unique pre-signed requests for --seconds) when
+installed, otherwise from Python threads sending --n requests, which share the cores with the
+server and inflate latency.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import platform
 import queue
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -35,7 +39,7 @@ from prens.demo import mixed_batch  # noqa: E402
 from prens.signing import sign  # noqa: E402
 
 SECRET = b"bench-secret"
-THREADS = 8
+THREADS = 8  # waitress threads, the same for both targets (--threads)
 
 
 def free_port() -> int:
@@ -59,23 +63,25 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not become healthy")
 
 
-def start_prens(workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+def start_prens(workdir: Path, flush_seconds: int, threads: int) -> tuple[subprocess.Popen[bytes], int, Path]:
     text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
-    config.write_text(text.replace('data_dir = "../data"', 'data_dir = "data"'), encoding="utf-8")
+    text = text.replace('data_dir = "../data"', 'data_dir = "data"')
+    text = text.replace("flush_seconds = 5", f"flush_seconds = {flush_seconds}")
+    config.write_text(text, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode()}
     proc = subprocess.Popen([sys.executable, "-m", "prens", "--config", str(config), "serve",
-                             "--port", str(port), "--threads", str(THREADS)], cwd=ROOT, env=env,
+                             "--port", str(port), "--threads", str(threads)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_healthy(port, proc)
     return proc, port, config
 
 
-def start_floor(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_floor(workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_app.py"), str(port),
-                             str(workdir / "floor.db"), str(THREADS)],
+                             str(workdir / "floor.db"), str(threads)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_healthy(port, proc)
     return proc, port
@@ -126,33 +132,75 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
             "failures": failures[0]}
 
 
+def load_wrk(port: int, bodies: list[bytes], concurrency: int, workdir: Path,
+             seconds: int) -> dict[str, float]:
+    """Send unique bodies with wrk (2 threads) for `seconds`; return the figures wrk reports."""
+    threads = 2
+    stamp = int(time.time())
+    lines = workdir / "requests.tsv"
+    with lines.open("wb") as fh:
+        for raw in bodies:
+            fh.write(f"{stamp}\t{sign(SECRET, stamp, raw)}\t".encode() + raw + b"\n")
+    env = {**os.environ, "PRENS_BENCH_REQUESTS": str(lines), "PRENS_BENCH_THREADS": str(threads)}
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
+                          "--latency", "-s", str(ROOT / "bench" / "signed.lua"),
+                          f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True,
+                         check=True)
+    if "pool exhausted" in out.stderr:
+        raise SystemExit("the request pool ran out: rerun with a larger --pool")
+    out = out.stdout  # type: ignore[assignment]
+
+    def millis(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "p50": millis("50"), "p99": millis("99"),
+            "failures": float(non_2xx.group(1)) if non_2xx else 0.0}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="submissions per round and target")
+    parser.add_argument("--n", type=int, default=2000,
+                        help="submissions per round and target (python client)")
+    parser.add_argument("--seconds", type=int, default=10, help="run length (wrk client)")
+    parser.add_argument("--pool", type=int, default=30000,
+                        help="unique pre-signed requests per run (wrk client)")
     parser.add_argument("--c", type=int, default=16, help="concurrent connections")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="waitress threads for both targets")
+    parser.add_argument("--flush-seconds", type=int, default=5,
+                        help="the scheduler's flush interval in prens (as configured: 5)")
+    parser.add_argument("--client", choices=["wrk", "python"],
+                        default="wrk" if shutil.which("wrk") else "python",
+                        help="load generator (default: wrk when installed)")
     args = parser.parse_args()
 
     settings = load_settings(ROOT / "config" / "balangan.toml")
     today = datetime.now(settings.timezone).date()
     results: dict[str, list[dict[str, float]]] = {"prens": [], "floor": []}
     print(f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-          f"Python {platform.python_version()}, n={args.n} c={args.c} rounds={args.rounds}")
+          f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
+          + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}"))
     for r in range(args.rounds):
+        count = args.pool if args.client == "wrk" else args.n
         bodies = [json.dumps(b, ensure_ascii=False).encode() for b in
-                  mixed_batch(settings, random.Random(r), today, args.n)]
+                  mixed_batch(settings, random.Random(r), today, count)]
         order = ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]
         for target in order:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
             if target == "prens":
-                proc, port, _ = start_prens(workdir)
+                proc, port, _ = start_prens(workdir, args.flush_seconds, args.threads)
             else:
-                proc, port = start_floor(workdir)
+                proc, port = start_floor(workdir, args.threads)
             try:
                 load(port, bodies[:50], min(args.c, 4))      # warm-up, not counted
                 fresh = [json.dumps({**json.loads(b), "responseId": f"r{r}-{i}"}).encode()
                          for i, b in enumerate(bodies)]
-                figures = load(port, fresh, args.c)
+                figures = (load_wrk(port, fresh, args.c, workdir, args.seconds)
+                           if args.client == "wrk" else load(port, fresh, args.c))
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
@@ -167,7 +215,9 @@ def main() -> None:
         print(f"median {t:5}: {med[t]['rps']:7.1f} req/s  p50 {med[t]['p50']:6.1f} ms  "
               f"p99 {med[t]['p99']:6.1f} ms")
     print(f"prens / floor throughput: {med['prens']['rps'] / med['floor']['rps']:.2f}")
-    print(f"rerun: python bench/intake.py --n {args.n} --c {args.c} --rounds {args.rounds}")
+    size = f"--seconds {args.seconds}" if args.client == "wrk" else f"--n {args.n}"
+    print(f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
+          f"{args.threads} --client {args.client} {size}")
 
 
 if __name__ == "__main__":

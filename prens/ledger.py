@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from prens.database import writer
+from prens.database import write_transaction
 from prens.errors import LedgerError
 from prens.problems import Problem
 
@@ -89,11 +89,9 @@ _TO_CORRECT = (select(registrations.c.id)
                       registrations.c.status == NEEDS_CORRECTION,
                       registrations.c.corrected_by.is_(None))
                .order_by(registrations.c.seq.desc()).limit(1))
+_LOOKUP = select(_PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(),
+                 _TO_CORRECT.scalar_subquery())
 _INSERT = insert(registrations)
-
-
-class _Replay(Exception):
-    """The insert lost a race to the same response or the same NIK: look again."""
 
 
 def utcnow() -> datetime:
@@ -154,7 +152,6 @@ class Ledger:
 
     def __init__(self, engine: Engine, id_prefix: str):
         self.engine, self.id_prefix = engine, id_prefix
-        self.writer = writer(engine)
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
@@ -191,19 +188,22 @@ class Ledger:
         is asked, inside the same transaction, for a warning given how many active registrations
         already use the candidate's phone.
         """
+        # Encoded once, outside the write lock: only the lookups and the insert hold it.
+        encoded = (json.dumps(candidate.person, ensure_ascii=False),
+                   json.dumps(candidate.answers, ensure_ascii=False))
         for _attempt in range(8):
             try:
-                with self.writer.begin() as conn:
-                    return self._insert(conn, candidate, now, phone_warning), True
-            except _Replay:
+                with write_transaction(self.engine) as conn:
+                    return self._insert(conn, candidate, encoded, now, phone_warning), True
+            except IntegrityError:
+                # The same response stored already (a replay); otherwise another request took
+                # the NIK, or an id was drawn twice: the next attempt's lookups see it.
                 existing = self.by_response_key(candidate.response_key)
                 if existing:
                     return existing, False
-            except IntegrityError:
-                continue  # a registration id drawn twice: draw again
         raise LedgerError("could not store the submission after repeated conflicts")
 
-    def _insert(self, conn: Connection, c: Candidate, now: datetime,
+    def _insert(self, conn: Connection, c: Candidate, encoded: tuple[str, str], now: datetime,
                 phone_warning: Callable[[int], Problem | None] | None) -> Registration:
         nik = c.person.get("nik")
         problems = list(c.problems)
@@ -212,36 +212,26 @@ class Ledger:
         duplicate_of = corrects = None
         phone = c.person.get("telepon") if c.valid else None
         if c.valid:
-            if phone_warning and phone:
-                warning = phone_warning(int(conn.execute(_PHONE_COUNT, {"phone": phone}).scalar_one()))
-                if warning:
-                    problems.append(warning)
-            duplicate_of = conn.execute(_ACTIVE_ID, {"nik": nik}).scalar_one_or_none()
+            # One round trip: how many use this phone, the NIK's active registration, and the
+            # submission this one may correct.
+            shared, duplicate_of, corrects = conn.execute(
+                _LOOKUP, {"phone": phone, "nik": nik}).one()
+            warning = phone_warning(int(shared)) if phone_warning and phone else None
+            if warning:
+                problems.append(warning)
             if duplicate_of:
-                status, target, state = DUPLICATE, None, None
-            else:
-                # A valid resubmission from someone whose last submission needed correction.
-                corrects = conn.execute(_TO_CORRECT, {"nik": nik}).scalar_one_or_none()
+                status, target, state, corrects = DUPLICATE, None, None, None
         values = {
             "id": new_registration_id(self.id_prefix), "response_key": c.response_key,
             "submitted_at": _naive_utc(c.submitted_at), "received_at": _naive_utc(now),
             "status": status, "nik": (nik or "")[:64] or None,
             "active_nik": nik if status == ACCEPTED else None, "phone": phone,
-            "person": json.dumps(c.person, ensure_ascii=False),
-            "answers": json.dumps(c.answers, ensure_ascii=False),
+            "person": encoded[0], "answers": encoded[1],
             "problems": json.dumps([p.as_dict() for p in problems], ensure_ascii=False),
             "duplicate_of": duplicate_of, "corrects": corrects, "state": state,
             "sheet_target": target, "corrected_by": None, "flushed_at": None,
         }
-        try:
-            with conn.begin_nested():  # a savepoint: PostgreSQL aborts a transaction on conflict
-                seq = conn.execute(_INSERT, values).inserted_primary_key[0]
-        except IntegrityError:
-            if conn.execute(_BY_KEY, {"key": c.response_key}).first():
-                raise _Replay() from None
-            if status == ACCEPTED and conn.execute(_ACTIVE_ID, {"nik": nik}).first():
-                raise _Replay() from None   # another request took the NIK: retry sees it
-            raise
+        seq = conn.execute(_INSERT, values).inserted_primary_key[0]
         if corrects:
             conn.execute(update(registrations).where(registrations.c.id == corrects)
                          .values(corrected_by=values["id"]))
@@ -264,7 +254,7 @@ class Ledger:
                 registrations.c.flushed_at.is_(None))).scalar_one()
 
     def mark_flushed(self, ids: list[str], now: datetime) -> None:
-        with self.writer.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(update(registrations).where(registrations.c.id.in_(ids))
                          .values(flushed_at=_naive_utc(now)))
 
@@ -287,11 +277,11 @@ class Ledger:
         expires = start + timedelta(seconds=seconds)
         acquired = False
         try:
-            with self.writer.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 conn.execute(insert(job_leases).values(name=name, holder=holder, expires_at=expires))
             acquired = True
         except IntegrityError:
-            with self.writer.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 taken = conn.execute(update(job_leases).where(and_(
                     job_leases.c.name == name,
                     or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)))
@@ -301,6 +291,6 @@ class Ledger:
             yield acquired
         finally:
             if acquired:
-                with self.writer.begin() as conn:
+                with write_transaction(self.engine) as conn:
                     conn.execute(job_leases.delete().where(and_(
                         job_leases.c.name == name, job_leases.c.holder == holder)))

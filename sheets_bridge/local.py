@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
 
-from prens.database import writer
+from prens.database import write_transaction
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 
 metadata = MetaData()
@@ -28,7 +28,7 @@ class LocalSheets(SheetBackend):
     """A spreadsheet in SQL; each call is one transaction, as each Google request is one request."""
 
     def __init__(self, engine: Engine):
-        self.engine, self.writer = engine, writer(engine)
+        self.engine = engine
         metadata.create_all(engine)
 
     def worksheet_names(self) -> list[str]:
@@ -37,7 +37,7 @@ class LocalSheets(SheetBackend):
                         .scalars())
 
     def ensure_worksheet(self, name: str, headers: list[str]) -> None:
-        with self.writer.begin() as conn:
+        with write_transaction(self.engine) as conn:
             exists = conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first()
             if not exists:
                 position = conn.execute(select(func.count()).select_from(worksheets)).scalar_one()
@@ -76,7 +76,7 @@ class LocalSheets(SheetBackend):
     def append_rows(self, name: str, rows: list[list[str]]) -> None:
         if not rows:
             return
-        with self.writer.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
                 raise WorksheetNotFound(name)
             last = conn.execute(select(func.max(rows_table.c.row_no)).where(
@@ -87,7 +87,7 @@ class LocalSheets(SheetBackend):
                 for i, cells in enumerate(rows, start=1)])
 
     def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
-        with self.writer.begin() as conn:
+        with write_transaction(self.engine) as conn:
             found = conn.execute(select(rows_table.c.row_no, rows_table.c.cells).where(
                 rows_table.c.worksheet == name).order_by(rows_table.c.row_no)).all()
             if not found:

@@ -84,7 +84,8 @@ def test_phone_shared_warning_past_the_limit(client, settings) -> None:  # type:
     assert statuses == [[], [], [], ["phone_shared"]]
 
 
-@pytest.mark.parametrize("case", ["missing", "wrong", "other-secret", "stale", "future", "garbage"])
+@pytest.mark.parametrize("case", ["missing", "wrong", "other-secret", "stale", "future", "garbage",
+                                  "superscript"])
 def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
     now = int(time.time())
@@ -95,6 +96,7 @@ def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  
         "stale": signed_headers(raw, at=now - 301),
         "future": signed_headers(raw, at=now + 301),
         "garbage": {**signed_headers(raw), "X-Prens-Timestamp": "soon"},
+        "superscript": {**signed_headers(raw), "X-Prens-Timestamp": "¹"},   # isdigit(), not int()
     }[case]
     reply = client.post("/webhooks/google-form", data=raw, headers=headers)
     assert reply.status_code == 401 and reply.get_json()["error"] == "bad_signature"
