@@ -68,6 +68,8 @@ def start_prens(workdir: Path, flush_seconds: int, threads: int) -> tuple[subpro
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
     text = text.replace("flush_seconds = 5", f"flush_seconds = {flush_seconds}")
+    text = text.replace('sqlite_synchronous = "FULL"',
+                        f'sqlite_synchronous = "{os.environ.get("PRENS_BENCH_SYNC", "FULL")}"')
     config.write_text(text, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode()}
@@ -135,7 +137,7 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
 def load_wrk(port: int, bodies: list[bytes], concurrency: int, workdir: Path,
              seconds: int) -> dict[str, float]:
     """Send unique bodies with wrk (2 threads) for `seconds`; return the figures wrk reports."""
-    threads = 2
+    threads = min(2, concurrency)  # wrk needs a connection per thread at least
     stamp = int(time.time())
     lines = workdir / "requests.tsv"
     with lines.open("wb") as fh:

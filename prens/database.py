@@ -18,19 +18,26 @@ _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(engine: Engine) -> AbstractContextManager[object]:
+def write_lock(engine: Engine) -> AbstractContextManager[object]:
+    """This process's lock for writing to `engine`'s database (SQLite has one writer at a time;
+    other databases need none). SQLite's own busy handler polls with sleeps of up to 100 ms,
+    which gives writers that wait for each other a long latency tail; a thread lock hands over
+    at once, so threads queue here and SQLite's wait is left to other processes."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
     with _write_locks_guard:
         return _write_locks.setdefault(str(engine.url), threading.Lock())
 
 
+def begin_write(engine: Engine) -> AbstractContextManager[Connection]:
+    """Begin a transaction that writes (SQLite: BEGIN IMMEDIATE); the caller holds write_lock."""
+    return engine.execution_options(**{WRITE_OPTION: True}).begin()
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that writes. On SQLite it takes the write lock at BEGIN, after queueing on a
-    lock in this process: SQLite's busy handler polls with sleeps of up to 100 ms, which gives
-    writers that wait for each other a long latency tail; a thread lock hands over at once."""
-    with _write_lock(engine), engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+    """A transaction that writes, queued behind this process's other writers."""
+    with write_lock(engine), begin_write(engine) as conn:
         yield conn
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prens.database import write_transaction
 from prens.errors import LedgerError
+from prens.group_commit import GroupCommit
 from prens.problems import Problem
 
 ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
@@ -152,6 +152,7 @@ class Ledger:
 
     def __init__(self, engine: Engine, id_prefix: str):
         self.engine, self.id_prefix = engine, id_prefix
+        self._group = GroupCommit(engine)
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
@@ -193,11 +194,12 @@ class Ledger:
                    json.dumps(candidate.answers, ensure_ascii=False))
         for _attempt in range(8):
             try:
-                with write_transaction(self.engine) as conn:
-                    return self._insert(conn, candidate, encoded, now, phone_warning), True
+                return self._group.run(lambda conn: (
+                    self._insert(conn, candidate, encoded, now, phone_warning), True))
             except IntegrityError:
-                # The same response stored already (a replay); otherwise another request took
-                # the NIK, or an id was drawn twice: the next attempt's lookups see it.
+                # The same response stored already (a replay, perhaps in the same batch);
+                # otherwise another process took the NIK, or an id was drawn twice: the next
+                # attempt's lookups see it.
                 existing = self.by_response_key(candidate.response_key)
                 if existing:
                     return existing, False
@@ -235,7 +237,11 @@ class Ledger:
         if corrects:
             conn.execute(update(registrations).where(registrations.c.id == corrects)
                          .values(corrected_by=values["id"]))
-        return Registration.from_row(SimpleNamespace(seq=seq, **values))
+        return Registration(
+            id=values["id"], response_key=c.response_key,
+            submitted_at=c.submitted_at.astimezone(UTC), received_at=now.astimezone(UTC),
+            status=status, person=c.person, answers=c.answers, problems=problems,
+            duplicate_of=duplicate_of, corrects=corrects, state=state, seq=seq)
 
     # -- flushing to the sheet -------------------------------------------------------------
 

@@ -38,6 +38,9 @@ def run_server(runtime: Runtime, host: str, port: int, threads: int,
     if is_dev:
         echo(f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
              f"{secret.decode()}")
+    # waitress warns at every request that waits for a free thread: under load, one log line per
+    # request, and its cost, for what the queue handles by design.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop)
     scheduler.start()
     try:
