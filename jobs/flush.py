@@ -2,7 +2,8 @@
 
 Exactly once, even when two flushes run at the same time or one died half-way: a lease in the
 ledger lets one flush run at a time, and before appending, the flush reads the worksheet's ID column
-and appends only the registrations that are not there yet.
+and appends only the registrations that are not there yet. When an append's outcome is unknown
+(a timeout, a 5xx), it reads the ID column again and appends only what did not arrive.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from prens.config import Settings
 from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Ledger, utcnow
 from sheets_bridge import layout
-from sheets_bridge.base import SheetBackend
+from sheets_bridge.base import AppendOutcomeUnknown, SheetBackend
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
+MAX_UNKNOWN_APPENDS = 10   # then give up this run; the next run starts over from the ID column
 
 
 @dataclass
@@ -53,13 +55,22 @@ def flush(ledger: Ledger, sheets: SheetBackend, settings: Settings) -> FlushRepo
             name = settings.worksheets[role]
             report.written[name] = 0
             present: set[str] | None = None
+            unknown = 0
             while batch := ledger.pending_flush(role, settings.batch_rows):
-                if present is None:  # one read per worksheet per flush
+                if present is None:  # one read per worksheet per flush, and after an unknown
                     present = set(sheets.column_values(name, id_header))
                 new = [reg for reg in batch if reg.id not in present]
                 report.already_present += len(batch) - len(new)
                 if new:
-                    sheets.append_rows(name, [layout.row(reg, settings, role) for reg in new])
+                    try:
+                        sheets.append_rows(name, [layout.row(reg, settings, role) for reg in new])
+                    except AppendOutcomeUnknown as exc:
+                        unknown += 1
+                        log.warning("flush: %s; reading %s's IDs before going on", exc, name)
+                        if unknown > MAX_UNKNOWN_APPENDS:
+                            raise
+                        present = None
+                        continue
                     present.update(reg.id for reg in new)
                 ledger.mark_flushed([reg.id for reg in batch], utcnow())
                 report.written[name] += len(new)

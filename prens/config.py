@@ -61,6 +61,9 @@ class Settings:
     sheet_backend: str
     spreadsheet_key: str
     batch_rows: int
+    credentials_file: str               # service-account key; empty: GOOGLE_APPLICATION_CREDENTIALS
+    reads_per_minute: int
+    writes_per_minute: int
     worksheets: Mapping[str, str]       # role -> worksheet name
     columns: Mapping[str, str]          # column key -> header
     verifier_columns: tuple[VerifierColumn, ...]
@@ -199,6 +202,12 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         raise ConfigError(source, "sheet.spreadsheet_key", "", "the id in the Google Sheet's URL "
                           "when sheet.backend is \"google\"")
     batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 to 5000 rows")
+    credentials = sheet.get("credentials_file", str, "")
+    credentials_file = str((base / credentials).resolve()) if credentials else ""
+    reads_per_minute = sheet.get("reads_per_minute", int, 60, lambda v: 1 <= v <= 300,
+                                 "1 to 300 (Google's per-user quota is 60)")
+    writes_per_minute = sheet.get("writes_per_minute", int, 60, lambda v: 1 <= v <= 300,
+                                  "1 to 300 (Google's per-user quota is 60)")
     ws_t = sheet.table("worksheets")
     worksheets = {role: ws_t.get(role, str, default, lambda v: 0 < len(v) <= 100,
                                  "a worksheet name (1-100 characters)")
@@ -230,6 +239,8 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         max_body_bytes=max_body, max_clock_skew_seconds=skew, questions=questions,
         optional_fields=frozenset(optional), date_order=date_order, consent_option=consent_option,
         sheet_backend=backend, spreadsheet_key=spreadsheet_key, batch_rows=batch_rows,
+        credentials_file=credentials_file, reads_per_minute=reads_per_minute,
+        writes_per_minute=writes_per_minute,
         worksheets=worksheets, columns=columns, verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
     )

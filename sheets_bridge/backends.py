@@ -5,13 +5,16 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from prens.config import Settings
-from sheets_bridge.base import SheetBackend, SheetError
+from sheets_bridge.base import SheetBackend
 from sheets_bridge.local import LocalSheets
 
 
 def open_backend(settings: Settings, engine: Engine) -> SheetBackend:
-    """The local sheet on the ledger's database, or (once it is built) the Google backend."""
+    """The local sheet on the ledger's database, or the Google spreadsheet of the configuration."""
     if settings.sheet_backend == "local":
         return LocalSheets(engine)
-    raise SheetError("the Google Sheets backend is not available in this version; "
-                     "use [sheet] backend = \"local\"")
+    from sheets_bridge.google import open_google
+
+    return open_google(settings.spreadsheet_key, credentials_file=settings.credentials_file,
+                       reads_per_minute=settings.reads_per_minute,
+                       writes_per_minute=settings.writes_per_minute)

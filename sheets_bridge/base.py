@@ -8,7 +8,9 @@ SheetError
  ├── WorksheetNotFound   no worksheet of that name
  ├── LayoutError         the header row is not what the layout expects
  ├── CellNotFound        no row with that key, or no column with that header
- └── CellValueError      a value that column cannot hold
+ ├── CellValueError      a value that column cannot hold
+ ├── AppendOutcomeUnknown an append may or may not have landed: read the keys before retrying
+ └── SheetsUnavailable   the spreadsheet service kept failing after every retry
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class CellNotFound(SheetError, LookupError):
 
 class CellValueError(SheetError, ValueError):
     """A value the column cannot hold (a checkbox given "mungkin")."""
+
+
+class AppendOutcomeUnknown(SheetError):
+    """An append may or may not have been applied; read the key column before trying again."""
+
+
+class SheetsUnavailable(SheetError):
+    """The spreadsheet service kept failing after every retry."""
 
 
 class SheetBackend(ABC):

@@ -1,0 +1,223 @@
+"""The Google Sheets backend, on gspread 6 and google-auth, behind the same interface as the
+local one. Cells are written with valueInputOption=RAW, so nothing becomes a formula or a number.
+
+Requests are counted against Google's per-minute quotas: the spreadsheet's metadata is read once
+and cached (opening a spreadsheet or a worksheet costs a read), header rows are cached, appends go
+in as few requests as the 2 MB request guidance allows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import gspread
+import requests
+from gspread.exceptions import APIError
+
+from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, SheetError, WorksheetNotFound
+from sheets_bridge.http import PacedHTTPClient
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
+          "https://www.googleapis.com/auth/drive.metadata.readonly")
+MAX_REQUEST_BYTES = 1_800_000   # under Google's 2 MB guidance, with room for the envelope
+
+
+def a1_sheet(name: str) -> str:
+    """A worksheet name quoted for an A1 range."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def column_letters(index: int) -> str:
+    out, n = "", index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def chunks_by_size(rows: list[list[str]], limit: int = MAX_REQUEST_BYTES) -> list[list[list[str]]]:
+    """Split rows so each append's JSON body stays under `limit` bytes."""
+    out: list[list[list[str]]] = [[]]
+    size = 0
+    for row in rows:
+        cost = len(json.dumps(row, ensure_ascii=False).encode()) + 1
+        if out[-1] and size + cost > limit:
+            out.append([])
+            size = 0
+        out[-1].append(row)
+        size += cost
+    return [c for c in out if c]
+
+
+class GoogleSheets(SheetBackend):
+    """One Google spreadsheet, through a gspread Client."""
+
+    def __init__(self, client: gspread.Client, spreadsheet_key: str):
+        self.client, self.key = client, spreadsheet_key
+        self._meta: dict[str, Any] | None = None
+        self._headers: dict[str, list[str]] = {}
+
+    @property
+    def http(self) -> PacedHTTPClient:
+        return self.client.http_client  # type: ignore[return-value]
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def metadata(self, refresh: bool = False) -> dict[str, Any]:
+        """The spreadsheet's metadata: one read request, then cached."""
+        if self._meta is None or refresh:
+            try:
+                self._meta = self.http.fetch_sheet_metadata(self.key)  # type: ignore[assignment]
+            except APIError as exc:
+                status = exc.response.status_code
+                if status in (403, 404):
+                    raise SheetError(f"spreadsheet {self.key!r} not found, or not shared with "
+                                     "the service account's email") from exc
+                raise
+        return self._meta  # type: ignore[return-value]
+
+    def sheet_properties(self, name: str) -> dict[str, Any]:
+        for sheet in self.metadata()["sheets"]:
+            if sheet["properties"]["title"] == name:
+                return sheet
+        raise WorksheetNotFound(name)
+
+    def permissions(self) -> list[dict[str, Any]]:
+        return self.http.list_permissions(self.key)  # type: ignore[return-value]
+
+    # -- the interface ---------------------------------------------------------------------
+
+    def worksheet_names(self) -> list[str]:
+        return [s["properties"]["title"] for s in self.metadata()["sheets"]]
+
+    def ensure_worksheet(self, name: str, headers: list[str]) -> None:
+        if name not in self.worksheet_names():
+            self._add_sheet(name, len(headers))
+        current = self.header(name)
+        if not current:
+            self.http.values_update(self.key, f"{a1_sheet(name)}!A1",
+                                    params={"valueInputOption": "RAW"}, body={"values": [headers]})
+            self._headers[name] = list(headers)
+        elif current[:len(headers)] != headers:
+            raise LayoutError(f"worksheet {name!r} has headers {current!r}; "
+                              f"the configuration expects {headers!r}")
+
+    def _add_sheet(self, name: str, width: int) -> None:
+        try:
+            self.http.batch_update(self.key, {"requests": [{"addSheet": {"properties": {
+                "title": name, "gridProperties": {"rowCount": 1000, "columnCount": max(26, width),
+                                                  "frozenRowCount": 1}}}}]})
+        except APIError as exc:
+            # A retried addSheet whose first try was applied (a 503 after the fact) finds it
+            # there already: that is the outcome we wanted.
+            if exc.response.status_code != 400 or "already exists" not in str(exc):
+                raise
+        self.metadata(refresh=True)
+
+    def header(self, name: str) -> list[str]:
+        if name not in self._headers:
+            self.sheet_properties(name)
+            reply = self.http.values_get(self.key, f"{a1_sheet(name)}!1:1")
+            values = reply.get("values", [[]])
+            self._headers[name] = [str(v) for v in values[0]] if values else []
+        return self._headers[name]
+
+    def get_all_values(self, name: str) -> list[list[str]]:
+        self.sheet_properties(name)
+        rows = self.http.values_get(self.key, a1_sheet(name)).get("values", [])
+        width = max((len(r) for r in rows), default=0)
+        return [[str(c) for c in r] + [""] * (width - len(r)) for r in rows]
+
+    def column_values(self, name: str, header: str) -> list[str]:
+        head = self.header(name)
+        if header not in head:
+            raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
+        letter = column_letters(head.index(header))
+        reply = self.http.values_get(self.key, f"{a1_sheet(name)}!{letter}2:{letter}",
+                                       params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        return [str(r[0]) if r else "" for r in reply.get("values", [])]
+
+    def batch_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
+        """Several columns in one values.batchGet (one read), checkboxes as booleans."""
+        head = self.header(name)
+        missing = [h for h in headers if h not in head]
+        if missing:
+            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+        ranges = [f"{a1_sheet(name)}!{column_letters(head.index(h))}2:"
+                  f"{column_letters(head.index(h))}" for h in headers]
+        reply = self.http.values_batch_get(self.key, ranges, params={
+            "valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"})
+        out = {}
+        for h, vr in zip(headers, reply.get("valueRanges", []), strict=True):
+            values = vr.get("values", [[]])
+            out[h] = values[0] if values else []
+        return out
+
+    def append_rows(self, name: str, rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        self.sheet_properties(name)
+        for chunk in chunks_by_size(rows):
+            self.http.values_append(self.key, f"{a1_sheet(name)}!A1",
+                                      params={"valueInputOption": "RAW",
+                                              "insertDataOption": "INSERT_ROWS"},
+                                      body={"values": [[str(c) for c in r] for r in chunk]})
+
+    def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
+        head = self.header(name)
+        for column in (key_header, header):
+            if column not in head:
+                raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
+        keys = self.column_values(name, key_header)
+        if key not in keys:
+            raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
+        row = keys.index(key) + 2
+        cell = f"{a1_sheet(name)}!{column_letters(head.index(header))}{row}"
+        self.http.values_update(self.key, cell, params={"valueInputOption": "RAW"},
+                                  body={"values": [[value]]})
+        # Verifiers sort the sheet: make sure the row still held that key when we wrote.
+        check = f"{a1_sheet(name)}!{column_letters(head.index(key_header))}{row}"
+        now = self.http.values_get(self.key, check).get("values", [[""]])
+        if not now or not now[0] or str(now[0][0]) != key:
+            raise SheetError(f"row {row} of {name!r} no longer holds {key!r} (the sheet was "
+                             f"sorted while writing): check {header!r} on row {row}")
+
+
+def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
+                credentials_file: str = "", session: requests.Session | None = None,
+                **client_options: Any) -> GoogleSheets:
+    """The Google backend with service-account credentials from `credentials_file` or
+    GOOGLE_APPLICATION_CREDENTIALS. `session` replaces the HTTP session (for tests)."""
+    from google.auth.transport.requests import AuthorizedSession, Request
+    from google.oauth2 import service_account
+
+    env = os.environ if env is None else env
+    path = credentials_file or env.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+    if not path:
+        raise SheetError("no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to the "
+                         "service account's JSON key file")
+    try:
+        creds = service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SheetError(f"cannot read the service account key {path}: {exc}") from exc
+    if session is None:
+        authorized = AuthorizedSession(creds)
+    else:
+        authorized = AuthorizedSession(creds, auth_request=Request(session))
+        for prefix, adapter in session.adapters.items():
+            authorized.mount(prefix, adapter)
+    return from_client(gspread.Client(creds, session=authorized,
+                                      http_client=partial(PacedHTTPClient, **client_options)),
+                       spreadsheet_key)
+
+
+def from_client(client: gspread.Client, spreadsheet_key: str) -> GoogleSheets:
+    """The Google backend on an existing gspread Client (credentials managed elsewhere)."""
+    return GoogleSheets(client, spreadsheet_key)
+
+
+__all__ = ["APIError", "GoogleSheets", "from_client", "open_google"]

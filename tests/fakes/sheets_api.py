@@ -1,0 +1,262 @@
+"""A Sheets API v4 (and Drive permissions, and OAuth token) fake, mounted as a `requests`
+transport adapter, so the real gspread and google-auth code runs against it.
+
+What it models, from the API reference and gspread's recorded responses (tests/cassettes in the
+gspread repository): spreadsheets.get metadata; values.get, values.batchGet, values.update,
+values.batchUpdate, values.append with A1 ranges (quoted sheet names, open-ended ranges) and
+gspread's URL encoding; append's table detection (after the last row that holds a value) and
+its `tableRange`/`updates.updatedRange` reply; RAW versus USER_ENTERED input (a USER_ENTERED
+`=...` becomes a formula, a number-like string a number of 15 significant digits, TRUE/FALSE a
+boolean); valueRenderOption FORMATTED_VALUE, UNFORMATTED_VALUE and FORMULA; grid limits on
+update (append grows the grid, as Google does); the batchUpdate requests `prens sheet setup`
+sends; Drive permissions listing; the per-minute read and write quotas with Google's 429 body;
+and fault injection (429; 500/503 before applying; 503 after applying; timeouts before and
+after applying).
+
+What it does not model: formatting of numbers beyond the automatic format, formulas beyond
+`=a+b`, `=a-b` and `=a*b`, filters and sorting by users (tests sort rows with `sort_rows`),
+merged cells, the per-project quota, request size limits, and everything no code here calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+
+from tests.fakes.sheets_model import ApiError, Cell, Spreadsheet, raw_input, render, user_entered
+
+SHEETS = "https://sheets.googleapis.com/v4/spreadsheets/"
+DRIVE = "https://www.googleapis.com/drive/v3/files/"
+TOKEN = "https://oauth2.googleapis.com/token"
+FAULTS = ("429", "500-before", "503-before", "503-after", "timeout-before", "timeout-after")
+
+
+class FakeClock:
+    """Time that moves only when something sleeps: minutes of backoff cost no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+
+@dataclass
+class Faults:
+    """Which requests fail: a queue of planned faults, then a seeded random rate."""
+
+    planned: deque[str] = field(default_factory=deque)
+    rate: float = 0.0
+    kinds: tuple[str, ...] = FAULTS
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    def next(self) -> str | None:
+        if self.planned:
+            return self.planned.popleft()
+        if self.rate and self.rng.random() < self.rate:
+            return self.rng.choice(self.kinds)
+        return None
+
+
+class FakeSheetsAPI(BaseAdapter):
+    """Mount on a requests.Session for https://: answers as Google's servers would."""
+
+    def __init__(self, clock: Callable[[], float] | None = None, reads_per_minute: int = 60,
+                 writes_per_minute: int = 60, service_account: str = "prens@example.iam.gserviceaccount.com"):
+        super().__init__()
+        self.clock = clock or FakeClock()
+        self.limits = {"read": reads_per_minute, "write": writes_per_minute}
+        self.window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+        self.spreadsheets: dict[str, Spreadsheet] = {}
+        self.faults = Faults()
+        self.counts = {"read": 0, "write": 0, "429": 0, "faults": 0}
+        self.service_account = service_account
+        self.tokens_issued = 0
+        self.log: list[tuple[str, str]] = []
+
+    # -- set-up for tests ----------------------------------------------------------------
+
+    def create(self, key: str, title: str = "Lindungi Prens", first_sheet: str = "Sheet1") -> Spreadsheet:
+        book = Spreadsheet(key, title)
+        book.add_sheet(first_sheet)
+        book.permissions.append({"id": "owner", "type": "user", "role": "owner",
+                                 "emailAddress": "dinas@balangankab.go.id"})
+        book.permissions.append({"id": "sa", "type": "user", "role": "writer",
+                                 "emailAddress": self.service_account})
+        self.spreadsheets[key] = book
+        return book
+
+    def session(self) -> requests.Session:
+        s = requests.Session()
+        s.mount("https://", self)
+        return s
+
+    def cell(self, key: str, sheet: str, row: int, col: int) -> Cell | None:
+        return self.spreadsheets[key].sheet(sheet).cells.get((row, col))
+
+    def sort_rows(self, key: str, sheet: str, column: int, reverse: bool = True) -> None:
+        """What a verifier does with Data > Sort range: data rows move, the header stays."""
+        s = self.spreadsheets[key].sheet(sheet)
+        last = s.last_row()
+        rows = [[s.cells.get((r, c)) for c in range(s.cols)] for r in range(1, last)]
+        rows.sort(key=lambda row: str(row[column].value if row[column] else ""), reverse=reverse)
+        for r, row in enumerate(rows, start=1):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    s.cells.pop((r, c), None)
+                else:
+                    s.cells[(r, c)] = cell
+
+    # -- transport -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        pass
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        url = request.url or ""
+        if url.startswith(TOKEN):
+            return self._token(request)
+        kind = "read" if request.method == "GET" else "write"
+        self.log.append((request.method or "", url))
+        if request.headers.get("Authorization", "") != "Bearer fake-access-token":
+            return self._error(request, ApiError(401, "Request is missing required authentication "
+                                                      "credential.", "UNAUTHENTICATED"))
+        self.counts[kind] += 1
+        if not self._within_quota(kind):
+            self.counts["429"] += 1
+            return self._quota_error(request, kind)
+        fault = self.faults.next()
+        if fault:
+            self.counts["faults"] += 1
+        if fault == "429":
+            self.counts["429"] += 1
+            return self._quota_error(request, kind)
+        if fault in ("500-before", "503-before"):
+            return self._error(request, ApiError(int(fault[:3]), "The service is currently "
+                                                 "unavailable.", "UNAVAILABLE"))
+        if fault == "timeout-before":
+            raise requests.ReadTimeout("fake: timed out before the request was applied")
+        try:
+            body = self._route(request)
+        except ApiError as exc:
+            return self._error(request, exc)
+        if fault == "503-after":
+            return self._error(request, ApiError(503, "The service is currently unavailable.",
+                                                 "UNAVAILABLE"))
+        if fault == "timeout-after":
+            raise requests.ReadTimeout("fake: timed out after the request was applied")
+        return self._response(request, 200, body)
+
+    def _within_quota(self, kind: str) -> bool:
+        now, sent = self.clock(), self.window[kind]
+        while sent and sent[0] <= now - 60:
+            sent.popleft()
+        if len(sent) >= self.limits[kind]:
+            return False
+        sent.append(now)
+        return True
+
+    def _quota_error(self, request: requests.PreparedRequest, kind: str) -> requests.Response:
+        metric = "Read requests" if kind == "read" else "Write requests"
+        body = {"error": {
+            "code": 429,
+            "message": f"Quota exceeded for quota metric '{metric}' and limit '{metric} per "
+                       "minute per user' of service 'sheets.googleapis.com' for consumer "
+                       "'project_number:123456789012'.",
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                         "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com",
+                         "metadata": {"quota_limit": "WriteRequestsPerMinutePerUser"
+                                      if kind == "write" else "ReadRequestsPerMinutePerUser",
+                                      "service": "sheets.googleapis.com"}}]}}
+        return self._response(request, 429, body)
+
+    def _error(self, request: requests.PreparedRequest, exc: ApiError) -> requests.Response:
+        return self._response(request, exc.status, {"error": {
+            "code": exc.status, "message": exc.message, "status": exc.reason}})
+
+    @staticmethod
+    def _response(request: requests.PreparedRequest, status: int, body: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = status
+        response._content = json.dumps(body).encode()
+        response.headers["Content-Type"] = "application/json; charset=UTF-8"
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = "utf-8"
+        return response
+
+    def _token(self, request: requests.PreparedRequest) -> requests.Response:
+        form = parse_qs(request.body if isinstance(request.body, str) else
+                        (request.body or b"").decode())
+        assertion = form.get("assertion", [""])[0]
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(assertion.split(".")[1] + "=="))
+        except (IndexError, ValueError):
+            return self._response(request, 400, {"error": "invalid_grant"})
+        if claims.get("iss") != self.service_account:
+            return self._response(request, 400, {"error": "invalid_grant",
+                                                 "error_description": "Invalid JWT Signature."})
+        self.tokens_issued += 1
+        return self._response(request, 200, {"access_token": "fake-access-token",
+                                             "expires_in": 3599, "token_type": "Bearer"})
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def _route(self, request: requests.PreparedRequest) -> Any:
+        from tests.fakes import sheets_ops
+
+        parts = urlsplit(request.url or "")
+        query = parse_qs(parts.query)
+        body = json.loads(request.body) if request.body else {}
+        full = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        if full.startswith(DRIVE):
+            key = unquote(full[len(DRIVE):].split("/")[0])
+            return {"permissions": list(self._book(key).permissions)}
+        path = parts.path[len("/v4/spreadsheets/"):]
+        key, _, rest = path.partition("/")
+        if ":" in key and not rest:
+            key, _, action = key.partition(":")
+            assert action == "batchUpdate", action
+            return sheets_ops.batch_update(self._book(key), body)
+        book = self._book(unquote(key))
+        if not rest:
+            return sheets_ops.metadata(book)
+        assert rest.startswith("values"), rest
+        rest = rest[len("values"):]
+        if rest == ":batchGet":
+            return sheets_ops.batch_get(book, query)
+        if rest == ":batchUpdate":
+            return sheets_ops.values_batch_update(book, body)
+        a1 = unquote(rest.lstrip("/"))
+        if a1.endswith(":append"):
+            return sheets_ops.append(book, a1[:-len(":append")], query, body)
+        if request.method == "PUT":
+            return sheets_ops.update(book, a1, query.get("valueInputOption", ["RAW"])[0], body)
+        return sheets_ops.get(book, a1, query)
+
+    def _book(self, key: str) -> Spreadsheet:
+        if key not in self.spreadsheets:
+            raise ApiError(404, "Requested entity was not found.", "NOT_FOUND")
+        return self.spreadsheets[key]
+
+
+def store(sheet_book: Spreadsheet, option: str, raw: Any) -> Cell:
+    if option not in ("RAW", "USER_ENTERED"):
+        raise ApiError(400, f"Invalid value at 'value_input_option' ({option})")
+    return raw_input(raw) if option == "RAW" else user_entered(raw)
+
+
+__all__ = ["FakeClock", "FakeSheetsAPI", "render", "store"]

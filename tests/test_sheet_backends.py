@@ -1,0 +1,75 @@
+"""The sheet backend contract, run against both backends: local (SQLite) and Google (the real
+gspread and google-auth code against the Sheets API fake)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prens.database import make_engine
+from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
+from sheets_bridge.local import LocalSheets
+from tests.google_fixtures import google_on_fake
+
+HEADERS = ["ID Pendaftaran", "Nama Lengkap", "NIK", "Alamat", "Verifikasi Dinas"]
+HOSTILE = ["=1+1", "+6281234567890", "-5", "@SUM(A1)", "6311064507900003", "0812345",
+           "=HYPERLINK(\"http://x\")", "TRUE", "1e5", "'quoted", "  spaced  ", "Ñoño Ju'ariah"]
+
+
+@pytest.fixture(params=["local", "google"])
+def backend(request, tmp_path: Path):  # type: ignore[no-untyped-def]
+    if request.param == "local":
+        engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
+        yield LocalSheets(engine)
+        engine.dispose()
+    else:
+        sheets, _fake = google_on_fake(tmp_path)
+        yield sheets
+
+
+def test_ensure_worksheet_creates_then_checks(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    backend.ensure_worksheet("Pendaftar", HEADERS)     # twice: nothing changes
+    assert "Pendaftar" in backend.worksheet_names()
+    assert backend.get_all_values("Pendaftar") == [HEADERS]
+    with pytest.raises(LayoutError, match="expects"):
+        backend.ensure_worksheet("Pendaftar", ["Lain", *HEADERS])
+
+
+def test_append_and_read(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    backend.append_rows("Pendaftar", [["BLG-A", "SITI", "6311064507900003", "RT 1", ""],
+                                      ["BLG-B", "BUDI", "6311060507900004", "RT 2", ""]])
+    backend.append_rows("Pendaftar", [["BLG-C", "AHMAD", "6311060507900005", "RT 3", ""]])
+    assert backend.column_values("Pendaftar", "ID Pendaftaran") == ["BLG-A", "BLG-B", "BLG-C"]
+    assert backend.column_values("Pendaftar", "NIK") == [
+        "6311064507900003", "6311060507900004", "6311060507900005"]
+    rows = backend.get_all_values("Pendaftar")
+    assert rows[0] == HEADERS and rows[3][:2] == ["BLG-C", "AHMAD"]
+
+
+def test_hostile_values_come_back_as_typed(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    backend.append_rows("Pendaftar", [[f"BLG-{i}", "X", value, value, ""]
+                                      for i, value in enumerate(HOSTILE)])
+    assert backend.column_values("Pendaftar", "Alamat") == HOSTILE
+    assert backend.column_values("Pendaftar", "NIK") == HOSTILE
+
+
+def test_update_by_key_finds_the_row(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    backend.append_rows("Pendaftar", [["BLG-A", "SITI", "1", "", ""], ["BLG-B", "BUDI", "2", "", ""]])
+    backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-B", "Verifikasi Dinas", "TRUE")
+    assert backend.column_values("Pendaftar", "Verifikasi Dinas")[1] in ("TRUE", "True")
+    with pytest.raises(CellNotFound, match="no row"):
+        backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-Z", "Verifikasi Dinas", "TRUE")
+    with pytest.raises(CellNotFound, match="no column"):
+        backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-A", "Tidak Ada", "x")
+
+
+def test_unknown_worksheet(backend: SheetBackend) -> None:
+    with pytest.raises(WorksheetNotFound):
+        backend.get_all_values("Tidak Ada")
+    with pytest.raises(WorksheetNotFound):
+        backend.append_rows("Tidak Ada", [["x"]])
