@@ -133,3 +133,23 @@ def test_no_cell_is_a_formula_and_identifiers_are_text(deployment) -> None:  # t
         assert values and all(isinstance(v, str) for v in values), column
     alamat = header.index("Alamat")
     assert [sheet.cells[(r, alamat)].value for r in range(1, sheet.last_row())] == hostile
+
+
+def test_flush_and_sync_cost_few_requests(deployment) -> None:  # type: ignore[no-untyped-def]
+    from jobs.flush import ensure_worksheets
+
+    runtime, fake = deployment
+    ids = submit(runtime, 1200, seed=3)
+    settings = runtime.settings
+    ensure_worksheets(runtime.sheets, settings)
+    writes, reads = fake.counts["write"], fake.counts["read"]
+    flush(runtime.ledger, runtime.sheets, settings)
+    appends = -(-len(ids["accepted"]) // 500) + -(-len(ids["needs_correction"]) // 500)
+    assert fake.counts["write"] - writes == appends          # one request per batch
+    assert fake.counts["read"] - reads == 2                  # one ID column per worksheet
+    assert fake.counts["429"] == 0
+    before = fake.counts["read"]
+    columns = runtime.sheets.batch_columns("Pendaftar", ["ID Pendaftaran", "Verifikasi Dinas",
+                                                         "Nomor Kepesertaan BPJS"])
+    assert fake.counts["read"] - before == 1                 # a sync reads once, whatever the rows
+    assert sorted(columns["ID Pendaftaran"]) == sorted(ids["accepted"])

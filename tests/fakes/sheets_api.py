@@ -24,7 +24,6 @@ import base64
 import json
 import random
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
-from tests.fakes.sheets_model import ApiError, Cell, Spreadsheet, raw_input, render, user_entered
+from tests.fakes.sheets_model import ApiError, Cell, Spreadsheet
 
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets/"
 DRIVE = "https://www.googleapis.com/drive/v3/files/"
@@ -73,10 +72,13 @@ class Faults:
 class FakeSheetsAPI(BaseAdapter):
     """Mount on a requests.Session for https://: answers as Google's servers would."""
 
-    def __init__(self, clock: Callable[[], float] | None = None, reads_per_minute: int = 60,
-                 writes_per_minute: int = 60, service_account: str = "prens@example.iam.gserviceaccount.com"):
+    def __init__(self, clock: FakeClock | None = None, reads_per_minute: int = 60,
+                 writes_per_minute: int = 60,
+                 service_account: str = "prens@example.iam.gserviceaccount.com",
+                 latency: float = 0.0):
         super().__init__()
         self.clock = clock or FakeClock()
+        self.latency = latency   # fake seconds each request takes (a real round trip: ~0.3 s)
         self.limits = {"read": reads_per_minute, "write": writes_per_minute}
         self.window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
         self.spreadsheets: dict[str, Spreadsheet] = {}
@@ -129,6 +131,7 @@ class FakeSheetsAPI(BaseAdapter):
         if url.startswith(TOKEN):
             return self._token(request)
         kind = "read" if request.method == "GET" else "write"
+        self.clock.sleep(self.latency)
         self.log.append((request.method or "", url))
         if request.headers.get("Authorization", "") != "Bearer fake-access-token":
             return self._error(request, ApiError(401, "Request is missing required authentication "
@@ -253,10 +256,4 @@ class FakeSheetsAPI(BaseAdapter):
         return self.spreadsheets[key]
 
 
-def store(sheet_book: Spreadsheet, option: str, raw: Any) -> Cell:
-    if option not in ("RAW", "USER_ENTERED"):
-        raise ApiError(400, f"Invalid value at 'value_input_option' ({option})")
-    return raw_input(raw) if option == "RAW" else user_entered(raw)
-
-
-__all__ = ["FakeClock", "FakeSheetsAPI", "render", "store"]
+__all__ = ["FakeClock", "FakeSheetsAPI"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from tests.fakes.sheets_model import ApiError, Sheet, Spreadsheet, raw_input, render, user_entered
@@ -45,7 +46,15 @@ def get(book: Spreadsheet, a1: str, query: dict[str, list[str]]) -> dict[str, An
     sheet, r1, c1, r2, c2 = book.parse_range(a1)
     option = query.get("valueRenderOption", ["FORMATTED_VALUE"])[0]
     rng, rows = _values(sheet, r1, c1, r2, c2, option)
-    out: dict[str, Any] = {"range": rng, "majorDimension": "ROWS"}
+    major = query.get("majorDimension", ["ROWS"])[0]
+    if major == "COLUMNS" and rows:
+        width = max(len(r) for r in rows)
+        padded = [r + [""] * (width - len(r)) for r in rows]
+        rows = [list(col) for col in zip(*padded, strict=True)]
+        for col in rows:          # Google trims trailing empty cells of each column
+            while col and col[-1] == "":
+                col.pop()
+    out: dict[str, Any] = {"range": rng, "majorDimension": major}
     if rows:
         out["values"] = rows
     return out
@@ -119,8 +128,6 @@ def _grid(book: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, range, range]:
 
 def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
     """spreadsheets.batchUpdate: all requests apply, or none (Google's is atomic)."""
-    import copy
-
     trial = copy.deepcopy(book)
     replies = [_apply(trial, req) for req in body.get("requests", [])]
     book.__dict__.update(trial.__dict__)
