@@ -164,15 +164,20 @@ def sheet_set(runtime: Runtime, worksheet: str, registration_id: str, column: st
 @sheet.command("setup")
 @_with_runtime
 def sheet_setup(runtime: Runtime) -> None:
-    """Create the worksheets and their header rows, or check the existing ones.
+    """Create or repair the worksheets: headers, frozen header row, checkboxes, identifier
+    columns as text, protected system columns, column widths. Running it again changes nothing.
 
     Example:
 
         prens --config config/balangan.toml sheet setup
     """
-    from jobs.flush import ensure_worksheets
+    from sheets_bridge.setup import worksheet_layouts
 
-    ensure_worksheets(runtime.sheets, runtime.settings)
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+        click.echo(f"{layout.name}: {len(layout.headers)} columns, "
+                   f"{len(layout.checkbox_columns)} checkbox, {len(layout.text_columns)} text, "
+                   f"{sum(e - s for s, e in layout.protected_columns)} protected")
     click.echo("worksheets: " + ", ".join(runtime.sheets.worksheet_names()))
 
 

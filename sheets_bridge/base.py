@@ -16,6 +16,10 @@ SheetError
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sheets_bridge.setup import WorksheetLayout
 
 
 class SheetError(Exception):
@@ -69,6 +73,11 @@ class SheetBackend(ABC):
     @abstractmethod
     def append_rows(self, name: str, rows: list[list[str]]) -> None:
         """Append rows after the last row, in one request."""
+
+    @abstractmethod
+    def apply_layout(self, layout: WorksheetLayout) -> None:
+        """Create or repair a worksheet to `layout` (headers, frozen row, checkboxes, text
+        columns, protected system columns, widths); running it again changes nothing."""
 
     @abstractmethod
     def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:

@@ -18,7 +18,9 @@ import gspread
 import requests
 from gspread.exceptions import APIError
 
+from sheets_bridge import setup
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, SheetError, WorksheetNotFound
+from sheets_bridge.setup import WorksheetLayout
 from sheets_bridge.http import PacedHTTPClient
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
@@ -166,6 +168,55 @@ class GoogleSheets(SheetBackend):
                                       params={"valueInputOption": "RAW",
                                               "insertDataOption": "INSERT_ROWS"},
                                       body={"values": [[str(c) for c in r] for r in chunk]})
+
+    def apply_layout(self, layout: WorksheetLayout) -> None:
+        """One batchUpdate: frozen header, checkboxes, text formats, protections, widths.
+
+        Every request in it sets a state, so a second run leaves the spreadsheet as it was; our
+        protected ranges are found by their description and added only when missing."""
+        self.ensure_worksheet(layout.name, layout.headers)
+        sheet = self.sheet_properties(layout.name)
+        sid = sheet["properties"]["sheetId"]
+        width = len(layout.headers)
+
+        def cols(start: int, end: int, first_row: int = 1) -> dict[str, int]:
+            return {"sheetId": sid, "startRowIndex": first_row, "startColumnIndex": start,
+                    "endColumnIndex": end}
+
+        requests_: list[dict[str, Any]] = [{"updateSheetProperties": {
+            "properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": layout.frozen_rows}},
+            "fields": "gridProperties.frozenRowCount"}}]
+        for c in layout.checkbox_columns:
+            requests_.append({"setDataValidation": {"range": cols(c, c + 1), "rule": {
+                "condition": {"type": "BOOLEAN"}, "strict": True, "showCustomUi": True}}})
+        for c in layout.text_columns:
+            requests_.append({"repeatCell": {"range": cols(c, c + 1), "cell": {
+                "userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+                "fields": "userEnteredFormat.numberFormat"}})
+        ours = [p for p in sheet.get("protectedRanges", [])
+                if str(p.get("description", "")).startswith(setup.PROTECTION_MARK)]
+        wanted = {(start, end) for start, end in layout.protected_columns}
+        have = {(p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex", width)): p
+                for p in ours}
+        for span, existing in have.items():
+            if span not in wanted:
+                requests_.append({"deleteProtectedRange": {
+                    "protectedRangeId": existing["protectedRangeId"]}})
+        editors = {"users": [self.service_account]} if self.service_account else {}
+        for start, end in sorted(wanted - set(have)):
+            requests_.append({"addProtectedRange": {"protectedRange": {
+                "range": cols(start, end, first_row=0), "description": setup.PROTECTION_TEXT,
+                "warningOnly": False, "editors": editors}}})
+        for c, pixels in enumerate(layout.widths):
+            requests_.append({"updateDimensionProperties": {
+                "range": {"sheetId": sid, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
+                "properties": {"pixelSize": pixels}, "fields": "pixelSize"}})
+        self.http.batch_update(self.key, {"requests": requests_})
+        self.metadata(refresh=True)
+
+    @property
+    def service_account(self) -> str:
+        return str(getattr(self.http.auth, "service_account_email", "") or "")
 
     def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
         head = self.header(name)

@@ -39,6 +39,7 @@ class PacedHTTPClient(HTTPClient):
                  sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random):
         super().__init__(auth, session)  # type: ignore[arg-type]
+        self.auth = auth  # gspread keeps it only when it makes the session itself
         self.timeout = timeout
         self.reads = MinuteBudget(reads_per_minute, clock)
         self.writes = MinuteBudget(writes_per_minute, clock)

@@ -8,6 +8,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, f
 
 from prens.database import write_transaction
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
+from sheets_bridge.setup import WorksheetLayout
 
 metadata = MetaData()
 
@@ -15,6 +16,11 @@ worksheets = Table(
     "sheet_worksheets", metadata,
     Column("name", String(100), primary_key=True),
     Column("position", Integer, nullable=False),
+)
+layouts = Table(
+    "sheet_layouts", metadata,
+    Column("worksheet", String(100), primary_key=True),
+    Column("layout", Text, nullable=False),        # JSON: what setup made of the worksheet
 )
 rows_table = Table(
     "sheet_rows", metadata,
@@ -52,6 +58,25 @@ class LocalSheets(SheetBackend):
             if current[:len(headers)] != headers:
                 raise LayoutError(f"worksheet {name!r} has headers {current!r}; "
                                   f"the configuration expects {headers!r}")
+
+    def apply_layout(self, layout: WorksheetLayout) -> None:
+        """Create the worksheet and record its layout, as the Google backend would format it."""
+        self.ensure_worksheet(layout.name, layout.headers)
+        recorded = json.dumps(layout.as_dict(), ensure_ascii=False, sort_keys=True)
+        with write_transaction(self.engine) as conn:
+            current = conn.execute(select(layouts.c.layout).where(
+                layouts.c.worksheet == layout.name)).scalar_one_or_none()
+            if current is None:
+                conn.execute(insert(layouts).values(worksheet=layout.name, layout=recorded))
+            elif current != recorded:
+                conn.execute(layouts.update().where(layouts.c.worksheet == layout.name)
+                             .values(layout=recorded))
+
+    def layout_of(self, name: str) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(layouts.c.layout).where(
+                layouts.c.worksheet == name)).scalar_one_or_none()
+        return json.loads(found) if found else None
 
     def _rows(self, conn, name: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
         if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
