@@ -217,6 +217,25 @@ def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> Non
     click.echo(summary)
 
 
+@main.command()
+@_with_runtime
+def doctor(runtime: Runtime) -> None:
+    """Check the deployment: configuration, database, Google credentials, the spreadsheet, who
+    it is shared with, and the worksheets' columns. Exits 1 when something must be fixed.
+
+    Example:
+
+        prens --config config/balangan.toml doctor
+    """
+    from prens.doctor import ERROR, run_checks
+
+    checks = run_checks(runtime)
+    for check in checks:
+        click.echo(check.line())
+    if any(c.status == ERROR for c in checks):
+        raise SystemExit(1)
+
+
 @main.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:

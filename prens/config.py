@@ -64,6 +64,7 @@ class Settings:
     credentials_file: str               # service-account key; empty: GOOGLE_APPLICATION_CREDENTIALS
     reads_per_minute: int
     writes_per_minute: int
+    allow_public_link: bool
     worksheets: Mapping[str, str]       # role -> worksheet name
     columns: Mapping[str, str]          # column key -> header
     verifier_columns: tuple[VerifierColumn, ...]
@@ -208,6 +209,9 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
                                  "1 to 300 (Google's per-user quota is 60)")
     writes_per_minute = sheet.get("writes_per_minute", int, 60, lambda v: 1 <= v <= 300,
                                   "1 to 300 (Google's per-user quota is 60)")
+    allow_public_link = sheet.get("allow_public_link", bool, False,
+                                  expected="true or false (true writes personal data to a sheet "
+                                           "shared by link: never in production)")
     ws_t = sheet.table("worksheets")
     worksheets = {role: ws_t.get(role, str, default, lambda v: 0 < len(v) <= 100,
                                  "a worksheet name (1-100 characters)")
@@ -240,7 +244,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         optional_fields=frozenset(optional), date_order=date_order, consent_option=consent_option,
         sheet_backend=backend, spreadsheet_key=spreadsheet_key, batch_rows=batch_rows,
         credentials_file=credentials_file, reads_per_minute=reads_per_minute,
-        writes_per_minute=writes_per_minute,
+        writes_per_minute=writes_per_minute, allow_public_link=allow_public_link,
         worksheets=worksheets, columns=columns, verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
     )

@@ -9,6 +9,7 @@ in as few requests as the 2 MB request guidance allows.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from functools import partial
@@ -18,11 +19,12 @@ import gspread
 import requests
 from gspread.exceptions import APIError
 
-from sheets_bridge import setup
+from sheets_bridge import setup, sharing
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, SheetError, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
 from sheets_bridge.http import PacedHTTPClient
 
+log = logging.getLogger(__name__)
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive.metadata.readonly")
 MAX_REQUEST_BYTES = 1_800_000   # under Google's 2 MB guidance, with room for the envelope
@@ -58,8 +60,13 @@ def chunks_by_size(rows: list[list[str]], limit: int = MAX_REQUEST_BYTES) -> lis
 class GoogleSheets(SheetBackend):
     """One Google spreadsheet, through a gspread Client."""
 
-    def __init__(self, client: gspread.Client, spreadsheet_key: str):
+    SHARING_RECHECK_SECONDS = 3600
+
+    def __init__(self, client: gspread.Client, spreadsheet_key: str,
+                 allow_public_link: bool = False):
         self.client, self.key = client, spreadsheet_key
+        self.allow_public_link = allow_public_link
+        self._sharing_checked_at: float | None = None
         self._meta: dict[str, Any] | None = None
         self._headers: dict[str, list[str]] = {}
 
@@ -90,6 +97,22 @@ class GoogleSheets(SheetBackend):
 
     def permissions(self) -> list[dict[str, Any]]:
         return self.http.list_permissions(self.key)  # type: ignore[return-value]
+
+    def guard_sharing(self) -> None:
+        """Refuse to write personal data to a spreadsheet shared by link (checked hourly)."""
+        now = self.http.reads.clock()
+        if self._sharing_checked_at is not None and \
+                now - self._sharing_checked_at < self.SHARING_RECHECK_SECONDS:
+            return
+        public = sharing.public_permissions(self.permissions())
+        if public and not self.allow_public_link:
+            raise sharing.SharedPublicly("refusing to write personal data: "
+                                         + " ".join(sharing.describe(p) for p in public))
+        if public:
+            log.warning("the spreadsheet %s is shared by link and [sheet] allow_public_link is "
+                        "set: personal data is written to it anyway (%d public permission(s))",
+                        self.key, len(public))
+        self._sharing_checked_at = now
 
     # -- the interface ---------------------------------------------------------------------
 
@@ -163,6 +186,7 @@ class GoogleSheets(SheetBackend):
         if not rows:
             return
         self.sheet_properties(name)
+        self.guard_sharing()
         for chunk in chunks_by_size(rows):
             self.http.values_append(self.key, f"{a1_sheet(name)}!A1",
                                       params={"valueInputOption": "RAW",
@@ -223,6 +247,7 @@ class GoogleSheets(SheetBackend):
         for column in (key_header, header):
             if column not in head:
                 raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
+        self.guard_sharing()
         keys = self.column_values(name, key_header)
         if key not in keys:
             raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
@@ -240,7 +265,7 @@ class GoogleSheets(SheetBackend):
 
 def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
                 credentials_file: str = "", session: requests.Session | None = None,
-                **client_options: Any) -> GoogleSheets:
+                allow_public_link: bool = False, **client_options: Any) -> GoogleSheets:
     """The Google backend with service-account credentials from `credentials_file` or
     GOOGLE_APPLICATION_CREDENTIALS. `session` replaces the HTTP session (for tests)."""
     from google.auth.transport.requests import AuthorizedSession, Request
@@ -263,12 +288,15 @@ def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
             authorized.mount(prefix, adapter)
     return from_client(gspread.Client(creds, session=authorized,
                                       http_client=partial(PacedHTTPClient, **client_options)),
-                       spreadsheet_key)
+                       spreadsheet_key, allow_public_link)
 
 
-def from_client(client: gspread.Client, spreadsheet_key: str) -> GoogleSheets:
-    """The Google backend on an existing gspread Client (credentials managed elsewhere)."""
-    return GoogleSheets(client, spreadsheet_key)
+def from_client(client: gspread.Client, spreadsheet_key: str,
+                allow_public_link: bool = False) -> GoogleSheets:
+    """The Google backend on an existing gspread Client (credentials managed elsewhere).
+
+    Its HTTP client should be a PacedHTTPClient, or gspread's own retries and quotas apply."""
+    return GoogleSheets(client, spreadsheet_key, allow_public_link)
 
 
 __all__ = ["APIError", "GoogleSheets", "from_client", "open_google"]

@@ -1,0 +1,91 @@
+"""`prens doctor`: what is wrong with a deployment, in words an operator can act on.
+
+Each check answers OK, PERINGATAN (warning) or MASALAH (error), in Bahasa Indonesia: the
+operator is a Dinas officer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prens.errors import LedgerError
+from prens.runtime import Runtime
+from sheets_bridge.base import SheetError
+from sheets_bridge.setup import worksheet_layouts
+
+OK, WARNING, ERROR = "OK", "PERINGATAN", "MASALAH"
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str
+    subject: str
+    detail: str
+
+    def line(self) -> str:
+        return f"[{self.status}] {self.subject}: {self.detail}"
+
+
+def run_checks(runtime: Runtime) -> list[Check]:
+    """Every check, in order; none raises."""
+    s = runtime.settings
+    checks = [Check(OK, "Konfigurasi", f"{s.source} ({s.district}, wilayah {s.region.code})")]
+    try:
+        runtime.ledger.ping()
+        counts = runtime.ledger.counts_by_status()
+        backlog = runtime.ledger.count_pending_flush()
+        checks.append(Check(OK, "Basis data", f"{sum(counts.values())} pendaftaran tersimpan; "
+                                              f"{backlog} menunggu ditulis ke spreadsheet"))
+    except LedgerError as exc:
+        checks.append(Check(ERROR, "Basis data", f"tidak dapat dipakai ({exc})"))
+    checks += _sheet_checks(runtime)
+    return checks
+
+
+def _sheet_checks(runtime: Runtime) -> list[Check]:
+    s, sheets = runtime.settings, runtime.sheets
+    out: list[Check] = []
+    if s.sheet_backend == "google":
+        from sheets_bridge import sharing
+        from sheets_bridge.google import GoogleSheets
+
+        assert isinstance(sheets, GoogleSheets)
+        account = sheets.service_account or "(tidak diketahui)"
+        out.append(Check(OK, "Kredensial Google", f"akun layanan {account}"))
+        try:
+            title = sheets.metadata(refresh=True)["properties"]["title"]
+            out.append(Check(OK, "Spreadsheet", f"\"{title}\" ({s.spreadsheet_key})"))
+        except SheetError as exc:
+            return out + [Check(ERROR, "Spreadsheet", f"tidak dapat dibuka: {exc}. Bagikan "
+                                                      f"spreadsheet ke {account} sebagai Editor.")]
+        try:
+            public = sharing.public_permissions(sheets.permissions())
+        except SheetError as exc:
+            public, _ = [], out.append(Check(WARNING, "Berbagi", f"izin tidak dapat dibaca: {exc}"))
+        for permission in public:
+            status = WARNING if s.allow_public_link else ERROR
+            out.append(Check(status, "Berbagi", sharing.describe(permission)
+                             + (" (allow_public_link = true: data pribadi tetap ditulis)"
+                                if s.allow_public_link else "")))
+        if not public:
+            out.append(Check(OK, "Berbagi", "hanya akun bernama yang dapat membuka spreadsheet"))
+    try:
+        names = sheets.worksheet_names()
+    except SheetError as exc:
+        return out + [Check(ERROR, "Spreadsheet", str(exc))]
+    for layout in worksheet_layouts(s):
+        if layout.name not in names:
+            out.append(Check(ERROR, f"Worksheet {layout.name}",
+                             "belum ada: jalankan `prens sheet setup`"))
+            continue
+        header = sheets.get_all_values(layout.name)[:1]
+        current = header[0] if header else []
+        if current[:len(layout.headers)] == layout.headers:
+            out.append(Check(OK, f"Worksheet {layout.name}", "kolom sesuai konfigurasi"))
+        else:
+            missing = [h for h in layout.headers if h not in current]
+            out.append(Check(ERROR, f"Worksheet {layout.name}",
+                             "kolom tidak sesuai konfigurasi" + (
+                                 f" (tidak ada: {', '.join(missing)})" if missing else
+                                 " (urutan berbeda)") + "; kembalikan judul kolom di baris 1"))
+    return out

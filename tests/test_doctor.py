@@ -1,0 +1,84 @@
+"""`prens doctor` and the sharing guard, on the local backend and on Google (the fake)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jobs.flush import flush
+from prens.cli import main
+from prens.doctor import ERROR, OK, WARNING, run_checks
+from prens.runtime import Runtime
+from sheets_bridge.setup import worksheet_layouts
+from sheets_bridge.sharing import SharedPublicly
+from tests.conftest import post
+from tests.google_fixtures import SPREADSHEET, google_on_fake
+from tests.test_webhook import body
+
+PUBLIC = {"id": "anyoneWithLink", "type": "anyone", "role": "reader", "allowFileDiscovery": False}
+
+
+def google_runtime(runtime, tmp_path: Path, **options):  # type: ignore[no-untyped-def]
+    """The same ledger, configured for the Google backend on the fake."""
+    settings = dataclasses.replace(runtime.settings, sheet_backend="google",
+                                   spreadsheet_key=SPREADSHEET, **options)
+    sheets, fake = google_on_fake(tmp_path)
+    sheets.allow_public_link = settings.allow_public_link
+    return Runtime(settings, runtime.engine, runtime.ledger, sheets), fake
+
+
+def test_doctor_on_the_local_backend(config_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config_path), "doctor"])
+    assert result.exit_code == 1
+    assert "[MASALAH] Worksheet Pendaftar: belum ada: jalankan `prens sheet setup`" in result.output
+    CliRunner().invoke(main, ["--config", str(config_path), "sheet", "setup"])
+    result = CliRunner().invoke(main, ["--config", str(config_path), "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "[OK] Basis data: 0 pendaftaran tersimpan" in result.output
+
+
+def test_doctor_reports_a_public_link_as_an_error(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake = google_runtime(runtime, tmp_path)
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+    checks = run_checks(runtime)
+    assert all(c.status == OK for c in checks), [c.line() for c in checks]
+    fake.spreadsheets[SPREADSHEET].permissions.append(PUBLIC)
+    sharing = [c for c in run_checks(runtime) if c.subject == "Berbagi"]
+    assert [c.status for c in sharing] == [ERROR]
+    assert "siapa saja yang memiliki link" in sharing[0].detail
+    assert "anyoneWithLink" in sharing[0].detail and "Dibatasi" in sharing[0].detail
+
+
+def test_doctor_names_a_renamed_column(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake = google_runtime(runtime, tmp_path)
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+    fake.spreadsheets[SPREADSHEET].sheet("Pendaftar").cells[(0, 3)].value = "Nomor NIK"
+    found = {c.subject: c for c in run_checks(runtime)}
+    assert found["Worksheet Pendaftar"].status == ERROR
+    assert "tidak ada: NIK" in found["Worksheet Pendaftar"].detail
+
+
+def test_no_personal_data_goes_to_a_sheet_shared_by_link(client, runtime, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake = google_runtime(runtime, tmp_path)
+    fake.spreadsheets[SPREADSHEET].permissions.append({**PUBLIC, "type": "domain",
+                                                      "domain": "gmail.com", "id": "dom"})
+    post(client, body(settings))
+    with pytest.raises(SharedPublicly, match="semua orang di domain gmail.com"):
+        flush(runtime.ledger, runtime.sheets, runtime.settings)
+    assert fake.spreadsheets[SPREADSHEET].sheet("Pendaftar").last_row() == 1   # headers only
+    assert runtime.ledger.count_pending_flush() == 1                           # nothing lost
+
+
+def test_the_override_writes_and_warns(client, runtime, settings, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake = google_runtime(runtime, tmp_path, allow_public_link=True)
+    fake.spreadsheets[SPREADSHEET].permissions.append(PUBLIC)
+    post(client, body(settings))
+    flush(runtime.ledger, runtime.sheets, runtime.settings)
+    assert runtime.ledger.count_pending_flush() == 0
+    assert "allow_public_link" in caplog.text
+    assert [c.status for c in run_checks(runtime) if c.subject == "Berbagi"] == [WARNING]
