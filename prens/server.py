@@ -22,6 +22,21 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
+    """At start-up, say loudly if the spreadsheet is shared by link. Intake goes on either way
+    (it never waits for Google); the flush refuses to write until it is fixed."""
+    from sheets_bridge.base import SheetError
+    from sheets_bridge.sharing import SharedPublicly
+
+    try:
+        runtime.sheets.guard_sharing()  # type: ignore[attr-defined]
+    except SharedPublicly as exc:
+        echo(f"  ERROR: {exc}")
+        echo("  Registrations are received and kept, but not written to the sheet until then.")
+    except SheetError as exc:
+        echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
+
+
 def run_server(runtime: Runtime, host: str, port: int, threads: int,
                echo: Callable[[str], None] = print) -> None:
     """Serve until SIGTERM or Ctrl-C, then stop the scheduler and close the database cleanly."""
@@ -35,6 +50,8 @@ def run_server(runtime: Runtime, host: str, port: int, threads: int,
     echo(f"  webhook:  {url}/webhooks/google-form")
     echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
     echo(f"  sheet:    {settings.sheet_backend}")
+    if settings.sheet_backend == "google":
+        _check_sharing(runtime, echo)
     if is_dev:
         echo(f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
              f"{secret.decode()}")

@@ -144,9 +144,12 @@ class FakeSheetsAPI(BaseAdapter):
         fault = self.faults.next()
         if fault:
             self.counts["faults"] += 1
-        if fault == "429":
+        if fault is not None and fault.startswith("429"):
             self.counts["429"] += 1
-            return self._quota_error(request, kind)
+            response = self._quota_error(request, kind)
+            if fault.startswith("429-retry-after-"):      # e.g. "429-retry-after-30"
+                response.headers["Retry-After"] = fault.rsplit("-", 1)[1]
+            return response
         if fault in ("500-before", "503-before"):
             return self._error(request, ApiError(int(fault[:3]), "The service is currently "
                                                  "unavailable.", "UNAVAILABLE"))
