@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive.metadata.readonly")
 MAX_REQUEST_BYTES = 1_800_000   # under Google's 2 MB guidance, with room for the envelope
+ROW_KEY = "prens_id"            # developer metadata naming the registration a row holds
+SHEETS_V4 = "https://sheets.googleapis.com/v4/spreadsheets/"
 
 
 def a1_sheet(name: str) -> str:
@@ -242,25 +244,80 @@ class GoogleSheets(SheetBackend):
     def service_account(self) -> str:
         return str(getattr(self.http.auth, "service_account_email", "") or "")
 
-    def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
+    def update_by_key(self, name: str, key_header: str, key: str, header: str,
+                      value: str | bool) -> None:
+        """Write one cell of the row holding `key`, wherever verifiers have sorted it.
+
+        The row is found by its developer metadata (`prens_id`), which moves with the row; a row
+        not tagged yet is tagged first (see tag_rows). A checkbox value is written as a boolean.
+        """
         head = self.header(name)
         for column in (key_header, header):
             if column not in head:
                 raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
         self.guard_sharing()
-        keys = self.column_values(name, key_header)
-        if key not in keys:
-            raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
-        row = keys.index(key) + 2
-        cell = f"{a1_sheet(name)}!{column_letters(head.index(header))}{row}"
-        self.http.values_update(self.key, cell, params={"valueInputOption": "RAW"},
-                                  body={"values": [[value]]})
-        # Verifiers sort the sheet: make sure the row still held that key when we wrote.
-        check = f"{a1_sheet(name)}!{column_letters(head.index(key_header))}{row}"
-        now = self.http.values_get(self.key, check).get("values", [[""]])
-        if not now or not now[0] or str(now[0][0]) != key:
-            raise SheetError(f"row {row} of {name!r} no longer holds {key!r} (the sheet was "
-                             f"sorted while writing): check {header!r} on row {row}")
+        row = [None] * head.index(header) + [value]
+        if not self._write_by_key(name, {key: row}):
+            self.tag_rows(name, key_header, [key])
+            if not self._write_by_key(name, {key: row}):
+                raise SheetError(f"row {key!r} of {name!r} could not be written")
+
+    def _write_by_key(self, name: str, rows: dict[str, list[Any]]) -> set[str]:
+        """Write each row's cells (None: left as is) to the row tagged with its key; return the
+        keys written."""
+        self.sheet_properties(name)
+        reply = self.http.request(
+            "post", f"{SHEETS_V4}{self.key}/values:batchUpdateByDataFilter", json={
+                "valueInputOption": "RAW", "data": [
+                    {"dataFilter": {"developerMetadataLookup": {
+                        "metadataKey": ROW_KEY, "metadataValue": key}},
+                     "majorDimension": "ROWS", "values": [cells]}
+                    for key, cells in rows.items()]}).json()
+        return {r["dataFilter"]["developerMetadataLookup"]["metadataValue"]
+                for r in reply.get("responses", []) if r.get("updatedCells")}
+
+    def _sheet_id(self, name: str) -> int:
+        return int(self.sheet_properties(name)["properties"]["sheetId"])
+
+    def tag_rows(self, name: str, key_header: str, keys: list[str]) -> None:
+        """Attach `prens_id` developer metadata to the rows holding `keys`, then read the rows
+        back through the metadata: a verifier who sorted between our read and our write would
+        have moved the rows under the tags, so wrong tags are removed and the rows tagged again.
+        """
+        sid, col = self._sheet_id(name), self.header(name).index(key_header)
+        pending = list(dict.fromkeys(keys))
+        for _attempt in range(4):
+            ids = self.column_values(name, key_header)
+            missing = [k for k in pending if k not in ids]
+            if missing:
+                raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = "
+                                   f"{missing[0]!r}")
+            self.http.batch_update(self.key, {"requests": [{"createDeveloperMetadata": {
+                "developerMetadata": {"metadataKey": ROW_KEY, "metadataValue": k,
+                                      "visibility": "DOCUMENT", "location": {"dimensionRange": {
+                                          "sheetId": sid, "dimension": "ROWS",
+                                          "startIndex": ids.index(k) + 1,
+                                          "endIndex": ids.index(k) + 2}}}}} for k in pending]})
+            reply = self.http.request("post", f"{SHEETS_V4}{self.key}/values:batchGetByDataFilter",
+                                      json={"dataFilters": [{"developerMetadataLookup": {
+                                          "metadataKey": ROW_KEY, "metadataValue": k}}
+                                          for k in pending],
+                                          "valueRenderOption": "UNFORMATTED_VALUE"}).json()
+            wrong = []
+            for found in reply.get("valueRanges", []):
+                key = found["dataFilters"][0]["developerMetadataLookup"]["metadataValue"]
+                values = found["valueRange"].get("values", [[]])
+                cells = values[0] if values else []
+                if col >= len(cells) or str(cells[col]) != key:
+                    wrong.append(key)
+            if not wrong:
+                return
+            log.warning("%d row tag(s) of %s landed on moved rows; tagging again", len(wrong), name)
+            self.http.batch_update(self.key, {"requests": [{"deleteDeveloperMetadata": {
+                "dataFilter": {"developerMetadataLookup": {
+                    "metadataKey": ROW_KEY, "metadataValue": k}}}} for k in wrong]})
+            pending = wrong
+        raise SheetError(f"rows of {name!r} kept moving while being tagged; try again")
 
 
 def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,

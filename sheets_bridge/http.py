@@ -26,6 +26,7 @@ from sheets_bridge.pacing import MinuteBudget
 
 log = logging.getLogger(__name__)
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+READ_POSTS = (":batchGetByDataFilter", "developerMetadata:search")
 
 
 class PacedHTTPClient(HTTPClient):
@@ -49,7 +50,8 @@ class PacedHTTPClient(HTTPClient):
         self.sent = {"read": 0, "write": 0}
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
-        kind = "read" if method.lower() == "get" else "write"
+        # Two POST endpoints only read, and count against the read quota.
+        kind = "read" if method.lower() == "get" or endpoint.endswith(READ_POSTS) else "write"
         is_append = ":append" in endpoint
         for attempt in range(1, self.max_attempts + 1):
             wait = (self.reads if kind == "read" else self.writes).reserve()

@@ -111,7 +111,10 @@ class LocalSheets(SheetBackend):
                     [str(c) for c in cells], ensure_ascii=False)}
                 for i, cells in enumerate(rows, start=1)])
 
-    def update_by_key(self, name: str, key_header: str, key: str, header: str, value: str) -> None:
+    def update_by_key(self, name: str, key_header: str, key: str, header: str,
+                      value: str | bool) -> None:
+        if isinstance(value, bool):
+            value = "TRUE" if value else "FALSE"
         with write_transaction(self.engine) as conn:
             found = conn.execute(select(rows_table.c.row_no, rows_table.c.cells).where(
                 rows_table.c.worksheet == name).order_by(rows_table.c.row_no)).all()

@@ -20,6 +20,9 @@ def set_verifier_cell(sheets: SheetBackend, settings: Settings, worksheet: str,
     if column not in columns:
         raise CellNotFound(f"{column!r} is not a verifier column; verifier columns: "
                            + ", ".join(columns))
-    stored = layout.checkbox_value(value) if columns[column].kind == "checkbox" else value
-    sheets.update_by_key(worksheet, settings.columns["id"], registration_id, column, stored)
+    checkbox = columns[column].kind == "checkbox"
+    stored = layout.checkbox_value(value) if checkbox else value
+    # A checkbox holds a boolean: the text "TRUE" in a checkbox cell is not a tick.
+    sheets.update_by_key(worksheet, settings.columns["id"], registration_id, column,
+                         stored == "TRUE" if checkbox else stored)
     return stored

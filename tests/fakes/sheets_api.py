@@ -24,6 +24,7 @@ import base64
 import json
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -87,6 +88,9 @@ class FakeSheetsAPI(BaseAdapter):
         self.service_account = service_account
         self.tokens_issued = 0
         self.log: list[tuple[str, str]] = []
+        # Called with each request before it is answered: lets a test act as a verifier at an
+        # exact moment (say, sort the rows just before a write).
+        self.hooks: list[Callable[[requests.PreparedRequest], None]] = []
 
     # -- set-up for tests ----------------------------------------------------------------
 
@@ -112,14 +116,22 @@ class FakeSheetsAPI(BaseAdapter):
         """What a verifier does with Data > Sort range: data rows move, the header stays."""
         s = self.spreadsheets[key].sheet(sheet)
         last = s.last_row()
-        rows = [[s.cells.get((r, c)) for c in range(s.cols)] for r in range(1, last)]
-        rows.sort(key=lambda row: str(row[column].value if row[column] else ""), reverse=reverse)
-        for r, row in enumerate(rows, start=1):
+        rows = [([s.cells.get((r, c)) for c in range(s.cols)], s.row_metadata.get(r))
+                for r in range(1, last)]
+        rows.sort(key=lambda row: str(row[0][column].value if row[0][column] else ""),
+                  reverse=reverse)
+        for r, (row, meta) in enumerate(rows, start=1):
             for c, cell in enumerate(row):
                 if cell is None:
                     s.cells.pop((r, c), None)
                 else:
                     s.cells[(r, c)] = cell
+            for entry in meta or []:   # developer metadata on a row moves with the row
+                entry["location"]["dimensionRange"].update(startIndex=r, endIndex=r + 1)
+            if meta:
+                s.row_metadata[r] = meta
+            else:
+                s.row_metadata.pop(r, None)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -131,12 +143,16 @@ class FakeSheetsAPI(BaseAdapter):
         if url.startswith(TOKEN):
             return self._token(request)
         # The Drive API has quotas of its own, far above the Sheets API's: count it apart.
-        kind = "drive" if url.startswith(DRIVE) else "read" if request.method == "GET" else "write"
+        reads = request.method == "GET" or url.endswith((":batchGetByDataFilter",
+                                                          "developerMetadata:search"))
+        kind = "drive" if url.startswith(DRIVE) else "read" if reads else "write"
         self.clock.sleep(self.latency)
         self.log.append((request.method or "", url))
         if request.headers.get("Authorization", "") != "Bearer fake-access-token":
             return self._error(request, ApiError(401, "Request is missing required authentication "
                                                       "credential.", "UNAUTHENTICATED"))
+        for hook in list(self.hooks):
+            hook(request)
         self.counts[kind] += 1
         if kind != "drive" and not self._within_quota(kind):
             self.counts["429"] += 1
@@ -241,12 +257,18 @@ class FakeSheetsAPI(BaseAdapter):
         book = self._book(unquote(key))
         if not rest:
             return sheets_ops.metadata(book)
+        if rest == "developerMetadata:search":
+            return sheets_ops.metadata_search(book, body)
         assert rest.startswith("values"), rest
         rest = rest[len("values"):]
         if rest == ":batchGet":
             return sheets_ops.batch_get(book, query)
         if rest == ":batchUpdate":
             return sheets_ops.values_batch_update(book, body)
+        if rest == ":batchGetByDataFilter":
+            return sheets_ops.batch_get_by_filter(book, body)
+        if rest == ":batchUpdateByDataFilter":
+            return sheets_ops.batch_update_by_filter(book, body)
         a1 = unquote(rest.lstrip("/"))
         if a1.endswith(":append"):
             return sheets_ops.append(book, a1[:-len(":append")], query, body)

@@ -54,6 +54,7 @@ class Sheet:
     formats: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     widths: dict[int, int] = field(default_factory=dict)
     protected: list[dict[str, Any]] = field(default_factory=list)
+    row_metadata: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # moves with rows
 
     def last_row(self) -> int:
         """Index (0-based) past the last row that holds a value."""

@@ -185,4 +185,80 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
             sheet.protected = [p for p in sheet.protected
                                if p["protectedRangeId"] != args["protectedRangeId"]]
         return {}
+    if kind == "createDeveloperMetadata":
+        meta = copy.deepcopy(args["developerMetadata"])
+        rng = meta["location"]["dimensionRange"]
+        if rng.get("dimension") != "ROWS" or rng["endIndex"] - rng["startIndex"] != 1:
+            raise ApiError(400, "the fake models developer metadata on single rows only")
+        sheet = book.by_id(rng.get("sheetId", 0))
+        meta["metadataId"] = book.next_id
+        meta["location"]["locationType"] = "ROW"
+        book.next_id += 1
+        sheet.row_metadata.setdefault(rng["startIndex"], []).append(meta)
+        return {"createDeveloperMetadata": {"developerMetadata": copy.deepcopy(meta)}}
+    if kind == "deleteDeveloperMetadata":
+        lookup = args["dataFilter"]["developerMetadataLookup"]
+        deleted = []
+        for sheet in book.sheets:
+            for row, entries in list(sheet.row_metadata.items()):
+                keep = [m for m in entries if not _matches(m, lookup)]
+                deleted += [m for m in entries if _matches(m, lookup)]
+                if keep:
+                    sheet.row_metadata[row] = keep
+                else:
+                    del sheet.row_metadata[row]
+        return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
     raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[0]'")
+
+
+def _matches(meta: dict[str, Any], lookup: dict[str, Any]) -> bool:
+    return all(meta.get(k) == v for k, v in lookup.items()
+               if k in ("metadataKey", "metadataValue", "metadataId"))
+
+
+def _rows_matching(book: Spreadsheet, data_filter: dict[str, Any]) -> list[tuple[Sheet, int]]:
+    lookup = data_filter.get("developerMetadataLookup")
+    if lookup is None:
+        raise ApiError(400, "the fake models developerMetadataLookup data filters only")
+    return [(sheet, row) for sheet in book.sheets for row, entries in sheet.row_metadata.items()
+            if any(_matches(m, lookup) for m in entries)]
+
+
+def metadata_search(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    found = []
+    for data_filter in body.get("dataFilters", []):
+        lookup = data_filter["developerMetadataLookup"]
+        for sheet in book.sheets:
+            for entries in sheet.row_metadata.values():
+                found += [{"developerMetadata": copy.deepcopy(m), "dataFilters": [data_filter]}
+                          for m in entries if _matches(m, lookup)]
+    return {"matchedDeveloperMetadata": found} if found else {}
+
+
+def batch_get_by_filter(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    option = body.get("valueRenderOption", "FORMATTED_VALUE")
+    out = []
+    for data_filter in body.get("dataFilters", []):
+        for sheet, row in _rows_matching(book, data_filter):
+            rng, rows = _values(sheet, row, 0, row, sheet.cols - 1, option)
+            value_range: dict[str, Any] = {"range": rng, "majorDimension": "ROWS"}
+            if rows:
+                value_range["values"] = rows
+            out.append({"valueRange": value_range, "dataFilters": [data_filter]})
+    return {"spreadsheetId": book.key, "valueRanges": out}
+
+
+def batch_update_by_filter(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    option = body.get("valueInputOption", "")
+    if not option:
+        raise ApiError(400, "'valueInputOption' is required but not specified")
+    responses, total = [], 0
+    for entry in body.get("data", []):
+        for sheet, row in _rows_matching(book, entry["dataFilter"]):
+            values = entry.get("values", [])
+            _write(sheet, row, 0, values, option, grow=False)   # null cells are skipped
+            cells = sum(1 for r in values for v in r if v is not None)
+            total += cells
+            responses.append({"updatedRange": sheet.a1(row, 0, row, max(len(values[0]), 1) - 1),
+                              "updatedCells": cells, "dataFilter": entry["dataFilter"]})
+    return {"spreadsheetId": book.key, "totalUpdatedCells": total, "responses": responses}
