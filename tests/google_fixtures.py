@@ -18,10 +18,17 @@ SPREADSHEET = "1FakeSpreadsheetKeyForLindungiPrens"
 
 
 @lru_cache(maxsize=1)
+def _key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def _private_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return _key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+
+
+def public_key() -> rsa.RSAPublicKey:
+    return _key().public_key()
 
 
 def service_account_file(directory: Path, email: str = SERVICE_ACCOUNT) -> Path:
@@ -38,6 +45,7 @@ def google_on_fake(directory: Path, fake: FakeSheetsAPI | None = None,
                    **client_options: object) -> tuple[GoogleSheets, FakeSheetsAPI]:
     """The Google backend on real service-account credentials, talking to the fake."""
     fake = fake or FakeSheetsAPI(service_account=SERVICE_ACCOUNT)
+    fake.public_key = public_key()   # the token endpoint checks the JWT's signature
     if SPREADSHEET not in fake.spreadsheets:
         fake.create(SPREADSHEET)
     options = {"clock": fake.clock, "sleep": fake.clock.sleep, **client_options}

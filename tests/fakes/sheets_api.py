@@ -1,15 +1,23 @@
 """A Sheets API v4 (and Drive permissions, and OAuth token) fake, mounted as a `requests`
 transport adapter, so the real gspread and google-auth code runs against it.
 
-What it models, from the API reference and gspread's recorded responses (tests/cassettes in the
-gspread repository): spreadsheets.get metadata; values.get, values.batchGet, values.update,
+Response shapes follow the API reference. They were compared with gspread's recorded
+responses (tests/cassettes in the gspread repository): `SpreadsheetTest.test_values_get` for the
+addSheet reply, values.update's updatedRange/updatedRows/updatedColumns/updatedCells, values.get's
+range (an open range is named by the grid's bounds) and trimmed values, and the empty `{}` reply of
+a batchUpdate request. The append reply (tableRange, updates) follows the reference.
+
+What it models: spreadsheets.get metadata; values.get, values.batchGet, values.update,
 values.batchUpdate, values.append with A1 ranges (quoted sheet names, open-ended ranges) and
 gspread's URL encoding; append's table detection (after the last row that holds a value) and
 its `tableRange`/`updates.updatedRange` reply; RAW versus USER_ENTERED input (a USER_ENTERED
 `=...` becomes a formula, a number-like string a number of 15 significant digits, TRUE/FALSE a
 boolean); valueRenderOption FORMATTED_VALUE, UNFORMATTED_VALUE and FORMULA; grid limits on
 update (append grows the grid, as Google does); the batchUpdate requests `prens sheet setup`
-sends; Drive permissions listing; the per-minute read and write quotas with Google's 429 body;
+sends; developer metadata on rows (moving with the rows when `sort_rows` sorts them),
+developerMetadata.search, values.batchGetByDataFilter and values.batchUpdateByDataFilter (null
+cells skipped); Drive permissions listing; the OAuth token endpoint, checking the JWT's issuer and
+RS256 signature; the per-minute read and write quotas with Google's 429 body;
 and fault injection (429; 500/503 before applying; 503 after applying; timeouts before and
 after applying).
 
@@ -86,6 +94,7 @@ class FakeSheetsAPI(BaseAdapter):
         self.faults = Faults()
         self.counts = {"read": 0, "write": 0, "drive": 0, "429": 0, "faults": 0}
         self.service_account = service_account
+        self.public_key: Any = None   # when set, token requests must be signed with its key
         self.tokens_issued = 0
         self.log: list[tuple[str, str]] = []
         # Called with each request before it is answered: lets a test act as a verifier at an
@@ -229,12 +238,29 @@ class FakeSheetsAPI(BaseAdapter):
             claims = json.loads(base64.urlsafe_b64decode(assertion.split(".")[1] + "=="))
         except (IndexError, ValueError):
             return self._response(request, 400, {"error": "invalid_grant"})
-        if claims.get("iss") != self.service_account:
+        if claims.get("iss") != self.service_account or not self._signed(assertion):
             return self._response(request, 400, {"error": "invalid_grant",
                                                  "error_description": "Invalid JWT Signature."})
         self.tokens_issued += 1
         return self._response(request, 200, {"access_token": "fake-access-token",
                                              "expires_in": 3599, "token_type": "Bearer"})
+
+    def _signed(self, assertion: str) -> bool:
+        """Whether the JWT is RS256-signed by the service account's key (as Google checks)."""
+        if self.public_key is None:
+            return True
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        head, payload, signature = assertion.split(".")
+        try:
+            self.public_key.verify(base64.urlsafe_b64decode(signature + "=="),
+                                   f"{head}.{payload}".encode(), padding.PKCS1v15(),
+                                   hashes.SHA256())
+        except InvalidSignature:
+            return False
+        return True
 
     # -- the API ---------------------------------------------------------------------------
 

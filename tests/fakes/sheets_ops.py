@@ -31,6 +31,10 @@ def _values(sheet: Sheet, r1: int, c1: int, r2: int | None, c2: int | None,
             option: str) -> tuple[str, list[list[Any]]]:
     last_r = min(sheet.last_row() - 1, sheet.rows - 1) if r2 is None else r2
     last_c = max((c for (_r, c) in sheet.cells), default=0) if c2 is None else c2
+    # Google names an open-ended range by the grid's bounds, whatever the data's extent
+    # (gspread's recorded SpreadsheetTest.test_values_get: "'...'!A1:J10" for a 10x10 grid).
+    shown_r = sheet.rows - 1 if r2 is None else r2
+    shown_c = sheet.cols - 1 if c2 is None else c2
     rows = []
     for r in range(r1, last_r + 1):
         row = [render(sheet.cells.get((r, c)), option) for c in range(c1, last_c + 1)]
@@ -39,7 +43,7 @@ def _values(sheet: Sheet, r1: int, c1: int, r2: int | None, c2: int | None,
         rows.append(row)
     while rows and not rows[-1]:
         rows.pop()
-    return sheet.a1(r1, c1, max(last_r, r1), max(last_c, c1)), rows
+    return sheet.a1(r1, c1, max(shown_r, r1), max(shown_c, c1)), rows
 
 
 def get(book: Spreadsheet, a1: str, query: dict[str, list[str]]) -> dict[str, Any]:
