@@ -33,8 +33,9 @@ app = Flask(__name__)
 
 @app.post("/webhooks/google-form")
 def insert():  # type: ignore[no-untyped-def]
-    cur = connection().execute("INSERT INTO submissions (body) VALUES (?)",
-                               (request.get_data(as_text=True),))
+    cur = connection().execute(
+        "INSERT INTO submissions (body) VALUES (?)", (request.get_data(as_text=True),)
+    )
     return jsonify(id=cur.lastrowid, status="accepted", problems=[])
 
 

@@ -63,28 +63,55 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not become healthy")
 
 
-def start_prens(workdir: Path, flush_seconds: int, threads: int) -> tuple[subprocess.Popen[bytes], int, Path]:
+def start_prens(
+    workdir: Path, flush_seconds: int, threads: int
+) -> tuple[subprocess.Popen[bytes], int, Path]:
     text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
     text = text.replace("flush_seconds = 5", f"flush_seconds = {flush_seconds}")
-    text = text.replace('sqlite_synchronous = "FULL"',
-                        f'sqlite_synchronous = "{os.environ.get("PRENS_BENCH_SYNC", "FULL")}"')
+    text = text.replace(
+        'sqlite_synchronous = "FULL"',
+        f'sqlite_synchronous = "{os.environ.get("PRENS_BENCH_SYNC", "FULL")}"',
+    )
     config.write_text(text, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode()}
-    proc = subprocess.Popen([sys.executable, "-m", "prens", "--config", str(config), "serve",
-                             "--port", str(port), "--threads", str(threads)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prens",
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_healthy(port, proc)
     return proc, port, config
 
 
 def start_floor(workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_app.py"), str(port),
-                             str(workdir / "floor.db"), str(threads)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "floor_app.py"),
+            str(port),
+            str(workdir / "floor.db"),
+            str(threads),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_healthy(port, proc)
     return proc, port
 
@@ -107,8 +134,11 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
             except queue.Empty:
                 break
             stamp = int(time.time())
-            headers = {"Content-Type": "application/json", "X-Prens-Timestamp": str(stamp),
-                       "X-Prens-Signature": sign(SECRET, stamp, raw)}
+            headers = {
+                "Content-Type": "application/json",
+                "X-Prens-Timestamp": str(stamp),
+                "X-Prens-Signature": sign(SECRET, stamp, raw),
+            }
             start = time.perf_counter()
             conn.request("POST", "/webhooks/google-form", body=raw, headers=headers)
             reply = conn.getresponse()
@@ -128,14 +158,17 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
         t.join()
     elapsed = time.perf_counter() - began
     latencies.sort()
-    return {"rps": len(latencies) / elapsed,
-            "p50": latencies[len(latencies) // 2] * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-            "failures": failures[0]}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "failures": failures[0],
+    }
 
 
-def load_wrk(port: int, bodies: list[bytes], concurrency: int, workdir: Path,
-             seconds: int) -> dict[str, float]:
+def load_wrk(
+    port: int, bodies: list[bytes], concurrency: int, workdir: Path, seconds: int
+) -> dict[str, float]:
     """Send unique bodies with wrk (2 threads) for `seconds`; return the figures wrk reports."""
     threads = min(2, concurrency)  # wrk needs a connection per thread at least
     stamp = int(time.time())
@@ -144,10 +177,25 @@ def load_wrk(port: int, bodies: list[bytes], concurrency: int, workdir: Path,
         for raw in bodies:
             fh.write(f"{stamp}\t{sign(SECRET, stamp, raw)}\t".encode() + raw + b"\n")
     env = {**os.environ, "PRENS_BENCH_REQUESTS": str(lines), "PRENS_BENCH_THREADS": str(threads)}
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
-                          "--latency", "-s", str(ROOT / "bench" / "signed.lua"),
-                          f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "signed.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     if "pool exhausted" in out.stderr:
         raise SystemExit("the request pool ran out: rerun with a larger --pool")
     out = out.stdout  # type: ignore[assignment]
@@ -157,39 +205,56 @@ def load_wrk(port: int, bodies: list[bytes], concurrency: int, workdir: Path,
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "p50": millis("50"), "p99": millis("99"),
-            "failures": float(non_2xx.group(1)) if non_2xx else 0.0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": millis("50"),
+        "p99": millis("99"),
+        "failures": float(non_2xx.group(1)) if non_2xx else 0.0,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000,
-                        help="submissions per round and target (python client)")
+    parser.add_argument(
+        "--n", type=int, default=2000, help="submissions per round and target (python client)"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="run length (wrk client)")
-    parser.add_argument("--pool", type=int, default=30000,
-                        help="unique pre-signed requests per run (wrk client)")
+    parser.add_argument(
+        "--pool", type=int, default=30000, help="unique pre-signed requests per run (wrk client)"
+    )
     parser.add_argument("--c", type=int, default=16, help="concurrent connections")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
-    parser.add_argument("--threads", type=int, default=THREADS,
-                        help="waitress threads for both targets")
-    parser.add_argument("--flush-seconds", type=int, default=5,
-                        help="the scheduler's flush interval in prens (as configured: 5)")
-    parser.add_argument("--client", choices=["wrk", "python"],
-                        default="wrk" if shutil.which("wrk") else "python",
-                        help="load generator (default: wrk when installed)")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="waitress threads for both targets"
+    )
+    parser.add_argument(
+        "--flush-seconds",
+        type=int,
+        default=5,
+        help="the scheduler's flush interval in prens (as configured: 5)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator (default: wrk when installed)",
+    )
     args = parser.parse_args()
 
     settings = load_settings(ROOT / "config" / "balangan.toml")
     today = datetime.now(settings.timezone).date()
     results: dict[str, list[dict[str, float]]] = {"prens": [], "floor": []}
-    print(f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-          f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
-          + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}"))
+    print(
+        f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
+        f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
+        + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}")
+    )
     for r in range(args.rounds):
         count = args.pool if args.client == "wrk" else args.n
-        bodies = [json.dumps(b, ensure_ascii=False).encode() for b in
-                  mixed_batch(settings, random.Random(r), today, count)]
+        bodies = [
+            json.dumps(b, ensure_ascii=False).encode()
+            for b in mixed_batch(settings, random.Random(r), today, count)
+        ]
         order = ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]
         for target in order:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
@@ -198,28 +263,42 @@ def main() -> None:
             else:
                 proc, port = start_floor(workdir, args.threads)
             try:
-                load(port, bodies[:50], min(args.c, 4))      # warm-up, not counted
-                fresh = [json.dumps({**json.loads(b), "responseId": f"r{r}-{i}"}).encode()
-                         for i, b in enumerate(bodies)]
-                figures = (load_wrk(port, fresh, args.c, workdir, args.seconds)
-                           if args.client == "wrk" else load(port, fresh, args.c))
+                load(port, bodies[:50], min(args.c, 4))  # warm-up, not counted
+                fresh = [
+                    json.dumps({**json.loads(b), "responseId": f"r{r}-{i}"}).encode()
+                    for i, b in enumerate(bodies)
+                ]
+                figures = (
+                    load_wrk(port, fresh, args.c, workdir, args.seconds)
+                    if args.client == "wrk"
+                    else load(port, fresh, args.c)
+                )
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
                 shutil.rmtree(workdir, ignore_errors=True)
             results[target].append(figures)
-            print(f"round {r + 1} {target:5}: {figures['rps']:7.1f} req/s  p50 {figures['p50']:6.1f} ms"
-                  f"  p99 {figures['p99']:6.1f} ms  failures {figures['failures']:.0f}")
-    med = {t: {k: statistics.median(f[k] for f in rs) for k in ("rps", "p50", "p99")}
-           for t, rs in results.items()}
+            print(
+                f"round {r + 1} {target:5}: {figures['rps']:7.1f} req/s  "
+                f"p50 {figures['p50']:6.1f} ms"
+                f"  p99 {figures['p99']:6.1f} ms  failures {figures['failures']:.0f}"
+            )
+    med = {
+        t: {k: statistics.median(f[k] for f in rs) for k in ("rps", "p50", "p99")}
+        for t, rs in results.items()
+    }
     print()
     for t in ("prens", "floor"):
-        print(f"median {t:5}: {med[t]['rps']:7.1f} req/s  p50 {med[t]['p50']:6.1f} ms  "
-              f"p99 {med[t]['p99']:6.1f} ms")
+        print(
+            f"median {t:5}: {med[t]['rps']:7.1f} req/s  p50 {med[t]['p50']:6.1f} ms  "
+            f"p99 {med[t]['p99']:6.1f} ms"
+        )
     print(f"prens / floor throughput: {med['prens']['rps'] / med['floor']['rps']:.2f}")
     size = f"--seconds {args.seconds}" if args.client == "wrk" else f"--n {args.n}"
-    print(f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
-          f"{args.threads} --client {args.client} {size}")
+    print(
+        f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
+        f"{args.threads} --client {args.client} {size}"
+    )
 
 
 if __name__ == "__main__":

@@ -44,15 +44,22 @@ def ours(rows: int, latency: float, workdir: Path) -> dict:  # type: ignore[type
     for i in range(rows):
         fields = person(settings, rng, today).fields
         # A NIK of its own for every row: the birth date moves back a day every 9999 serials.
-        born = datetime.fromisoformat(str(fields["tanggal_lahir"])).date() - timedelta(days=i // 9999)
+        born = datetime.fromisoformat(str(fields["tanggal_lahir"])).date() - timedelta(
+            days=i // 9999
+        )
         fields["tanggal_lahir"] = born.isoformat()
-        fields["nik"] = nik_for("63.11.06", born, fields["jenis_kelamin"] == "Perempuan",
-                                i % 9999 + 1)
+        fields["nik"] = nik_for(
+            "63.11.06", born, fields["jenis_kelamin"] == "Perempuan", i % 9999 + 1
+        )
         payload = body(settings, fields, response_id=f"q{i}")
-        receive(runtime.ledger, settings, parse_submission(payload, settings.timezone),
-                datetime.now(UTC))
+        receive(
+            runtime.ledger,
+            settings,
+            parse_submission(payload, settings.timezone),
+            datetime.now(UTC),
+        )
     pending = runtime.ledger.count_pending_flush()
-    ensure_worksheets(runtime.sheets, settings)     # what `prens sheet setup` does, once
+    ensure_worksheets(runtime.sheets, settings)  # what `prens sheet setup` does, once
     setup_writes, setup_reads = fake.counts["write"], fake.counts["read"]
     start = fake.clock()
     raised = 0
@@ -60,17 +67,26 @@ def ours(rows: int, latency: float, workdir: Path) -> dict:  # type: ignore[type
         flush(runtime.ledger, runtime.sheets, settings)
     except Exception:
         raised += 1
-    flushed = {"pending": pending, "write": fake.counts["write"] - setup_writes,
-               "read": fake.counts["read"] - setup_reads, "setup_write": setup_writes,
-               "429": fake.counts["429"], "raised": raised, "minutes": (fake.clock() - start) / 60}
+    flushed = {
+        "pending": pending,
+        "write": fake.counts["write"] - setup_writes,
+        "read": fake.counts["read"] - setup_reads,
+        "setup_write": setup_writes,
+        "429": fake.counts["429"],
+        "raised": raised,
+        "minutes": (fake.clock() - start) / 60,
+    }
     before = fake.counts["read"]
     verifier = [v.header for v in settings.verifier_columns]
-    columns = runtime.sheets.batch_columns(settings.worksheets["pendaftar"],  # type: ignore[attr-defined]
-                                           [settings.columns["id"], *verifier])
+    columns = runtime.sheets.batch_columns(
+        settings.worksheets["pendaftar"],  # type: ignore[attr-defined]
+        [settings.columns["id"], *verifier],
+    )
     flushed["sync_reads"] = fake.counts["read"] - before
     flushed["sync_rows"] = len(columns[settings.columns["id"]])
-    flushed["writes"] = [f"{m} {u.split('/v4/spreadsheets/')[-1][:60]}" for m, u in fake.log
-                         if m != "GET"]
+    flushed["writes"] = [
+        f"{m} {u.split('/v4/spreadsheets/')[-1][:60]}" for m, u in fake.log if m != "GET"
+    ]
     runtime.close()
     return flushed
 
@@ -94,9 +110,14 @@ def naive(rows: int, latency: float, settings_dir: Path) -> dict[str, float]:
             if exc.response.status_code != 429:
                 raise
             first_429 = first_429 if first_429 is not None else i
-    return {"write": fake.counts["write"], "429": fake.counts["429"], "written": written,
-            "lost": rows - written, "first_429": first_429 if first_429 is not None else -1,
-            "minutes": (fake.clock() - start) / 60}
+    return {
+        "write": fake.counts["write"],
+        "429": fake.counts["429"],
+        "written": written,
+        "lost": rows - written,
+        "first_429": first_429 if first_429 is not None else -1,
+        "minutes": (fake.clock() - start) / 60,
+    }
 
 
 def main() -> None:
@@ -111,14 +132,20 @@ def main() -> None:
         bad = naive(args.rows, args.latency, b)
     print(f"# {args.rows} pending registrations, {args.latency} s per request (fake time)")
     print(f"ours:  setup (worksheets and headers, once): {got['setup_write']:.0f} write requests")
-    print(f"ours:  flushed {got['pending']:.0f} rows with {got['write']:.0f} write and "
-          f"{got['read']:.0f} read requests, {got['429']:.0f} 429s seen, {got['raised']:.0f} "
-          f"errors raised to the job, {got['minutes']:.1f} min")
-    print(f"ours:  sync of {got['sync_rows']:.0f} rows read with {got['sync_reads']:.0f} "
-          "request (values.batchGet)")
-    print(f"naive: {bad['write']:.0f} write requests for {args.rows} rows, {bad['429']:.0f} "
-          f"answered 429, first 429 at row {bad['first_429']:.0f}, rows written "
-          f"{bad['written']:.0f}, lost {bad['lost']:.0f}, {bad['minutes']:.1f} min")
+    print(
+        f"ours:  flushed {got['pending']:.0f} rows with {got['write']:.0f} write and "
+        f"{got['read']:.0f} read requests, {got['429']:.0f} 429s seen, {got['raised']:.0f} "
+        f"errors raised to the job, {got['minutes']:.1f} min"
+    )
+    print(
+        f"ours:  sync of {got['sync_rows']:.0f} rows read with {got['sync_reads']:.0f} "
+        "request (values.batchGet)"
+    )
+    print(
+        f"naive: {bad['write']:.0f} write requests for {args.rows} rows, {bad['429']:.0f} "
+        f"answered 429, first 429 at row {bad['first_429']:.0f}, rows written "
+        f"{bad['written']:.0f}, lost {bad['lost']:.0f}, {bad['minutes']:.1f} min"
+    )
     print(f"rerun: python bench/sheets_quota.py --rows {args.rows} --latency {args.latency}")
 
 

@@ -18,19 +18,21 @@ from sheets_bridge.base import AppendOutcomeUnknown, SheetBackend
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
-MAX_UNKNOWN_APPENDS = 10   # then give up this run; the next run starts over from the ID column
+MAX_UNKNOWN_APPENDS = 10  # then give up this run; the next run starts over from the ID column
 
 
 @dataclass
 class FlushReport:
-    written: dict[str, int] = field(default_factory=dict)   # worksheet -> rows appended
-    already_present: int = 0                                # rows found in the sheet already
-    busy: bool = False                                      # another flush holds the lease
+    written: dict[str, int] = field(default_factory=dict)  # worksheet -> rows appended
+    already_present: int = 0  # rows found in the sheet already
+    busy: bool = False  # another flush holds the lease
 
     def summary(self) -> str:
         if self.busy:
             return "flush: another flush is running; nothing done"
-        parts = [f"{n} row(s) to {ws}" for ws, n in self.written.items() if n] or ["nothing to write"]
+        parts = [f"{n} row(s) to {ws}" for ws, n in self.written.items() if n] or [
+            "nothing to write"
+        ]
         if self.already_present:
             parts.append(f"{self.already_present} already in the sheet")
         return "flush: " + ", ".join(parts)

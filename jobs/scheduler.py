@@ -15,8 +15,12 @@ log = logging.getLogger(__name__)
 
 def _on_error(event: JobExecutionEvent) -> None:
     # One place for job failures: log and let the next run try again (every job is re-runnable).
-    log.error("job %s failed: %s", event.job_id, event.exception,
-              exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+    log.error(
+        "job %s failed: %s",
+        event.job_id,
+        event.exception,
+        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+    )
 
 
 def _run(name: str, runtime: Runtime) -> None:
@@ -30,8 +34,15 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(
         timezone=settings.timezone,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    scheduler.add_job(_run, "interval", seconds=settings.flush_seconds, args=["flush", runtime],
-                      id="flush", name="flush")
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(
+        _run,
+        "interval",
+        seconds=settings.flush_seconds,
+        args=["flush", runtime],
+        id="flush",
+        name="flush",
+    )
     scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
     return scheduler

@@ -24,8 +24,10 @@ CONFIG_HELP = "Configuration file (TOML). Default: $PRENS_CONFIG."
 def _settings(ctx: click.Context) -> Settings:
     path = ctx.obj.get("config") or os.environ.get("PRENS_CONFIG")
     if not path:
-        raise click.UsageError("no configuration: pass --config PATH or set PRENS_CONFIG "
-                               "(example: --config config/balangan.toml)")
+        raise click.UsageError(
+            "no configuration: pass --config PATH or set PRENS_CONFIG "
+            "(example: --config config/balangan.toml)"
+        )
     return load_settings(path)
 
 
@@ -63,16 +65,24 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Request threads.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads."
+)
 @_with_runtime
 def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
     """Run the web app and the scheduler in one process (the embedded default).
@@ -126,8 +136,14 @@ def sheet() -> None:
 
 @sheet.command("export")
 @click.argument("worksheet")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
 @_with_runtime
 def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
     """Print WORKSHEET as CSV on standard output, every cell as it is stored.
@@ -146,7 +162,9 @@ def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
 @click.option("--column", required=True, help="A verifier column's header.")
 @click.option("--value", required=True, help="The new value (TRUE/FALSE for a checkbox).")
 @_with_runtime
-def sheet_set(runtime: Runtime, worksheet: str, registration_id: str, column: str, value: str) -> None:
+def sheet_set(
+    runtime: Runtime, worksheet: str, registration_id: str, column: str, value: str
+) -> None:
     """Set one verifier cell, as a verifier does by hand in Google Sheets.
 
     Example:
@@ -156,8 +174,9 @@ def sheet_set(runtime: Runtime, worksheet: str, registration_id: str, column: st
     """
     from sheets_bridge.verifier import set_verifier_cell
 
-    stored = set_verifier_cell(runtime.sheets, runtime.settings, worksheet, registration_id,
-                               column, value)
+    stored = set_verifier_cell(
+        runtime.sheets, runtime.settings, worksheet, registration_id, column, value
+    )
     click.echo(f"{worksheet}: {registration_id} {column} = {stored}")
 
 
@@ -175,9 +194,11 @@ def sheet_setup(runtime: Runtime) -> None:
 
     for layout in worksheet_layouts(runtime.settings):
         runtime.sheets.apply_layout(layout)
-        click.echo(f"{layout.name}: {len(layout.headers)} columns, "
-                   f"{len(layout.checkbox_columns)} checkbox, {len(layout.text_columns)} text, "
-                   f"{sum(e - s for s, e in layout.protected_columns)} protected")
+        click.echo(
+            f"{layout.name}: {len(layout.headers)} columns, "
+            f"{len(layout.checkbox_columns)} checkbox, {len(layout.text_columns)} text, "
+            f"{sum(e - s for s, e in layout.protected_columns)} protected"
+        )
     click.echo("worksheets: " + ", ".join(runtime.sheets.worksheet_names()))
 
 
@@ -192,10 +213,19 @@ def demo() -> None:
 
 
 @demo.command("send")
-@click.option("--url", default="http://127.0.0.1:8080/webhooks/google-form", show_default=True,
-              help="The webhook to post to.")
-@click.option("--count", default=10, show_default=True, type=click.IntRange(1, 100000),
-              help="How many submissions.")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8080/webhooks/google-form",
+    show_default=True,
+    help="The webhook to post to.",
+)
+@click.option(
+    "--count",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="How many submissions.",
+)
 @click.option("--seed", default=None, type=int, help="Random seed, for the same people again.")
 @click.pass_context
 def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> None:
@@ -249,8 +279,10 @@ def check_config(ctx: click.Context) -> None:
         s = _settings(ctx)
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
-               f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
-               f"  ages: {s.min_age} to under {s.max_age}; time zone {s.timezone.key}\n"
-               f"  database: {s.database_url.split('@')[-1]}\n"
-               f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}")
+    click.echo(
+        f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
+        f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
+        f"  ages: {s.min_age} to under {s.max_age}; time zone {s.timezone.key}\n"
+        f"  database: {s.database_url.split('@')[-1]}\n"
+        f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}"
+    )

@@ -18,13 +18,40 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from prens.errors import ConfigError
 from prens.regions import PACKAGED, Region, RegionDataError, load_region
 
-FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "jenis_kelamin", "telepon", "kecamatan", "desa",
-          "alamat", "pekerjaan", "persetujuan")
+FIELDS = (
+    "nama",
+    "nik",
+    "kk",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "kecamatan",
+    "desa",
+    "alamat",
+    "pekerjaan",
+    "persetujuan",
+)
 REQUIRED_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "telepon", "kecamatan", "desa")
 VERIFIER_ROLES = ("verification", "documents", "membership_number", "rejection_reason", "note")
-COLUMN_KEYS = ("id", "waktu_daftar", "nama", "nik", "kk", "tanggal_lahir", "jenis_kelamin",
-               "telepon", "kecamatan", "desa", "alamat", "pekerjaan", "catatan",
-               "alasan_perbaikan", "kode_masalah", "status", "notifikasi")
+COLUMN_KEYS = (
+    "id",
+    "waktu_daftar",
+    "nama",
+    "nik",
+    "kk",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "kecamatan",
+    "desa",
+    "alamat",
+    "pekerjaan",
+    "catatan",
+    "alasan_perbaikan",
+    "kode_masalah",
+    "status",
+    "notifikasi",
+)
 
 _MISSING = object()
 
@@ -54,19 +81,19 @@ class Settings:
     sqlite_synchronous: str
     max_body_bytes: int
     max_clock_skew_seconds: int
-    questions: Mapping[str, str]        # field -> exact question title
+    questions: Mapping[str, str]  # field -> exact question title
     optional_fields: frozenset[str]
     date_order: str
     consent_option: str
     sheet_backend: str
     spreadsheet_key: str
     batch_rows: int
-    credentials_file: str               # service-account key; empty: GOOGLE_APPLICATION_CREDENTIALS
+    credentials_file: str  # service-account key; empty: GOOGLE_APPLICATION_CREDENTIALS
     reads_per_minute: int
     writes_per_minute: int
     allow_public_link: bool
-    worksheets: Mapping[str, str]       # role -> worksheet name
-    columns: Mapping[str, str]          # column key -> header
+    worksheets: Mapping[str, str]  # role -> worksheet name
+    columns: Mapping[str, str]  # column key -> header
     verifier_columns: tuple[VerifierColumn, ...]
     flush_seconds: int
 
@@ -82,8 +109,14 @@ class _Section:
             raise ConfigError(source, name, data, "a table")
         self.data, self.name, self.source, self.used = data, name, source, set()
 
-    def get(self, key: str, kind: type, default: Any = _MISSING,
-            check: Callable[[Any], bool] | None = None, expected: str = "") -> Any:
+    def get(
+        self,
+        key: str,
+        kind: type,
+        default: Any = _MISSING,
+        check: Callable[[Any], bool] | None = None,
+        expected: str = "",
+    ) -> Any:
         self.used.add(key)
         full = self.key(key)
         if key not in self.data:
@@ -107,8 +140,12 @@ class _Section:
         for key in self.data:
             if key not in self.used and key not in allowed_extra:
                 where = f"[{self.name}]" if self.name else "the file's top level"
-                raise ConfigError(self.source, self.key(key), self.data[key],
-                                  f"one of the known keys of {where}: " + ", ".join(sorted(self.used)))
+                raise ConfigError(
+                    self.source,
+                    self.key(key),
+                    self.data[key],
+                    f"one of the known keys of {where}: " + ", ".join(sorted(self.used)),
+                )
 
 
 def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Settings:
@@ -118,7 +155,9 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(source, "(file)", str(path), f"a readable TOML file ({exc.strerror})") from exc
+        raise ConfigError(
+            source, "(file)", str(path), f"a readable TOML file ({exc.strerror})"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "(file)", str(path), f"valid TOML ({exc})") from exc
     base = source.parent
@@ -129,43 +168,67 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
 
     program = root.table("program")
     program_name = program.get("name", str, "Lindungi Prens")
-    district = program.get("district", str, expected="the district's name, e.g. \"Kabupaten Balangan\"")
+    district = program.get(
+        "district", str, expected='the district\'s name, e.g. "Kabupaten Balangan"'
+    )
     tz_name = program.get("timezone", str, "Asia/Makassar")
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(source, "program.timezone", tz_name, "an IANA time zone such as Asia/Makassar") from exc
-    id_prefix = program.get("id_prefix", str, check=lambda v: v.isalnum() and v.isupper() and len(v) <= 5,
-                            expected="1-5 capital letters or digits, e.g. \"BLG\"")
+        raise ConfigError(
+            source, "program.timezone", tz_name, "an IANA time zone such as Asia/Makassar"
+        ) from exc
+    id_prefix = program.get(
+        "id_prefix",
+        str,
+        check=lambda v: v.isalnum() and v.isupper() and len(v) <= 5,
+        expected='1-5 capital letters or digits, e.g. "BLG"',
+    )
     form_url = program.get("form_url", str, "")
     program.done()
 
     region_t = root.table("region")
-    code = region_t.get("code", str, check=lambda v: len(v) == 5 and v[2] == "." and
-                        (v[:2] + v[3:]).isdigit(), expected="a kabupaten/kota code like \"63.11\"")
+    code = region_t.get(
+        "code",
+        str,
+        check=lambda v: len(v) == 5 and v[2] == "." and (v[:2] + v[3:]).isdigit(),
+        expected='a kabupaten/kota code like "63.11"',
+    )
     region_file = region_t.get("file", str, "")
     aliases = region_t.get("aliases", dict, {})
     region_path = (base / region_file) if region_file else PACKAGED / f"{code}.csv"
     try:
         region = load_region(region_path, code, {str(k): str(v) for k, v in aliases.items()})
     except RegionDataError as exc:
-        raise ConfigError(source, "region.file" if region_file else "region.code",
-                          region_file or code, f"region data for {code} ({exc})") from exc
+        raise ConfigError(
+            source,
+            "region.file" if region_file else "region.code",
+            region_file or code,
+            f"region data for {code} ({exc})",
+        ) from exc
     region_t.done()
 
     elig = root.table("eligibility")
     min_age = elig.get("min_age", int, 18, lambda v: 0 <= v <= 120, "an age in years (0-120)")
-    max_age = elig.get("max_age", int, 65, lambda v: min_age < v <= 120,
-                       f"an age in years above min_age ({min_age})")
+    max_age = elig.get(
+        "max_age",
+        int,
+        65,
+        lambda v: min_age < v <= 120,
+        f"an age in years above min_age ({min_age})",
+    )
     phone_shared_limit = elig.get("phone_shared_limit", int, 3, positive, "a positive integer")
-    contribution = elig.get("contribution_per_month", int, 16800, positive, "rupiah, a positive integer")
+    contribution = elig.get(
+        "contribution_per_month", int, 16800, positive, "rupiah, a positive integer"
+    )
     elig.done()
 
     storage = root.table("storage")
     data_dir = (base / storage.get("data_dir", str, "data")).resolve()
     database_url = storage.get("url", str, "") or f"sqlite:///{data_dir / 'prens.db'}"
-    synchronous = storage.get("sqlite_synchronous", str, "FULL",
-                              lambda v: v in ("FULL", "NORMAL"), "\"FULL\" or \"NORMAL\"")
+    synchronous = storage.get(
+        "sqlite_synchronous", str, "FULL", lambda v: v in ("FULL", "NORMAL"), '"FULL" or "NORMAL"'
+    )
     storage.done()
     database_url = env.get("PRENS_DATABASE_URL") or database_url
 
@@ -178,56 +241,98 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     questions_t = form.table("questions")
     questions = {}
     for field in FIELDS:
-        title = questions_t.get(field, str, None if field not in REQUIRED_FIELDS else _MISSING,
-                                lambda v: bool(v.strip()), "the form's exact question title")
+        title = questions_t.get(
+            field,
+            str,
+            None if field not in REQUIRED_FIELDS else _MISSING,
+            lambda v: bool(v.strip()),
+            "the form's exact question title",
+        )
         if title is not None:
             questions[field] = title
     questions_t.done()
-    optional = form.get("optional", list, [], lambda v: all(f in FIELDS and f not in REQUIRED_FIELDS
-                                                             for f in v),
-                        "a list of optional fields among " + ", ".join(
-                            f for f in FIELDS if f not in REQUIRED_FIELDS))
-    date_order = form.get("date_order", str, "mdy", lambda v: v in ("mdy", "dmy"), "\"mdy\" or \"dmy\"")
-    consent_option = form.get("consent_option", str, "" if "persetujuan" not in questions else _MISSING,
-                              expected="the consent checkbox's option text")
+    optional = form.get(
+        "optional",
+        list,
+        [],
+        lambda v: all(f in FIELDS and f not in REQUIRED_FIELDS for f in v),
+        "a list of optional fields among "
+        + ", ".join(f for f in FIELDS if f not in REQUIRED_FIELDS),
+    )
+    date_order = form.get("date_order", str, "mdy", lambda v: v in ("mdy", "dmy"), '"mdy" or "dmy"')
+    consent_option = form.get(
+        "consent_option",
+        str,
+        "" if "persetujuan" not in questions else _MISSING,
+        expected="the consent checkbox's option text",
+    )
     form.done()
 
     sheet = root.table("sheet")
     backend = env.get("PRENS_SHEET_BACKEND") or sheet.get("backend", str, "local")
     if backend not in ("local", "google"):
-        raise ConfigError(source, "sheet.backend", backend, "\"local\" or \"google\"")
+        raise ConfigError(source, "sheet.backend", backend, '"local" or "google"')
     sheet.used.add("backend")
-    spreadsheet_key = env.get("PRENS_SHEET_SPREADSHEET_KEY") or sheet.get("spreadsheet_key", str, "")
+    spreadsheet_key = env.get("PRENS_SHEET_SPREADSHEET_KEY") or sheet.get(
+        "spreadsheet_key", str, ""
+    )
     sheet.used.add("spreadsheet_key")
     if backend == "google" and not spreadsheet_key:
-        raise ConfigError(source, "sheet.spreadsheet_key", "", "the id in the Google Sheet's URL "
-                          "when sheet.backend is \"google\"")
+        raise ConfigError(
+            source,
+            "sheet.spreadsheet_key",
+            "",
+            'the id in the Google Sheet\'s URL when sheet.backend is "google"',
+        )
     batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 to 5000 rows")
     credentials = sheet.get("credentials_file", str, "")
     credentials_file = str((base / credentials).resolve()) if credentials else ""
-    reads_per_minute = sheet.get("reads_per_minute", int, 60, lambda v: 1 <= v <= 300,
-                                 "1 to 300 (Google's per-user quota is 60)")
-    writes_per_minute = sheet.get("writes_per_minute", int, 60, lambda v: 1 <= v <= 300,
-                                  "1 to 300 (Google's per-user quota is 60)")
-    allow_public_link = sheet.get("allow_public_link", bool, False,
-                                  expected="true or false (true writes personal data to a sheet "
-                                           "shared by link: never in production)")
+    reads_per_minute = sheet.get(
+        "reads_per_minute",
+        int,
+        60,
+        lambda v: 1 <= v <= 300,
+        "1 to 300 (Google's per-user quota is 60)",
+    )
+    writes_per_minute = sheet.get(
+        "writes_per_minute",
+        int,
+        60,
+        lambda v: 1 <= v <= 300,
+        "1 to 300 (Google's per-user quota is 60)",
+    )
+    allow_public_link = sheet.get(
+        "allow_public_link",
+        bool,
+        False,
+        expected="true or false (true writes personal data to a sheet "
+        "shared by link: never in production)",
+    )
     ws_t = sheet.table("worksheets")
-    worksheets = {role: ws_t.get(role, str, default, lambda v: 0 < len(v) <= 100,
-                                 "a worksheet name (1-100 characters)")
-                  for role, default in (("pendaftar", "Pendaftar"),
-                                        ("perlu_perbaikan", "Perlu Perbaikan"),
-                                        ("daftar_final", "Daftar Final"))}
+    worksheets = {
+        role: ws_t.get(
+            role, str, default, lambda v: 0 < len(v) <= 100, "a worksheet name (1-100 characters)"
+        )
+        for role, default in (
+            ("pendaftar", "Pendaftar"),
+            ("perlu_perbaikan", "Perlu Perbaikan"),
+            ("daftar_final", "Daftar Final"),
+        )
+    }
     ws_t.done()
     col_t = sheet.table("columns")
     columns = {key: col_t.get(key, str, expected="a column header") for key in COLUMN_KEYS}
     col_t.done()
-    verifier_columns = tuple(_verifier_column(source, i, item) for i, item in
-                             enumerate(sheet.get("verifier_columns", list, expected="a list of tables")))
+    verifier_columns = tuple(
+        _verifier_column(source, i, item)
+        for i, item in enumerate(sheet.get("verifier_columns", list, expected="a list of tables"))
+    )
     headers = list(columns.values()) + [v.header for v in verifier_columns]
     duplicated = sorted({h for h in headers if headers.count(h) > 1})
     if duplicated:
-        raise ConfigError(source, "sheet.columns", duplicated[0], "column headers that are all different")
+        raise ConfigError(
+            source, "sheet.columns", duplicated[0], "column headers that are all different"
+        )
     sheet.done()
 
     schedule = root.table("schedule")
@@ -236,16 +341,36 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     root.done()
 
     return Settings(
-        source=source, program_name=program_name, district=district, timezone=timezone,
-        id_prefix=id_prefix, form_url=form_url, region=region, min_age=min_age, max_age=max_age,
-        phone_shared_limit=phone_shared_limit, contribution_per_month=contribution,
-        data_dir=data_dir, database_url=database_url, sqlite_synchronous=synchronous,
-        max_body_bytes=max_body, max_clock_skew_seconds=skew, questions=questions,
-        optional_fields=frozenset(optional), date_order=date_order, consent_option=consent_option,
-        sheet_backend=backend, spreadsheet_key=spreadsheet_key, batch_rows=batch_rows,
-        credentials_file=credentials_file, reads_per_minute=reads_per_minute,
-        writes_per_minute=writes_per_minute, allow_public_link=allow_public_link,
-        worksheets=worksheets, columns=columns, verifier_columns=verifier_columns,
+        source=source,
+        program_name=program_name,
+        district=district,
+        timezone=timezone,
+        id_prefix=id_prefix,
+        form_url=form_url,
+        region=region,
+        min_age=min_age,
+        max_age=max_age,
+        phone_shared_limit=phone_shared_limit,
+        contribution_per_month=contribution,
+        data_dir=data_dir,
+        database_url=database_url,
+        sqlite_synchronous=synchronous,
+        max_body_bytes=max_body,
+        max_clock_skew_seconds=skew,
+        questions=questions,
+        optional_fields=frozenset(optional),
+        date_order=date_order,
+        consent_option=consent_option,
+        sheet_backend=backend,
+        spreadsheet_key=spreadsheet_key,
+        batch_rows=batch_rows,
+        credentials_file=credentials_file,
+        reads_per_minute=reads_per_minute,
+        writes_per_minute=writes_per_minute,
+        allow_public_link=allow_public_link,
+        worksheets=worksheets,
+        columns=columns,
+        verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
     )
 
@@ -254,10 +379,15 @@ def _verifier_column(source: Path, index: int, item: Any) -> VerifierColumn:
     t = _Section(item, f"sheet.verifier_columns[{index}]", source)
     column = VerifierColumn(
         header=t.get("header", str, check=lambda v: bool(v.strip()), expected="a column header"),
-        kind=t.get("kind", str, check=lambda v: v in ("checkbox", "text"),
-                   expected="\"checkbox\" or \"text\""),
-        role=t.get("role", str, check=lambda v: v in VERIFIER_ROLES,
-                   expected="one of " + ", ".join(VERIFIER_ROLES)),
+        kind=t.get(
+            "kind", str, check=lambda v: v in ("checkbox", "text"), expected='"checkbox" or "text"'
+        ),
+        role=t.get(
+            "role",
+            str,
+            check=lambda v: v in VERIFIER_ROLES,
+            expected="one of " + ", ".join(VERIFIER_ROLES),
+        ),
     )
     t.done()
     return column

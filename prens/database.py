@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-
 WRITE_OPTION = "prens_write"
 
 
@@ -42,14 +41,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
-    """Create the engine for `url`; SQLite files get WAL, a busy timeout and immediate transactions."""
+    """Create the engine for `url`; SQLite gets WAL, a busy timeout and write locks at BEGIN."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           pool_size=8, max_overflow=16)
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=16
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

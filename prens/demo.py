@@ -14,15 +14,66 @@ from datetime import date, datetime, timedelta
 from prens.config import Settings
 from prens.signing import sign
 
-FIRST_NAMES = ["Ahmad", "Siti", "Muhammad", "Nur", "Rahmat", "Fatimah", "Abdul", "Aisyah", "Yusuf",
-               "Rusmini", "Saleh", "Halimah", "Hendra", "Nurul", "Bahrudin", "Masitah", "Ijai",
-               "Kamariah", "Rudiansyah", "Jumiati"]
-LAST_NAMES = ["Hidayat", "Rahman", "Fauzi", "Syahrani", "Ansyari", "Noor", "Aini", "Hasanah",
-              "Gazali", "Maulana", "Rizani", "Wahyuni", ""]
-FEMALE = {"Siti", "Nur", "Fatimah", "Aisyah", "Rusmini", "Halimah", "Nurul", "Masitah", "Kamariah",
-          "Jumiati"}
-JOBS = ["Petani", "Pekebun", "Pedagang", "Nelayan", "Buruh Harian Lepas", "Tukang Ojek", "Sopir",
-        "Peternak", "Pengrajin"]
+FIRST_NAMES = [
+    "Ahmad",
+    "Siti",
+    "Muhammad",
+    "Nur",
+    "Rahmat",
+    "Fatimah",
+    "Abdul",
+    "Aisyah",
+    "Yusuf",
+    "Rusmini",
+    "Saleh",
+    "Halimah",
+    "Hendra",
+    "Nurul",
+    "Bahrudin",
+    "Masitah",
+    "Ijai",
+    "Kamariah",
+    "Rudiansyah",
+    "Jumiati",
+]
+LAST_NAMES = [
+    "Hidayat",
+    "Rahman",
+    "Fauzi",
+    "Syahrani",
+    "Ansyari",
+    "Noor",
+    "Aini",
+    "Hasanah",
+    "Gazali",
+    "Maulana",
+    "Rizani",
+    "Wahyuni",
+    "",
+]
+FEMALE = {
+    "Siti",
+    "Nur",
+    "Fatimah",
+    "Aisyah",
+    "Rusmini",
+    "Halimah",
+    "Nurul",
+    "Masitah",
+    "Kamariah",
+    "Jumiati",
+}
+JOBS = [
+    "Petani",
+    "Pekebun",
+    "Pedagang",
+    "Nelayan",
+    "Buruh Harian Lepas",
+    "Tukang Ojek",
+    "Sopir",
+    "Peternak",
+    "Pengrajin",
+]
 
 
 @dataclass
@@ -41,7 +92,9 @@ def kk_for(kecamatan_code: str, issued: date, serial: int) -> str:
     return kecamatan_code.replace(".", "") + f"{issued:%d%m%y}{serial:04d}"
 
 
-def person(settings: Settings, rng: random.Random, today: date, kecamatan: str | None = None) -> Person:
+def person(
+    settings: Settings, rng: random.Random, today: date, kecamatan: str | None = None
+) -> Person:
     """A valid registrant of the district, from `kecamatan` (a name) or a random one."""
     places = list(settings.region.kecamatan.values())
     kec = next((p for p in places if p.name == kecamatan), None) or rng.choice(places)
@@ -60,15 +113,20 @@ def person(settings: Settings, rng: random.Random, today: date, kecamatan: str |
         "telepon": "0812" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
         "kecamatan": kec.name,
         "desa": desa.name,
-        "alamat": f"RT {rng.randint(1, 12):02d} RW {rng.randint(1, 5):02d}, Gang {rng.choice(['Damai', 'Sepakat', 'Harapan'])}",
+        "alamat": f"RT {rng.randint(1, 12):02d} RW {rng.randint(1, 5):02d}, "
+        f"Gang {rng.choice(['Damai', 'Sepakat', 'Harapan'])}",
         "pekerjaan": rng.choice(JOBS),
         "persetujuan": [settings.consent_option],
     }
     return Person({k: v for k, v in fields.items() if k in settings.questions})
 
 
-def body(settings: Settings, fields: dict[str, object], response_id: str | None = None,
-         submitted_at: datetime | None = None) -> dict[str, object]:
+def body(
+    settings: Settings,
+    fields: dict[str, object],
+    response_id: str | None = None,
+    submitted_at: datetime | None = None,
+) -> dict[str, object]:
     """The webhook body the Apps Script sends for these field values."""
     submitted_at = submitted_at or datetime.now(settings.timezone)
     return {
@@ -78,23 +136,30 @@ def body(settings: Settings, fields: dict[str, object], response_id: str | None 
     }
 
 
-def signed_request(secret: bytes, payload: dict[str, object], now: int) -> tuple[bytes, dict[str, str]]:
+def signed_request(
+    secret: bytes, payload: dict[str, object], now: int
+) -> tuple[bytes, dict[str, str]]:
     """The raw body and headers of a signed webhook request."""
     raw = json.dumps(payload, ensure_ascii=False).encode()
-    return raw, {"Content-Type": "application/json", "X-Prens-Timestamp": str(now),
-                 "X-Prens-Signature": sign(secret, now, raw)}
+    return raw, {
+        "Content-Type": "application/json",
+        "X-Prens-Timestamp": str(now),
+        "X-Prens-Signature": sign(secret, now, raw),
+    }
 
 
-def mixed_batch(settings: Settings, rng: random.Random, today: date, count: int) -> list[dict[str, object]]:
+def mixed_batch(
+    settings: Settings, rng: random.Random, today: date, count: int
+) -> list[dict[str, object]]:
     """`count` bodies: mostly valid people, some with typical mistakes, one in ten a duplicate."""
     bodies: list[dict[str, object]] = []
     for i in range(count):
         p = person(settings, rng, today)
         roll = rng.random()
         if roll < 0.08:
-            p.fields["nik"] = "6311090724010001"      # the form's own example NIK
+            p.fields["nik"] = "6311090724010001"  # the form's own example NIK
         elif roll < 0.12:
-            p.fields["telepon"] = "0526 2028 123"     # a landline
+            p.fields["telepon"] = "0526 2028 123"  # a landline
         elif roll < 0.15:
             p.fields["kk"] = p.fields["nik"]
         elif roll < 0.25 and bodies:

@@ -17,8 +17,9 @@ from prens.errors import PrensError
 from prens.signing import load_secret
 
 
-def send_demo(settings: Settings, url: str, count: int, seed: int | None,
-              echo: Callable[[str], None] = print) -> str:
+def send_demo(
+    settings: Settings, url: str, count: int, seed: int | None, echo: Callable[[str], None] = print
+) -> str:
     """Send `count` submissions; return a one-line summary of the statuses received."""
     secret, _ = load_secret(os.environ, settings.data_dir, allow_dev=True)
     rng = random.Random(seed)

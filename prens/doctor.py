@@ -34,8 +34,14 @@ def run_checks(runtime: Runtime) -> list[Check]:
         runtime.ledger.ping()
         counts = runtime.ledger.counts_by_status()
         backlog = runtime.ledger.count_pending_flush()
-        checks.append(Check(OK, "Basis data", f"{sum(counts.values())} pendaftaran tersimpan; "
-                                              f"{backlog} menunggu ditulis ke spreadsheet"))
+        checks.append(
+            Check(
+                OK,
+                "Basis data",
+                f"{sum(counts.values())} pendaftaran tersimpan; "
+                f"{backlog} menunggu ditulis ke spreadsheet",
+            )
+        )
     except LedgerError as exc:
         checks.append(Check(ERROR, "Basis data", f"tidak dapat dipakai ({exc})"))
     checks += _sheet_checks(runtime)
@@ -54,19 +60,33 @@ def _sheet_checks(runtime: Runtime) -> list[Check]:
         out.append(Check(OK, "Kredensial Google", f"akun layanan {account}"))
         try:
             title = sheets.metadata(refresh=True)["properties"]["title"]
-            out.append(Check(OK, "Spreadsheet", f"\"{title}\" ({s.spreadsheet_key})"))
+            out.append(Check(OK, "Spreadsheet", f'"{title}" ({s.spreadsheet_key})'))
         except SheetError as exc:
-            return out + [Check(ERROR, "Spreadsheet", f"tidak dapat dibuka: {exc}. Bagikan "
-                                                      f"spreadsheet ke {account} sebagai Editor.")]
+            return out + [
+                Check(
+                    ERROR,
+                    "Spreadsheet",
+                    f"tidak dapat dibuka: {exc}. Bagikan spreadsheet ke {account} sebagai Editor.",
+                )
+            ]
         try:
             public = sharing.public_permissions(sheets.permissions())
         except SheetError as exc:
             public, _ = [], out.append(Check(WARNING, "Berbagi", f"izin tidak dapat dibaca: {exc}"))
         for permission in public:
             status = WARNING if s.allow_public_link else ERROR
-            out.append(Check(status, "Berbagi", sharing.describe(permission)
-                             + (" (allow_public_link = true: data pribadi tetap ditulis)"
-                                if s.allow_public_link else "")))
+            out.append(
+                Check(
+                    status,
+                    "Berbagi",
+                    sharing.describe(permission)
+                    + (
+                        " (allow_public_link = true: data pribadi tetap ditulis)"
+                        if s.allow_public_link
+                        else ""
+                    ),
+                )
+            )
         if not public:
             out.append(Check(OK, "Berbagi", "hanya akun bernama yang dapat membuka spreadsheet"))
     try:
@@ -75,17 +95,23 @@ def _sheet_checks(runtime: Runtime) -> list[Check]:
         return out + [Check(ERROR, "Spreadsheet", str(exc))]
     for layout in worksheet_layouts(s):
         if layout.name not in names:
-            out.append(Check(ERROR, f"Worksheet {layout.name}",
-                             "belum ada: jalankan `prens sheet setup`"))
+            out.append(
+                Check(ERROR, f"Worksheet {layout.name}", "belum ada: jalankan `prens sheet setup`")
+            )
             continue
         header = sheets.get_all_values(layout.name)[:1]
         current = header[0] if header else []
-        if current[:len(layout.headers)] == layout.headers:
+        if current[: len(layout.headers)] == layout.headers:
             out.append(Check(OK, f"Worksheet {layout.name}", "kolom sesuai konfigurasi"))
         else:
             missing = [h for h in layout.headers if h not in current]
-            out.append(Check(ERROR, f"Worksheet {layout.name}",
-                             "kolom tidak sesuai konfigurasi" + (
-                                 f" (tidak ada: {', '.join(missing)})" if missing else
-                                 " (urutan berbeda)") + "; kembalikan judul kolom di baris 1"))
+            out.append(
+                Check(
+                    ERROR,
+                    f"Worksheet {layout.name}",
+                    "kolom tidak sesuai konfigurasi"
+                    + (f" (tidak ada: {', '.join(missing)})" if missing else " (urutan berbeda)")
+                    + "; kembalikan judul kolom di baris 1",
+                )
+            )
     return out

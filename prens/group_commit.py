@@ -48,7 +48,10 @@ class GroupCommit:
                 if write.done.is_set():
                     break
                 with self._queue_lock:
-                    batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                    batch, self._queue = (
+                        self._queue[: self.max_batch],
+                        self._queue[self.max_batch :],
+                    )
                 if batch:
                     self._commit(batch)
             if not write.done.is_set():

@@ -1,7 +1,7 @@
 """NIK and KK rules (pure).
 
-NIK: ``PP KK CC DDMMYY SSSS``; province, kabupaten/kota and kecamatan of first registration, the birth
-date with 40 added to the day for women, and a serial from 0001.
+NIK: ``PP KK CC DDMMYY SSSS``; province, kabupaten/kota and kecamatan of first registration, the
+birth date with 40 added to the day for women, and a serial from 0001.
 KK: ``PPKKCC DDMMYY SSSS``; the region and date of issue (no +40), and a serial.
 """
 
@@ -15,8 +15,46 @@ from prens.problems import Problem, problem
 
 # Kemendagri province codes: the 38 provinces, including the Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 93 94 95 96".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "21",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "51",
+        "52",
+        "53",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "81",
+        "82",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
+    ]
 )
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
@@ -72,17 +110,23 @@ def check_nik(raw: str, today: date, field: str = "nik") -> tuple[Nik | None, li
     return Nik(number, born, sex), []
 
 
-def check_kk(raw: str, today: date, nik: str | None, region_code: str, district: str,
-             field: str = "kk") -> tuple[str | None, list[Problem]]:
+def check_kk(
+    raw: str, today: date, nik: str | None, region_code: str, district: str, field: str = "kk"
+) -> tuple[str | None, list[Problem]]:
     """Check a typed KK number; the KK's region is the domicile check."""
     number = digits_only(raw)
-    if (not re.fullmatch(r"\d{16}", number) or number[0:2] not in PROVINCE_CODES
-            or number[2:4] == "00" or number[12:16] == "0000"):
+    if (
+        not re.fullmatch(r"\d{16}", number)
+        or number[0:2] not in PROVINCE_CODES
+        or number[2:4] == "00"
+        or number[12:16] == "0000"
+    ):
         return None, [problem(field, "kk_format")]
     if nik is not None and number == nik:
         return None, [problem(field, "kk_equals_nik")]
-    issued = _safe_date(two_digit_year(int(number[10:12]), today), int(number[8:10]),
-                        int(number[6:8]))
+    issued = _safe_date(
+        two_digit_year(int(number[10:12]), today), int(number[8:10]), int(number[6:8])
+    )
     if issued is None or issued > today:
         return None, [problem(field, "kk_date")]
     if number[0:4] != region_code.replace(".", ""):

@@ -22,24 +22,34 @@ class IntakeResult:
     def response(self) -> dict[str, object]:
         """The webhook's JSON answer (contract)."""
         reg = self.registration
-        return {"id": reg.id, "status": reg.status,
-                "problems": [p.as_dict() for p in reg.problems]}
+        return {"id": reg.id, "status": reg.status, "problems": [p.as_dict() for p in reg.problems]}
 
 
-def receive(ledger: Ledger, settings: Settings, submission: Submission, now: datetime) -> IntakeResult:
+def receive(
+    ledger: Ledger, settings: Settings, submission: Submission, now: datetime
+) -> IntakeResult:
     """Validate `submission` and store it once; a replayed response returns its first answer."""
     registered_on = submission.submitted_at.astimezone(settings.timezone).date()
     assessment = assess(submission.answers, settings, registered_on)
     candidate = Candidate(
-        response_key=submission.response_key, submitted_at=submission.submitted_at,
-        valid=assessment.valid, person=assessment.person, answers=submission.answers,
-        problems=assessment.problems)
+        response_key=submission.response_key,
+        submitted_at=submission.submitted_at,
+        valid=assessment.valid,
+        person=assessment.person,
+        answers=submission.answers,
+        problems=assessment.problems,
+    )
     registration, created = ledger.record(
-        candidate, now, lambda others: phone_shared_warning(others, settings))
+        candidate, now, lambda others: phone_shared_warning(others, settings)
+    )
     if created:
         # Ids and codes only: never NIK, KK or phone numbers in the log.
         codes = ",".join(p.code for p in registration.problems)
-        log.info("registration %s stored: %s%s%s", registration.id, registration.status,
-                 f" ({codes})" if codes else "",
-                 f" of {registration.duplicate_of}" if registration.duplicate_of else "")
+        log.info(
+            "registration %s stored: %s%s%s",
+            registration.id,
+            registration.status,
+            f" ({codes})" if codes else "",
+            f" of {registration.duplicate_of}" if registration.duplicate_of else "",
+        )
     return IntakeResult(registration, created)

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
-    bindparam,
     DateTime,
     Engine,
     Integer,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -50,29 +50,31 @@ ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 metadata = MetaData()
 
 registrations = Table(
-    "registrations", metadata,
+    "registrations",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(16), nullable=False, unique=True),
     Column("response_key", String(200), nullable=False, unique=True),
-    Column("submitted_at", DateTime, nullable=False),   # UTC, as the form stamped it
-    Column("received_at", DateTime, nullable=False),    # UTC, when the ledger committed it
+    Column("submitted_at", DateTime, nullable=False),  # UTC, as the form stamped it
+    Column("received_at", DateTime, nullable=False),  # UTC, when the ledger committed it
     Column("status", String(20), nullable=False),
     Column("nik", String(64), index=True),
-    Column("active_nik", String(16), unique=True),      # set only while this is the NIK's live row
+    Column("active_nik", String(16), unique=True),  # set only while this is the NIK's live row
     Column("phone", String(20), index=True),
-    Column("person", Text, nullable=False),             # normalised answers, JSON
-    Column("answers", Text, nullable=False),            # answers as received, JSON
-    Column("problems", Text, nullable=False),           # JSON list of problems
+    Column("person", Text, nullable=False),  # normalised answers, JSON
+    Column("answers", Text, nullable=False),  # answers as received, JSON
+    Column("problems", Text, nullable=False),  # JSON list of problems
     Column("duplicate_of", String(16)),
     Column("corrects", String(16)),
     Column("corrected_by", String(16)),
-    Column("state", String(30)),                        # lifecycle, for accepted registrations
-    Column("sheet_target", String(20)),                 # worksheet role it goes to, if any
+    Column("state", String(30)),  # lifecycle, for accepted registrations
+    Column("sheet_target", String(20)),  # worksheet role it goes to, if any
     Column("flushed_at", DateTime, index=True),
 )
 
 job_leases = Table(
-    "job_leases", metadata,
+    "job_leases",
+    metadata,
     Column("name", String(50), primary_key=True),
     Column("holder", String(64), nullable=False),
     Column("expires_at", DateTime, nullable=False),
@@ -81,16 +83,25 @@ job_leases = Table(
 
 # Statements built once: building a Core statement costs more than running it on SQLite.
 _BY_KEY = select(registrations).where(registrations.c.response_key == bindparam("key"))
-_PHONE_COUNT = select(func.count()).select_from(registrations).where(
-    registrations.c.phone == bindparam("phone"), registrations.c.active_nik.is_not(None))
+_PHONE_COUNT = (
+    select(func.count())
+    .select_from(registrations)
+    .where(registrations.c.phone == bindparam("phone"), registrations.c.active_nik.is_not(None))
+)
 _ACTIVE_ID = select(registrations.c.id).where(registrations.c.active_nik == bindparam("nik"))
-_TO_CORRECT = (select(registrations.c.id)
-               .where(registrations.c.nik == bindparam("nik"),
-                      registrations.c.status == NEEDS_CORRECTION,
-                      registrations.c.corrected_by.is_(None))
-               .order_by(registrations.c.seq.desc()).limit(1))
-_LOOKUP = select(_PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(),
-                 _TO_CORRECT.scalar_subquery())
+_TO_CORRECT = (
+    select(registrations.c.id)
+    .where(
+        registrations.c.nik == bindparam("nik"),
+        registrations.c.status == NEEDS_CORRECTION,
+        registrations.c.corrected_by.is_(None),
+    )
+    .order_by(registrations.c.seq.desc())
+    .limit(1)
+)
+_LOOKUP = select(
+    _PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(), _TO_CORRECT.scalar_subquery()
+)
 _INSERT = insert(registrations)
 
 
@@ -126,12 +137,18 @@ class Registration:
     @classmethod
     def from_row(cls, row: Any) -> Registration:
         return cls(
-            id=row.id, response_key=row.response_key,
+            id=row.id,
+            response_key=row.response_key,
             submitted_at=row.submitted_at.replace(tzinfo=UTC),
-            received_at=row.received_at.replace(tzinfo=UTC), status=row.status,
-            person=json.loads(row.person), answers=json.loads(row.answers),
+            received_at=row.received_at.replace(tzinfo=UTC),
+            status=row.status,
+            person=json.loads(row.person),
+            answers=json.loads(row.answers),
             problems=[Problem.from_dict(p) for p in json.loads(row.problems)],
-            duplicate_of=row.duplicate_of, corrects=row.corrects, state=row.state, seq=row.seq,
+            duplicate_of=row.duplicate_of,
+            corrects=row.corrects,
+            state=row.state,
+            seq=row.seq,
         )
 
 
@@ -172,16 +189,21 @@ class Ledger:
 
     def get(self, registration_id: str) -> Registration | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(registrations).where(
-                registrations.c.id == registration_id)).first()
+            row = conn.execute(
+                select(registrations).where(registrations.c.id == registration_id)
+            ).first()
         return Registration.from_row(row) if row else None
 
     def count_active_with_phone(self, phone: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(_PHONE_COUNT, {"phone": phone}).scalar_one())
 
-    def record(self, candidate: Candidate, now: datetime,
-               phone_warning: Callable[[int], Problem | None] | None = None) -> tuple[Registration, bool]:
+    def record(
+        self,
+        candidate: Candidate,
+        now: datetime,
+        phone_warning: Callable[[int], Problem | None] | None = None,
+    ) -> tuple[Registration, bool]:
         """Store a candidate once; return (the registration, whether this call created it).
 
         A replay of a stored response returns the stored registration. A valid candidate whose NIK
@@ -190,12 +212,15 @@ class Ledger:
         already use the candidate's phone.
         """
         # Encoded once, outside the write lock: only the lookups and the insert hold it.
-        encoded = (json.dumps(candidate.person, ensure_ascii=False),
-                   json.dumps(candidate.answers, ensure_ascii=False))
+        encoded = (
+            json.dumps(candidate.person, ensure_ascii=False),
+            json.dumps(candidate.answers, ensure_ascii=False),
+        )
         for _attempt in range(8):
             try:
-                return self._group.run(lambda conn: (
-                    self._insert(conn, candidate, encoded, now, phone_warning), True))
+                return self._group.run(
+                    lambda conn: (self._insert(conn, candidate, encoded, now, phone_warning), True)
+                )
             except IntegrityError:
                 # The same response stored already (a replay, perhaps in the same batch);
                 # otherwise another process took the NIK, or an id was drawn twice: the next
@@ -205,69 +230,111 @@ class Ledger:
                     return existing, False
         raise LedgerError("could not store the submission after repeated conflicts")
 
-    def _insert(self, conn: Connection, c: Candidate, encoded: tuple[str, str], now: datetime,
-                phone_warning: Callable[[int], Problem | None] | None) -> Registration:
+    def _insert(
+        self,
+        conn: Connection,
+        c: Candidate,
+        encoded: tuple[str, str],
+        now: datetime,
+        phone_warning: Callable[[int], Problem | None] | None,
+    ) -> Registration:
         nik = c.person.get("nik")
         problems = list(c.problems)
-        status, target, state = ((ACCEPTED, PENDAFTAR, FIRST_STATE) if c.valid
-                                 else (NEEDS_CORRECTION, PERLU_PERBAIKAN, None))
+        status, target, state = (
+            (ACCEPTED, PENDAFTAR, FIRST_STATE)
+            if c.valid
+            else (NEEDS_CORRECTION, PERLU_PERBAIKAN, None)
+        )
         duplicate_of = corrects = None
         phone = c.person.get("telepon") if c.valid else None
         if c.valid:
             # One round trip: how many use this phone, the NIK's active registration, and the
             # submission this one may correct.
             shared, duplicate_of, corrects = conn.execute(
-                _LOOKUP, {"phone": phone, "nik": nik}).one()
+                _LOOKUP, {"phone": phone, "nik": nik}
+            ).one()
             warning = phone_warning(int(shared)) if phone_warning and phone else None
             if warning:
                 problems.append(warning)
             if duplicate_of:
                 status, target, state, corrects = DUPLICATE, None, None, None
         values = {
-            "id": new_registration_id(self.id_prefix), "response_key": c.response_key,
-            "submitted_at": _naive_utc(c.submitted_at), "received_at": _naive_utc(now),
-            "status": status, "nik": (nik or "")[:64] or None,
-            "active_nik": nik if status == ACCEPTED else None, "phone": phone,
-            "person": encoded[0], "answers": encoded[1],
+            "id": new_registration_id(self.id_prefix),
+            "response_key": c.response_key,
+            "submitted_at": _naive_utc(c.submitted_at),
+            "received_at": _naive_utc(now),
+            "status": status,
+            "nik": (nik or "")[:64] or None,
+            "active_nik": nik if status == ACCEPTED else None,
+            "phone": phone,
+            "person": encoded[0],
+            "answers": encoded[1],
             "problems": json.dumps([p.as_dict() for p in problems], ensure_ascii=False),
-            "duplicate_of": duplicate_of, "corrects": corrects, "state": state,
-            "sheet_target": target, "corrected_by": None, "flushed_at": None,
+            "duplicate_of": duplicate_of,
+            "corrects": corrects,
+            "state": state,
+            "sheet_target": target,
+            "corrected_by": None,
+            "flushed_at": None,
         }
         seq = conn.execute(_INSERT, values).inserted_primary_key[0]
         if corrects:
-            conn.execute(update(registrations).where(registrations.c.id == corrects)
-                         .values(corrected_by=values["id"]))
+            conn.execute(
+                update(registrations)
+                .where(registrations.c.id == corrects)
+                .values(corrected_by=values["id"])
+            )
         return Registration(
-            id=values["id"], response_key=c.response_key,
-            submitted_at=c.submitted_at.astimezone(UTC), received_at=now.astimezone(UTC),
-            status=status, person=c.person, answers=c.answers, problems=problems,
-            duplicate_of=duplicate_of, corrects=corrects, state=state, seq=seq)
+            id=values["id"],
+            response_key=c.response_key,
+            submitted_at=c.submitted_at.astimezone(UTC),
+            received_at=now.astimezone(UTC),
+            status=status,
+            person=c.person,
+            answers=c.answers,
+            problems=problems,
+            duplicate_of=duplicate_of,
+            corrects=corrects,
+            state=state,
+            seq=seq,
+        )
 
     # -- flushing to the sheet -------------------------------------------------------------
 
     def pending_flush(self, target: str, limit: int) -> list[Registration]:
         """Registrations bound for worksheet role `target` not yet written, oldest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(registrations).where(
-                registrations.c.sheet_target == target, registrations.c.flushed_at.is_(None))
-                .order_by(registrations.c.seq).limit(limit)).all()
+            rows = conn.execute(
+                select(registrations)
+                .where(registrations.c.sheet_target == target, registrations.c.flushed_at.is_(None))
+                .order_by(registrations.c.seq)
+                .limit(limit)
+            ).all()
         return [Registration.from_row(r) for r in rows]
 
     def count_pending_flush(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(registrations).where(
-                registrations.c.sheet_target.is_not(None),
-                registrations.c.flushed_at.is_(None))).scalar_one()
+            return conn.execute(
+                select(func.count())
+                .select_from(registrations)
+                .where(
+                    registrations.c.sheet_target.is_not(None), registrations.c.flushed_at.is_(None)
+                )
+            ).scalar_one()
 
     def mark_flushed(self, ids: list[str], now: datetime) -> None:
         with write_transaction(self.engine) as conn:
-            conn.execute(update(registrations).where(registrations.c.id.in_(ids))
-                         .values(flushed_at=_naive_utc(now)))
+            conn.execute(
+                update(registrations)
+                .where(registrations.c.id.in_(ids))
+                .values(flushed_at=_naive_utc(now))
+            )
 
     def counts_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(registrations.c.status, func.count())
-                                .group_by(registrations.c.status)).all()
+            rows = conn.execute(
+                select(registrations.c.status, func.count()).group_by(registrations.c.status)
+            ).all()
         return {status: n for status, n in rows}
 
     # -- job leases ------------------------------------------------------------------------
@@ -284,19 +351,30 @@ class Ledger:
         acquired = False
         try:
             with write_transaction(self.engine) as conn:
-                conn.execute(insert(job_leases).values(name=name, holder=holder, expires_at=expires))
+                conn.execute(
+                    insert(job_leases).values(name=name, holder=holder, expires_at=expires)
+                )
             acquired = True
         except IntegrityError:
             with write_transaction(self.engine) as conn:
-                taken = conn.execute(update(job_leases).where(and_(
-                    job_leases.c.name == name,
-                    or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)))
-                    .values(holder=holder, expires_at=expires)).rowcount
+                taken = conn.execute(
+                    update(job_leases)
+                    .where(
+                        and_(
+                            job_leases.c.name == name,
+                            or_(job_leases.c.expires_at < start, job_leases.c.holder == holder),
+                        )
+                    )
+                    .values(holder=holder, expires_at=expires)
+                ).rowcount
             acquired = taken == 1
         try:
             yield acquired
         finally:
             if acquired:
                 with write_transaction(self.engine) as conn:
-                    conn.execute(job_leases.delete().where(and_(
-                        job_leases.c.name == name, job_leases.c.holder == holder)))
+                    conn.execute(
+                        job_leases.delete().where(
+                            and_(job_leases.c.name == name, job_leases.c.holder == holder)
+                        )
+                    )

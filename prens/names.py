@@ -7,13 +7,65 @@ import re
 from prens.problems import Problem, problem
 
 # Academic and religious titles and positions people add to their names; the KTP name has none.
-TITLES = frozenset(t.replace(".", "").upper() for t in (
-    "Dr", "dr", "Drs", "Dra", "Ir", "Prof", "H", "Hj", "KH", "Ust", "Ustadz", "Ustadzah", "Hajjah",
-    "Haji", "S.Pd", "S.Pd.I", "S.E", "S.Kom", "S.H", "S.Sos", "S.Ag", "S.T", "S.Si", "S.Ip", "S.IP",
-    "S.Kep", "S.Keb", "S.Hut", "S.P", "S.Pt", "S.Tr", "S.Ked", "S.Farm", "S.Psi", "S.Hum",
-    "A.Md", "Amd", "A.Ma", "M.Pd", "M.Si", "M.M", "M.Kom", "M.H", "M.T", "M.Ag", "M.Kes", "MBA",
-    "Sp", "Bpk", "Ibu", "Pak", "Kades", "Pembakal", "Camat",
-))
+TITLES = frozenset(
+    t.replace(".", "").upper()
+    for t in (
+        "Dr",
+        "dr",
+        "Drs",
+        "Dra",
+        "Ir",
+        "Prof",
+        "H",
+        "Hj",
+        "KH",
+        "Ust",
+        "Ustadz",
+        "Ustadzah",
+        "Hajjah",
+        "Haji",
+        "S.Pd",
+        "S.Pd.I",
+        "S.E",
+        "S.Kom",
+        "S.H",
+        "S.Sos",
+        "S.Ag",
+        "S.T",
+        "S.Si",
+        "S.Ip",
+        "S.IP",
+        "S.Kep",
+        "S.Keb",
+        "S.Hut",
+        "S.P",
+        "S.Pt",
+        "S.Tr",
+        "S.Ked",
+        "S.Farm",
+        "S.Psi",
+        "S.Hum",
+        "A.Md",
+        "Amd",
+        "A.Ma",
+        "M.Pd",
+        "M.Si",
+        "M.M",
+        "M.Kom",
+        "M.H",
+        "M.T",
+        "M.Ag",
+        "M.Kes",
+        "MBA",
+        "Sp",
+        "Bpk",
+        "Ibu",
+        "Pak",
+        "Kades",
+        "Pembakal",
+        "Camat",
+    )
+)
 
 _VALID = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F .,'\-]*")
 

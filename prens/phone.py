@@ -15,11 +15,11 @@ _NOISE = re.compile(r"[\s.\-()/]+")
 def check_phone(raw: str, field: str = "telepon") -> tuple[str | None, list[Problem]]:
     """Check a typed phone number; return it in E.164 (``+628...``) when it is a valid mobile."""
     text = _NOISE.sub("", raw)
-    if text.startswith("+6208"):      # "+62 08...": the national zero kept after the country code
+    if text.startswith("+6208"):  # "+62 08...": the national zero kept after the country code
         text = "+62" + text[4:]
     elif text.startswith("628"):
         text = "+" + text
-    elif text.startswith("8"):        # a spreadsheet dropped the leading zero
+    elif text.startswith("8"):  # a spreadsheet dropped the leading zero
         text = "0" + text
     try:
         number = phonenumbers.parse(text, "ID")
@@ -27,7 +27,9 @@ def check_phone(raw: str, field: str = "telepon") -> tuple[str | None, list[Prob
         return None, [problem(field, "phone_format")]
     # number_type is UNKNOWN exactly when the number is not valid; asking it alone walks the
     # metadata once instead of twice (is_valid_number, then number_type).
-    kind = phonenumbers.number_type(number) if number.country_code == 62 else PhoneNumberType.UNKNOWN
+    kind = (
+        phonenumbers.number_type(number) if number.country_code == 62 else PhoneNumberType.UNKNOWN
+    )
     if kind == PhoneNumberType.UNKNOWN:
         return None, [problem(field, "phone_format")]
     if kind != PhoneNumberType.MOBILE:

@@ -39,8 +39,10 @@ class Region:
 
     code: str
     name: str
-    kecamatan: dict[str, Place] = field(default_factory=dict)   # match key -> place
-    desa: dict[str, dict[str, Place]] = field(default_factory=dict)  # kecamatan code -> key -> place
+    kecamatan: dict[str, Place] = field(default_factory=dict)  # match key -> place
+    desa: dict[str, dict[str, Place]] = field(
+        default_factory=dict
+    )  # kecamatan code -> key -> place
     aliases: dict[str, str] = field(default_factory=dict)
 
     def find_kecamatan(self, typed: str) -> Place | None:

@@ -37,8 +37,9 @@ def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
         echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
 
 
-def run_server(runtime: Runtime, host: str, port: int, threads: int,
-               echo: Callable[[str], None] = print) -> None:
+def run_server(
+    runtime: Runtime, host: str, port: int, threads: int, echo: Callable[[str], None] = print
+) -> None:
     """Serve until SIGTERM or Ctrl-C, then stop the scheduler and close the database cleanly."""
     settings = runtime.settings
     secret, is_dev = load_secret(os.environ, settings.data_dir, allow_dev=True)
@@ -53,8 +54,10 @@ def run_server(runtime: Runtime, host: str, port: int, threads: int,
     if settings.sheet_backend == "google":
         _check_sharing(runtime, echo)
     if is_dev:
-        echo(f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
-             f"{secret.decode()}")
+        echo(
+            f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
+            f"{secret.decode()}"
+        )
     # waitress warns at every request that waits for a free thread: under load, one log line per
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

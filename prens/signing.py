@@ -21,8 +21,14 @@ def sign(secret: bytes, timestamp: int | str, body: bytes) -> str:
     return "sha256=" + digest
 
 
-def signature_ok(secret: bytes, timestamp: str | None, signature: str | None, body: bytes,
-                 now: float, max_skew: int) -> bool:
+def signature_ok(
+    secret: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float,
+    max_skew: int,
+) -> bool:
     """Whether the headers prove `body` came from a holder of `secret`, recently."""
     # ASCII digits only: str.isdigit() also accepts "¹", which int() refuses.
     if not timestamp or not signature or not re.fullmatch(r"[0-9]{1,12}", timestamp):
@@ -45,15 +51,24 @@ def load_secret(env: Mapping[str, str], data_dir: Path, allow_dev: bool) -> tupl
         try:
             secret = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError("environment", "PRENS_WEBHOOK_SECRET_FILE", str(path),
-                              f"a readable file holding the secret ({exc.strerror})") from exc
+            raise ConfigError(
+                "environment",
+                "PRENS_WEBHOOK_SECRET_FILE",
+                str(path),
+                f"a readable file holding the secret ({exc.strerror})",
+            ) from exc
         if not secret:
-            raise ConfigError("environment", "PRENS_WEBHOOK_SECRET_FILE", str(path),
-                              "a file that is not empty")
+            raise ConfigError(
+                "environment", "PRENS_WEBHOOK_SECRET_FILE", str(path), "a file that is not empty"
+            )
         return secret.encode(), False
     if not allow_dev:
-        raise ConfigError("environment", "PRENS_WEBHOOK_SECRET", None,
-                          "the webhook secret shared with the Apps Script")
+        raise ConfigError(
+            "environment",
+            "PRENS_WEBHOOK_SECRET",
+            None,
+            "the webhook secret shared with the Apps Script",
+        )
     path = data_dir / DEV_SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)

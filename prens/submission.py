@@ -1,4 +1,4 @@
-"""The webhook body (contract in DESIGN.md), parsed into a Submission, or PayloadError saying why."""
+"""The webhook body (contract in DESIGN.md), parsed into a Submission, or a PayloadError."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def response_key(response_id: str | None, submitted_at: datetime, answers: dict[str, Answer]) -> str:
+def response_key(
+    response_id: str | None, submitted_at: datetime, answers: dict[str, Answer]
+) -> str:
     """The key that identifies a response: its form responseId, else a hash of its content."""
     if response_id:
         return "rid:" + response_id
@@ -75,37 +77,43 @@ def parse_submission(body: Any, tz: ZoneInfo) -> Submission:
         raise PayloadError("body must be a JSON object")
     has_answers, has_named = "answers" in body, "namedValues" in body
     if has_answers == has_named:
-        raise PayloadError("body must have exactly one of \"answers\" or \"namedValues\"")
+        raise PayloadError('body must have exactly one of "answers" or "namedValues"')
     answers: dict[str, Answer] = {}
     if has_answers:
         raw = body["answers"]
         if not isinstance(raw, dict):
-            raise PayloadError("\"answers\" must be an object of question title to answer")
+            raise PayloadError('"answers" must be an object of question title to answer')
         for title, value in raw.items():
             answers[clean_text(title)] = _answer(title, value)
     else:
         raw = body["namedValues"]
         if not isinstance(raw, dict):
-            raise PayloadError("\"namedValues\" must be an object of question title to a list")
+            raise PayloadError('"namedValues" must be an object of question title to a list')
         for title, value in raw.items():
             if not isinstance(value, list):
                 raise PayloadError(f"namedValues[{title!r}] must be a list of strings")
             value = _answer(title, value)
-            answers[clean_text(title)] = value[0] if len(value) == 1 else ("" if not value else value)
+            # One answer: its text; a checkbox question: the list; no answer: "".
+            answers[clean_text(title)] = value[0] if len(value) == 1 else (value or "")
     response_id = body.get("responseId")
-    if response_id is not None and (not isinstance(response_id, str) or not response_id.strip()
-                                    or len(response_id) > MAX_ID_LENGTH):
-        raise PayloadError(f"\"responseId\" must be a non-empty string of at most {MAX_ID_LENGTH} "
-                           "characters")
+    if response_id is not None and (
+        not isinstance(response_id, str)
+        or not response_id.strip()
+        or len(response_id) > MAX_ID_LENGTH
+    ):
+        raise PayloadError(
+            f'"responseId" must be a non-empty string of at most {MAX_ID_LENGTH} characters'
+        )
     stamp = body.get("timestamp")
     if stamp is None:
         stamp = next((answers.pop(t) for t in _TIMESTAMP_TITLES if t in answers), None)
     if not isinstance(stamp, str):
-        raise PayloadError("\"timestamp\" must be a string (ISO 8601)")
+        raise PayloadError('"timestamp" must be a string (ISO 8601)')
     submitted_at = parse_timestamp(stamp, tz)
     for title in _TIMESTAMP_TITLES:
         answers.pop(title, None)
     if response_id is not None:
         response_id = clean_text(response_id)
-    return Submission(response_key(response_id, submitted_at, answers), response_id, submitted_at,
-                      answers)
+    return Submission(
+        response_key(response_id, submitted_at, answers), response_id, submitted_at, answers
+    )

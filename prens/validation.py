@@ -17,13 +17,28 @@ Answer = str | list[str]
 
 # What a citizen sees as the question's name in a "required" message.
 LABELS = {
-    "nama": "Nama Lengkap", "nik": "NIK", "kk": "Nomor KK", "tanggal_lahir": "Tanggal Lahir",
-    "jenis_kelamin": "Jenis Kelamin", "telepon": "Nomor HP / WhatsApp", "kecamatan": "Kecamatan",
-    "desa": "Desa / Kelurahan", "alamat": "Alamat Lengkap", "pekerjaan": "Pekerjaan",
+    "nama": "Nama Lengkap",
+    "nik": "NIK",
+    "kk": "Nomor KK",
+    "tanggal_lahir": "Tanggal Lahir",
+    "jenis_kelamin": "Jenis Kelamin",
+    "telepon": "Nomor HP / WhatsApp",
+    "kecamatan": "Kecamatan",
+    "desa": "Desa / Kelurahan",
+    "alamat": "Alamat Lengkap",
+    "pekerjaan": "Pekerjaan",
     "persetujuan": "Persetujuan",
 }
-SEXES = {"laki-laki": "L", "laki laki": "L", "lakilaki": "L", "l": "L", "pria": "L",
-         "perempuan": "P", "p": "P", "wanita": "P"}
+SEXES = {
+    "laki-laki": "L",
+    "laki laki": "L",
+    "lakilaki": "L",
+    "l": "L",
+    "pria": "L",
+    "perempuan": "P",
+    "p": "P",
+    "wanita": "P",
+}
 SEX_NAMES = {"L": "Laki-laki", "P": "Perempuan"}
 
 
@@ -88,8 +103,9 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
             out.problems.append(problem("nik", "nik_outside_region", district=district))
 
     if texts.get("kk"):
-        kk, found = check_kk(texts["kk"], registered_on, nik.number if nik else None,
-                             settings.region.code, district)
+        kk, found = check_kk(
+            texts["kk"], registered_on, nik.number if nik else None, settings.region.code, district
+        )
         out.person["kk"] = kk or texts["kk"]
         out.problems += found
 
@@ -102,9 +118,13 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
             out.person["tanggal_lahir"] = born.isoformat()
             age = age_on(born, registered_on)
             if age < settings.min_age:
-                out.problems.append(problem("tanggal_lahir", "age_below_min", min_age=settings.min_age))
+                out.problems.append(
+                    problem("tanggal_lahir", "age_below_min", min_age=settings.min_age)
+                )
             elif age >= settings.max_age:
-                out.problems.append(problem("tanggal_lahir", "age_above_max", max_age=settings.max_age))
+                out.problems.append(
+                    problem("tanggal_lahir", "age_above_max", max_age=settings.max_age)
+                )
             if nik and nik.birth_date != born:
                 out.problems.append(problem("nik", "nik_dob_mismatch"))
 

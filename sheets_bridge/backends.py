@@ -15,7 +15,10 @@ def open_backend(settings: Settings, engine: Engine) -> SheetBackend:
         return LocalSheets(engine)
     from sheets_bridge.google import open_google
 
-    return open_google(settings.spreadsheet_key, credentials_file=settings.credentials_file,
-                       allow_public_link=settings.allow_public_link,
-                       reads_per_minute=settings.reads_per_minute,
-                       writes_per_minute=settings.writes_per_minute)
+    return open_google(
+        settings.spreadsheet_key,
+        credentials_file=settings.credentials_file,
+        allow_public_link=settings.allow_public_link,
+        reads_per_minute=settings.reads_per_minute,
+        writes_per_minute=settings.writes_per_minute,
+    )

@@ -80,7 +80,8 @@ class SheetBackend(ABC):
         columns, protected system columns, widths); running it again changes nothing."""
 
     @abstractmethod
-    def update_by_key(self, name: str, key_header: str, key: str, header: str,
-                      value: str | bool) -> None:
+    def update_by_key(
+        self, name: str, key_header: str, key: str, header: str, value: str | bool
+    ) -> None:
         """Set the cell under `header` in the row whose `key_header` cell is `key`, wherever
         the row has moved; a bool is a checkbox's state."""

@@ -20,15 +20,23 @@ import requests
 from gspread.exceptions import APIError
 
 from sheets_bridge import setup, sharing
-from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, SheetError, WorksheetNotFound
-from sheets_bridge.setup import WorksheetLayout
+from sheets_bridge.base import (
+    CellNotFound,
+    LayoutError,
+    SheetBackend,
+    SheetError,
+    WorksheetNotFound,
+)
 from sheets_bridge.http import PacedHTTPClient
+from sheets_bridge.setup import WorksheetLayout
 
 log = logging.getLogger(__name__)
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
-          "https://www.googleapis.com/auth/drive.metadata.readonly")
-MAX_REQUEST_BYTES = 1_800_000   # under Google's 2 MB guidance, with room for the envelope
-ROW_KEY = "prens_id"            # developer metadata naming the registration a row holds
+SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+)
+MAX_REQUEST_BYTES = 1_800_000  # under Google's 2 MB guidance, with room for the envelope
+ROW_KEY = "prens_id"  # developer metadata naming the registration a row holds
 SHEETS_V4 = "https://sheets.googleapis.com/v4/spreadsheets/"
 
 
@@ -64,8 +72,9 @@ class GoogleSheets(SheetBackend):
 
     SHARING_RECHECK_SECONDS = 3600
 
-    def __init__(self, client: gspread.Client, spreadsheet_key: str,
-                 allow_public_link: bool = False):
+    def __init__(
+        self, client: gspread.Client, spreadsheet_key: str, allow_public_link: bool = False
+    ):
         self.client, self.key = client, spreadsheet_key
         self.allow_public_link = allow_public_link
         self._sharing_checked_at: float | None = None
@@ -86,8 +95,10 @@ class GoogleSheets(SheetBackend):
             except APIError as exc:
                 status = exc.response.status_code
                 if status in (403, 404):
-                    raise SheetError(f"spreadsheet {self.key!r} not found, or not shared with "
-                                     "the service account's email") from exc
+                    raise SheetError(
+                        f"spreadsheet {self.key!r} not found, or not shared with "
+                        "the service account's email"
+                    ) from exc
                 raise
         return self._meta  # type: ignore[return-value]
 
@@ -103,17 +114,23 @@ class GoogleSheets(SheetBackend):
     def guard_sharing(self) -> None:
         """Refuse to write personal data to a spreadsheet shared by link (checked hourly)."""
         now = self.http.reads.clock()
-        if self._sharing_checked_at is not None and \
-                now - self._sharing_checked_at < self.SHARING_RECHECK_SECONDS:
+        if (
+            self._sharing_checked_at is not None
+            and now - self._sharing_checked_at < self.SHARING_RECHECK_SECONDS
+        ):
             return
         public = sharing.public_permissions(self.permissions())
         if public and not self.allow_public_link:
-            raise sharing.SharedPublicly("refusing to write personal data: "
-                                         + " ".join(sharing.describe(p) for p in public))
+            raise sharing.SharedPublicly(
+                "refusing to write personal data: " + " ".join(sharing.describe(p) for p in public)
+            )
         if public:
-            log.warning("the spreadsheet %s is shared by link and [sheet] allow_public_link is "
-                        "set: personal data is written to it anyway (%d public permission(s))",
-                        self.key, len(public))
+            log.warning(
+                "the spreadsheet %s is shared by link and [sheet] allow_public_link is "
+                "set: personal data is written to it anyway (%d public permission(s))",
+                self.key,
+                len(public),
+            )
         self._sharing_checked_at = now
 
     # -- the interface ---------------------------------------------------------------------
@@ -126,18 +143,39 @@ class GoogleSheets(SheetBackend):
             self._add_sheet(name, len(headers))
         current = self.header(name)
         if not current:
-            self.http.values_update(self.key, f"{a1_sheet(name)}!A1",
-                                    params={"valueInputOption": "RAW"}, body={"values": [headers]})
+            self.http.values_update(
+                self.key,
+                f"{a1_sheet(name)}!A1",
+                params={"valueInputOption": "RAW"},
+                body={"values": [headers]},
+            )
             self._headers[name] = list(headers)
-        elif current[:len(headers)] != headers:
-            raise LayoutError(f"worksheet {name!r} has headers {current!r}; "
-                              f"the configuration expects {headers!r}")
+        elif current[: len(headers)] != headers:
+            raise LayoutError(
+                f"worksheet {name!r} has headers {current!r}; the configuration expects {headers!r}"
+            )
 
     def _add_sheet(self, name: str, width: int) -> None:
         try:
-            self.http.batch_update(self.key, {"requests": [{"addSheet": {"properties": {
-                "title": name, "gridProperties": {"rowCount": 1000, "columnCount": max(26, width),
-                                                  "frozenRowCount": 1}}}}]})
+            self.http.batch_update(
+                self.key,
+                {
+                    "requests": [
+                        {
+                            "addSheet": {
+                                "properties": {
+                                    "title": name,
+                                    "gridProperties": {
+                                        "rowCount": 1000,
+                                        "columnCount": max(26, width),
+                                        "frozenRowCount": 1,
+                                    },
+                                }
+                            }
+                        }
+                    ]
+                },
+            )
         except APIError as exc:
             # A retried addSheet whose first try was applied (a 503 after the fact) finds it
             # there already: that is the outcome we wanted.
@@ -164,8 +202,11 @@ class GoogleSheets(SheetBackend):
         if header not in head:
             raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
         letter = column_letters(head.index(header))
-        reply = self.http.values_get(self.key, f"{a1_sheet(name)}!{letter}2:{letter}",
-                                       params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        reply = self.http.values_get(
+            self.key,
+            f"{a1_sheet(name)}!{letter}2:{letter}",
+            params={"valueRenderOption": "UNFORMATTED_VALUE"},
+        )
         return [str(r[0]) if r else "" for r in reply.get("values", [])]
 
     def batch_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
@@ -174,10 +215,15 @@ class GoogleSheets(SheetBackend):
         missing = [h for h in headers if h not in head]
         if missing:
             raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
-        ranges = [f"{a1_sheet(name)}!{column_letters(head.index(h))}2:"
-                  f"{column_letters(head.index(h))}" for h in headers]
-        reply = self.http.values_batch_get(self.key, ranges, params={
-            "valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"})
+        ranges = [
+            f"{a1_sheet(name)}!{column_letters(head.index(h))}2:{column_letters(head.index(h))}"
+            for h in headers
+        ]
+        reply = self.http.values_batch_get(
+            self.key,
+            ranges,
+            params={"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"},
+        )
         out = {}
         for h, vr in zip(headers, reply.get("valueRanges", []), strict=True):
             values = vr.get("values", [[]])
@@ -190,10 +236,12 @@ class GoogleSheets(SheetBackend):
         self.sheet_properties(name)
         self.guard_sharing()
         for chunk in chunks_by_size(rows):
-            self.http.values_append(self.key, f"{a1_sheet(name)}!A1",
-                                      params={"valueInputOption": "RAW",
-                                              "insertDataOption": "INSERT_ROWS"},
-                                      body={"values": [[str(c) for c in r] for r in chunk]})
+            self.http.values_append(
+                self.key,
+                f"{a1_sheet(name)}!A1",
+                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                body={"values": [[str(c) for c in r] for r in chunk]},
+            )
 
     def apply_layout(self, layout: WorksheetLayout) -> None:
         """One batchUpdate: frozen header, checkboxes, text formats, protections, widths.
@@ -206,37 +254,91 @@ class GoogleSheets(SheetBackend):
         width = len(layout.headers)
 
         def cols(start: int, end: int, first_row: int = 1) -> dict[str, int]:
-            return {"sheetId": sid, "startRowIndex": first_row, "startColumnIndex": start,
-                    "endColumnIndex": end}
+            return {
+                "sheetId": sid,
+                "startRowIndex": first_row,
+                "startColumnIndex": start,
+                "endColumnIndex": end,
+            }
 
-        requests_: list[dict[str, Any]] = [{"updateSheetProperties": {
-            "properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": layout.frozen_rows}},
-            "fields": "gridProperties.frozenRowCount"}}]
+        requests_: list[dict[str, Any]] = [
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": sid,
+                        "gridProperties": {"frozenRowCount": layout.frozen_rows},
+                    },
+                    "fields": "gridProperties.frozenRowCount",
+                }
+            }
+        ]
         for c in layout.checkbox_columns:
-            requests_.append({"setDataValidation": {"range": cols(c, c + 1), "rule": {
-                "condition": {"type": "BOOLEAN"}, "strict": True, "showCustomUi": True}}})
+            requests_.append(
+                {
+                    "setDataValidation": {
+                        "range": cols(c, c + 1),
+                        "rule": {
+                            "condition": {"type": "BOOLEAN"},
+                            "strict": True,
+                            "showCustomUi": True,
+                        },
+                    }
+                }
+            )
         for c in layout.text_columns:
-            requests_.append({"repeatCell": {"range": cols(c, c + 1), "cell": {
-                "userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
-                "fields": "userEnteredFormat.numberFormat"}})
-        ours = [p for p in sheet.get("protectedRanges", [])
-                if str(p.get("description", "")).startswith(setup.PROTECTION_MARK)]
+            requests_.append(
+                {
+                    "repeatCell": {
+                        "range": cols(c, c + 1),
+                        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        ours = [
+            p
+            for p in sheet.get("protectedRanges", [])
+            if str(p.get("description", "")).startswith(setup.PROTECTION_MARK)
+        ]
         wanted = {(start, end) for start, end in layout.protected_columns}
-        have = {(p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex", width)): p
-                for p in ours}
+        have = {
+            (p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex", width)): p
+            for p in ours
+        }
         for span, existing in have.items():
             if span not in wanted:
-                requests_.append({"deleteProtectedRange": {
-                    "protectedRangeId": existing["protectedRangeId"]}})
+                requests_.append(
+                    {"deleteProtectedRange": {"protectedRangeId": existing["protectedRangeId"]}}
+                )
         editors = {"users": [self.service_account]} if self.service_account else {}
         for start, end in sorted(wanted - set(have)):
-            requests_.append({"addProtectedRange": {"protectedRange": {
-                "range": cols(start, end, first_row=0), "description": setup.PROTECTION_TEXT,
-                "warningOnly": False, "editors": editors}}})
+            requests_.append(
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": cols(start, end, first_row=0),
+                            "description": setup.PROTECTION_TEXT,
+                            "warningOnly": False,
+                            "editors": editors,
+                        }
+                    }
+                }
+            )
         for c, pixels in enumerate(layout.widths):
-            requests_.append({"updateDimensionProperties": {
-                "range": {"sheetId": sid, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1},
-                "properties": {"pixelSize": pixels}, "fields": "pixelSize"}})
+            requests_.append(
+                {
+                    "updateDimensionProperties": {
+                        "range": {
+                            "sheetId": sid,
+                            "dimension": "COLUMNS",
+                            "startIndex": c,
+                            "endIndex": c + 1,
+                        },
+                        "properties": {"pixelSize": pixels},
+                        "fields": "pixelSize",
+                    }
+                }
+            )
         self.http.batch_update(self.key, {"requests": requests_})
         self.metadata(refresh=True)
 
@@ -244,8 +346,9 @@ class GoogleSheets(SheetBackend):
     def service_account(self) -> str:
         return str(getattr(self.http.auth, "service_account_email", "") or "")
 
-    def update_by_key(self, name: str, key_header: str, key: str, header: str,
-                      value: str | bool) -> None:
+    def update_by_key(
+        self, name: str, key_header: str, key: str, header: str, value: str | bool
+    ) -> None:
         """Write one cell of the row holding `key`, wherever verifiers have sorted it.
 
         The row is found by its developer metadata (`prens_id`), which moves with the row; a row
@@ -267,14 +370,30 @@ class GoogleSheets(SheetBackend):
         keys written."""
         self.sheet_properties(name)
         reply = self.http.request(
-            "post", f"{SHEETS_V4}{self.key}/values:batchUpdateByDataFilter", json={
-                "valueInputOption": "RAW", "data": [
-                    {"dataFilter": {"developerMetadataLookup": {
-                        "metadataKey": ROW_KEY, "metadataValue": key}},
-                     "majorDimension": "ROWS", "values": [cells]}
-                    for key, cells in rows.items()]}).json()
-        return {r["dataFilter"]["developerMetadataLookup"]["metadataValue"]
-                for r in reply.get("responses", []) if r.get("updatedCells")}
+            "post",
+            f"{SHEETS_V4}{self.key}/values:batchUpdateByDataFilter",
+            json={
+                "valueInputOption": "RAW",
+                "data": [
+                    {
+                        "dataFilter": {
+                            "developerMetadataLookup": {
+                                "metadataKey": ROW_KEY,
+                                "metadataValue": key,
+                            }
+                        },
+                        "majorDimension": "ROWS",
+                        "values": [cells],
+                    }
+                    for key, cells in rows.items()
+                ],
+            },
+        ).json()
+        return {
+            r["dataFilter"]["developerMetadataLookup"]["metadataValue"]
+            for r in reply.get("responses", [])
+            if r.get("updatedCells")
+        }
 
     def _sheet_id(self, name: str) -> int:
         return int(self.sheet_properties(name)["properties"]["sheetId"])
@@ -290,19 +409,45 @@ class GoogleSheets(SheetBackend):
             ids = self.column_values(name, key_header)
             missing = [k for k in pending if k not in ids]
             if missing:
-                raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = "
-                                   f"{missing[0]!r}")
-            self.http.batch_update(self.key, {"requests": [{"createDeveloperMetadata": {
-                "developerMetadata": {"metadataKey": ROW_KEY, "metadataValue": k,
-                                      "visibility": "DOCUMENT", "location": {"dimensionRange": {
-                                          "sheetId": sid, "dimension": "ROWS",
-                                          "startIndex": ids.index(k) + 1,
-                                          "endIndex": ids.index(k) + 2}}}}} for k in pending]})
-            reply = self.http.request("post", f"{SHEETS_V4}{self.key}/values:batchGetByDataFilter",
-                                      json={"dataFilters": [{"developerMetadataLookup": {
-                                          "metadataKey": ROW_KEY, "metadataValue": k}}
-                                          for k in pending],
-                                          "valueRenderOption": "UNFORMATTED_VALUE"}).json()
+                raise CellNotFound(
+                    f"worksheet {name!r} has no row with {key_header} = {missing[0]!r}"
+                )
+            self.http.batch_update(
+                self.key,
+                {
+                    "requests": [
+                        {
+                            "createDeveloperMetadata": {
+                                "developerMetadata": {
+                                    "metadataKey": ROW_KEY,
+                                    "metadataValue": k,
+                                    "visibility": "DOCUMENT",
+                                    "location": {
+                                        "dimensionRange": {
+                                            "sheetId": sid,
+                                            "dimension": "ROWS",
+                                            "startIndex": ids.index(k) + 1,
+                                            "endIndex": ids.index(k) + 2,
+                                        }
+                                    },
+                                }
+                            }
+                        }
+                        for k in pending
+                    ]
+                },
+            )
+            reply = self.http.request(
+                "post",
+                f"{SHEETS_V4}{self.key}/values:batchGetByDataFilter",
+                json={
+                    "dataFilters": [
+                        {"developerMetadataLookup": {"metadataKey": ROW_KEY, "metadataValue": k}}
+                        for k in pending
+                    ],
+                    "valueRenderOption": "UNFORMATTED_VALUE",
+                },
+            ).json()
             wrong = []
             for found in reply.get("valueRanges", []):
                 key = found["dataFilters"][0]["developerMetadataLookup"]["metadataValue"]
@@ -313,16 +458,36 @@ class GoogleSheets(SheetBackend):
             if not wrong:
                 return
             log.warning("%d row tag(s) of %s landed on moved rows; tagging again", len(wrong), name)
-            self.http.batch_update(self.key, {"requests": [{"deleteDeveloperMetadata": {
-                "dataFilter": {"developerMetadataLookup": {
-                    "metadataKey": ROW_KEY, "metadataValue": k}}}} for k in wrong]})
+            self.http.batch_update(
+                self.key,
+                {
+                    "requests": [
+                        {
+                            "deleteDeveloperMetadata": {
+                                "dataFilter": {
+                                    "developerMetadataLookup": {
+                                        "metadataKey": ROW_KEY,
+                                        "metadataValue": k,
+                                    }
+                                }
+                            }
+                        }
+                        for k in wrong
+                    ]
+                },
+            )
             pending = wrong
         raise SheetError(f"rows of {name!r} kept moving while being tagged; try again")
 
 
-def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
-                credentials_file: str = "", session: requests.Session | None = None,
-                allow_public_link: bool = False, **client_options: Any) -> GoogleSheets:
+def open_google(
+    spreadsheet_key: str,
+    env: Mapping[str, str] | None = None,
+    credentials_file: str = "",
+    session: requests.Session | None = None,
+    allow_public_link: bool = False,
+    **client_options: Any,
+) -> GoogleSheets:
     """The Google backend with service-account credentials from `credentials_file` or
     GOOGLE_APPLICATION_CREDENTIALS. `session` replaces the HTTP session (for tests)."""
     from google.auth.transport.requests import AuthorizedSession, Request
@@ -331,8 +496,10 @@ def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
     env = os.environ if env is None else env
     path = credentials_file or env.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     if not path:
-        raise SheetError("no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to the "
-                         "service account's JSON key file")
+        raise SheetError(
+            "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to the "
+            "service account's JSON key file"
+        )
     try:
         creds = service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
     except (OSError, ValueError, KeyError) as exc:
@@ -343,13 +510,18 @@ def open_google(spreadsheet_key: str, env: Mapping[str, str] | None = None,
         authorized = AuthorizedSession(creds, auth_request=Request(session))
         for prefix, adapter in session.adapters.items():
             authorized.mount(prefix, adapter)
-    return from_client(gspread.Client(creds, session=authorized,
-                                      http_client=partial(PacedHTTPClient, **client_options)),
-                       spreadsheet_key, allow_public_link)
+    return from_client(
+        gspread.Client(
+            creds, session=authorized, http_client=partial(PacedHTTPClient, **client_options)
+        ),
+        spreadsheet_key,
+        allow_public_link,
+    )
 
 
-def from_client(client: gspread.Client, spreadsheet_key: str,
-                allow_public_link: bool = False) -> GoogleSheets:
+def from_client(
+    client: gspread.Client, spreadsheet_key: str, allow_public_link: bool = False
+) -> GoogleSheets:
     """The Google backend on an existing gspread Client (credentials managed elsewhere).
 
     Its HTTP client should be a PacedHTTPClient, or gspread's own retries and quotas apply."""

@@ -32,13 +32,21 @@ READ_POSTS = (":batchGetByDataFilter", "developerMetadata:search")
 class PacedHTTPClient(HTTPClient):
     """A gspread HTTPClient shared by the web threads and the scheduler."""
 
-    def __init__(self, auth: Credentials | None, session: requests.Session | None = None, *,
-                 reads_per_minute: int = 60, writes_per_minute: int = 60, max_attempts: int = 6,
-                 base_delay: float = 1.0, max_delay: float = 64.0,
-                 timeout: tuple[float, float] = (10.0, 60.0),
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        auth: Credentials | None,
+        session: requests.Session | None = None,
+        *,
+        reads_per_minute: int = 60,
+        writes_per_minute: int = 60,
+        max_attempts: int = 6,
+        base_delay: float = 1.0,
+        max_delay: float = 64.0,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ):
         super().__init__(auth, session)  # type: ignore[arg-type]
         self.auth = auth  # gspread keeps it only when it makes the session itself
         self.timeout = timeout
@@ -66,27 +74,42 @@ class PacedHTTPClient(HTTPClient):
                 if status not in RETRYABLE:
                     raise
                 if is_append and status != 429:
-                    raise AppendOutcomeUnknown(f"append answered {status}; outcome unknown") from exc
+                    raise AppendOutcomeUnknown(
+                        f"append answered {status}; outcome unknown"
+                    ) from exc
                 if attempt == self.max_attempts:
-                    raise SheetsUnavailable(f"Google Sheets answered {status} "
-                                            f"{self.max_attempts} times") from exc
+                    raise SheetsUnavailable(
+                        f"Google Sheets answered {status} {self.max_attempts} times"
+                    ) from exc
                 delay = self._delay(attempt, exc.response.headers.get("Retry-After"))
-                log.warning("sheets %s %s: %d, retry %d in %.1f s", method.upper(),
-                            kind, status, attempt, delay)
+                log.warning(
+                    "sheets %s %s: %d, retry %d in %.1f s",
+                    method.upper(),
+                    kind,
+                    status,
+                    attempt,
+                    delay,
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if is_append:
                     raise AppendOutcomeUnknown(f"append failed: {type(exc).__name__}") from exc
                 if attempt == self.max_attempts:
                     raise SheetsUnavailable(f"cannot reach Google Sheets: {exc}") from exc
                 delay = self._delay(attempt, None)
-                log.warning("sheets %s %s: %s, retry %d in %.1f s", method.upper(), kind,
-                            type(exc).__name__, attempt, delay)
+                log.warning(
+                    "sheets %s %s: %s, retry %d in %.1f s",
+                    method.upper(),
+                    kind,
+                    type(exc).__name__,
+                    attempt,
+                    delay,
+                )
             self.sleep(delay)
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        delay *= 0.5 + self.jitter() / 2   # jitter: several clients do not retry in step
+        delay *= 0.5 + self.jitter() / 2  # jitter: several clients do not retry in step
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         return delay

@@ -8,8 +8,18 @@ from prens.problems import ERROR, WARNING
 from sheets_bridge.base import CellValueError
 
 # Data columns, in sheet order; a field the form does not ask is left out.
-DATA_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "jenis_kelamin", "telepon", "kecamatan",
-               "desa", "alamat", "pekerjaan")
+DATA_FIELDS = (
+    "nama",
+    "nik",
+    "kk",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "kecamatan",
+    "desa",
+    "alamat",
+    "pekerjaan",
+)
 
 
 def _data_fields(settings: Settings) -> list[str]:
@@ -21,12 +31,19 @@ def headers(settings: Settings, role: str) -> list[str]:
     cols = settings.columns
     data = [cols[f] for f in _data_fields(settings)]
     if role == PENDAFTAR:
-        return ([cols["id"], cols["waktu_daftar"], *data, cols["catatan"]]
-                + [v.header for v in settings.verifier_columns]
-                + [cols["status"], cols["notifikasi"]])
+        return (
+            [cols["id"], cols["waktu_daftar"], *data, cols["catatan"]]
+            + [v.header for v in settings.verifier_columns]
+            + [cols["status"], cols["notifikasi"]]
+        )
     if role == PERLU_PERBAIKAN:
-        return [cols["id"], cols["waktu_daftar"], *data, cols["alasan_perbaikan"],
-                cols["kode_masalah"]]
+        return [
+            cols["id"],
+            cols["waktu_daftar"],
+            *data,
+            cols["alasan_perbaikan"],
+            cols["kode_masalah"],
+        ]
     raise ValueError(f"no row layout for worksheet role {role!r}")
 
 
@@ -45,13 +62,20 @@ def row(reg: Registration, settings: Settings, role: str) -> list[str]:
     data = [reg.person.get(f, "") for f in _data_fields(settings)]
     if role == PENDAFTAR:
         notes = "; ".join(p.message for p in reg.problems if p.severity == WARNING)
-        return ([reg.id, local_time(reg, settings), *data, notes]
-                + ["" for _ in settings.verifier_columns]
-                + [reg.state or "", ""])
+        return (
+            [reg.id, local_time(reg, settings), *data, notes]
+            + ["" for _ in settings.verifier_columns]
+            + [reg.state or "", ""]
+        )
     if role == PERLU_PERBAIKAN:
         errors = [p for p in reg.problems if p.severity == ERROR]
-        return [reg.id, local_time(reg, settings), *data,
-                " ".join(p.message for p in errors), ", ".join(p.code for p in errors)]
+        return [
+            reg.id,
+            local_time(reg, settings),
+            *data,
+            " ".join(p.message for p in errors),
+            ", ".join(p.code for p in errors),
+        ]
     raise ValueError(f"no row layout for worksheet role {role!r}")
 
 

@@ -13,20 +13,23 @@ from sheets_bridge.setup import WorksheetLayout
 metadata = MetaData()
 
 worksheets = Table(
-    "sheet_worksheets", metadata,
+    "sheet_worksheets",
+    metadata,
     Column("name", String(100), primary_key=True),
     Column("position", Integer, nullable=False),
 )
 layouts = Table(
-    "sheet_layouts", metadata,
+    "sheet_layouts",
+    metadata,
     Column("worksheet", String(100), primary_key=True),
-    Column("layout", Text, nullable=False),        # JSON: what setup made of the worksheet
+    Column("layout", Text, nullable=False),  # JSON: what setup made of the worksheet
 )
 rows_table = Table(
-    "sheet_rows", metadata,
+    "sheet_rows",
+    metadata,
     Column("worksheet", String(100), primary_key=True),
     Column("row_no", Integer, primary_key=True),  # 1 is the header row
-    Column("cells", Text, nullable=False),         # JSON list of strings
+    Column("cells", Text, nullable=False),  # JSON list of strings
 )
 
 
@@ -39,50 +42,67 @@ class LocalSheets(SheetBackend):
 
     def worksheet_names(self) -> list[str]:
         with self.engine.connect() as conn:
-            return list(conn.execute(select(worksheets.c.name).order_by(worksheets.c.position))
-                        .scalars())
+            return list(
+                conn.execute(select(worksheets.c.name).order_by(worksheets.c.position)).scalars()
+            )
 
     def ensure_worksheet(self, name: str, headers: list[str]) -> None:
         with write_transaction(self.engine) as conn:
-            exists = conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first()
+            exists = conn.execute(
+                select(worksheets.c.name).where(worksheets.c.name == name)
+            ).first()
             if not exists:
                 position = conn.execute(select(func.count()).select_from(worksheets)).scalar_one()
                 conn.execute(insert(worksheets).values(name=name, position=position))
-            header = conn.execute(select(rows_table.c.cells).where(
-                rows_table.c.worksheet == name, rows_table.c.row_no == 1)).scalar_one_or_none()
+            header = conn.execute(
+                select(rows_table.c.cells).where(
+                    rows_table.c.worksheet == name, rows_table.c.row_no == 1
+                )
+            ).scalar_one_or_none()
             if header is None:
-                conn.execute(insert(rows_table).values(worksheet=name, row_no=1,
-                                                       cells=json.dumps(headers)))
+                conn.execute(
+                    insert(rows_table).values(worksheet=name, row_no=1, cells=json.dumps(headers))
+                )
                 return
             current = json.loads(header)
-            if current[:len(headers)] != headers:
-                raise LayoutError(f"worksheet {name!r} has headers {current!r}; "
-                                  f"the configuration expects {headers!r}")
+            if current[: len(headers)] != headers:
+                raise LayoutError(
+                    f"worksheet {name!r} has headers {current!r}; "
+                    f"the configuration expects {headers!r}"
+                )
 
     def apply_layout(self, layout: WorksheetLayout) -> None:
         """Create the worksheet and record its layout, as the Google backend would format it."""
         self.ensure_worksheet(layout.name, layout.headers)
         recorded = json.dumps(layout.as_dict(), ensure_ascii=False, sort_keys=True)
         with write_transaction(self.engine) as conn:
-            current = conn.execute(select(layouts.c.layout).where(
-                layouts.c.worksheet == layout.name)).scalar_one_or_none()
+            current = conn.execute(
+                select(layouts.c.layout).where(layouts.c.worksheet == layout.name)
+            ).scalar_one_or_none()
             if current is None:
                 conn.execute(insert(layouts).values(worksheet=layout.name, layout=recorded))
             elif current != recorded:
-                conn.execute(layouts.update().where(layouts.c.worksheet == layout.name)
-                             .values(layout=recorded))
+                conn.execute(
+                    layouts.update()
+                    .where(layouts.c.worksheet == layout.name)
+                    .values(layout=recorded)
+                )
 
     def layout_of(self, name: str) -> dict[str, object] | None:
         with self.engine.connect() as conn:
-            found = conn.execute(select(layouts.c.layout).where(
-                layouts.c.worksheet == name)).scalar_one_or_none()
+            found = conn.execute(
+                select(layouts.c.layout).where(layouts.c.worksheet == name)
+            ).scalar_one_or_none()
         return json.loads(found) if found else None
 
     def _rows(self, conn, name: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
         if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
             raise WorksheetNotFound(name)
-        cells = conn.execute(select(rows_table.c.cells).where(rows_table.c.worksheet == name)
-                             .order_by(rows_table.c.row_no)).scalars()
+        cells = conn.execute(
+            select(rows_table.c.cells)
+            .where(rows_table.c.worksheet == name)
+            .order_by(rows_table.c.row_no)
+        ).scalars()
         return [json.loads(c) for c in cells]
 
     def get_all_values(self, name: str) -> list[list[str]]:
@@ -104,20 +124,35 @@ class LocalSheets(SheetBackend):
         with write_transaction(self.engine) as conn:
             if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
                 raise WorksheetNotFound(name)
-            last = conn.execute(select(func.max(rows_table.c.row_no)).where(
-                rows_table.c.worksheet == name)).scalar_one() or 0
-            conn.execute(insert(rows_table), [
-                {"worksheet": name, "row_no": last + i, "cells": json.dumps(
-                    [str(c) for c in cells], ensure_ascii=False)}
-                for i, cells in enumerate(rows, start=1)])
+            last = (
+                conn.execute(
+                    select(func.max(rows_table.c.row_no)).where(rows_table.c.worksheet == name)
+                ).scalar_one()
+                or 0
+            )
+            conn.execute(
+                insert(rows_table),
+                [
+                    {
+                        "worksheet": name,
+                        "row_no": last + i,
+                        "cells": json.dumps([str(c) for c in cells], ensure_ascii=False),
+                    }
+                    for i, cells in enumerate(rows, start=1)
+                ],
+            )
 
-    def update_by_key(self, name: str, key_header: str, key: str, header: str,
-                      value: str | bool) -> None:
+    def update_by_key(
+        self, name: str, key_header: str, key: str, header: str, value: str | bool
+    ) -> None:
         if isinstance(value, bool):
             value = "TRUE" if value else "FALSE"
         with write_transaction(self.engine) as conn:
-            found = conn.execute(select(rows_table.c.row_no, rows_table.c.cells).where(
-                rows_table.c.worksheet == name).order_by(rows_table.c.row_no)).all()
+            found = conn.execute(
+                select(rows_table.c.row_no, rows_table.c.cells)
+                .where(rows_table.c.worksheet == name)
+                .order_by(rows_table.c.row_no)
+            ).all()
             if not found:
                 raise WorksheetNotFound(name)
             head = json.loads(found[0].cells)
@@ -130,8 +165,10 @@ class LocalSheets(SheetBackend):
                 if k < len(cells) and cells[k] == key:
                     cells += [""] * (len(head) - len(cells))
                     cells[c] = value
-                    conn.execute(rows_table.update().where(
-                        rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
-                        .values(cells=json.dumps(cells, ensure_ascii=False)))
+                    conn.execute(
+                        rows_table.update()
+                        .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
+                        .values(cells=json.dumps(cells, ensure_ascii=False))
+                    )
                     return
             raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")

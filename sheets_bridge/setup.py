@@ -10,8 +10,10 @@ from sheets_bridge import layout
 
 # Marks the protected ranges this program owns, so setup finds its own and leaves others alone.
 PROTECTION_MARK = "Lindungi Prens:"
-PROTECTION_TEXT = (PROTECTION_MARK + " kolom sistem, diisi otomatis dari formulir pendaftaran. "
-                   "Jangan diubah: perubahan di sini tidak dibaca dan akan tertimpa.")
+PROTECTION_TEXT = (
+    PROTECTION_MARK + " kolom sistem, diisi otomatis dari formulir pendaftaran. "
+    "Jangan diubah: perubahan di sini tidak dibaca dan akan tertimpa."
+)
 WIDE = {"nama", "alamat", "catatan", "alasan_perbaikan", "desa"}
 
 
@@ -22,10 +24,10 @@ class WorksheetLayout:
     name: str
     headers: list[str]
     frozen_rows: int = 1
-    checkbox_columns: list[int] = field(default_factory=list)   # 0-based column indexes
-    text_columns: list[int] = field(default_factory=list)       # identifiers: never numbers
+    checkbox_columns: list[int] = field(default_factory=list)  # 0-based column indexes
+    text_columns: list[int] = field(default_factory=list)  # identifiers: never numbers
     protected_columns: list[tuple[int, int]] = field(default_factory=list)  # [start, end) runs
-    widths: list[int] = field(default_factory=list)             # pixels, one per column
+    widths: list[int] = field(default_factory=list)  # pixels, one per column
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -52,13 +54,22 @@ def worksheet_layouts(settings: Settings) -> list[WorksheetLayout]:
         system = set(layout.system_headers(settings, role))
         verifier = {v.header: v for v in settings.verifier_columns}
         identifiers = {cols["nik"], cols["kk"], cols["telepon"], cols["id"]} | {
-            v.header for v in settings.verifier_columns if v.role == "membership_number"}
-        out.append(WorksheetLayout(
-            name=settings.worksheets[role], headers=headers,
-            checkbox_columns=[i for i, h in enumerate(headers)
-                              if h in verifier and verifier[h].kind == "checkbox"],
-            text_columns=[i for i, h in enumerate(headers) if h in identifiers],
-            protected_columns=_runs([i for i, h in enumerate(headers) if h in system]),
-            widths=[240 if key_of.get(h) in WIDE else 150 if h in verifier else 130
-                    for h in headers]))
+            v.header for v in settings.verifier_columns if v.role == "membership_number"
+        }
+        out.append(
+            WorksheetLayout(
+                name=settings.worksheets[role],
+                headers=headers,
+                checkbox_columns=[
+                    i
+                    for i, h in enumerate(headers)
+                    if h in verifier and verifier[h].kind == "checkbox"
+                ],
+                text_columns=[i for i, h in enumerate(headers) if h in identifiers],
+                protected_columns=_runs([i for i, h in enumerate(headers) if h in system]),
+                widths=[
+                    240 if key_of.get(h) in WIDE else 150 if h in verifier else 130 for h in headers
+                ],
+            )
+        )
     return out

@@ -6,8 +6,14 @@ from typing import Any
 
 from sheets_bridge.base import SheetError
 
-ROLES = {"reader": "melihat", "commenter": "mengomentari", "writer": "mengedit",
-         "fileOrganizer": "mengatur", "organizer": "mengatur", "owner": "memiliki"}
+ROLES = {
+    "reader": "melihat",
+    "commenter": "mengomentari",
+    "writer": "mengedit",
+    "fileOrganizer": "mengatur",
+    "organizer": "mengatur",
+    "owner": "memiliki",
+}
 
 
 class SharedPublicly(SheetError):
@@ -26,5 +32,7 @@ def describe(permission: dict[str, Any]) -> str:
         who = "siapa saja yang memiliki link"
     else:
         who = f"semua orang di domain {permission.get('domain', '?')}"
-    return (f"spreadsheet dapat di{role} oleh {who} (izin {permission.get('id')}). Hapus di "
-            "Google Sheets: Bagikan > Akses umum > Dibatasi, lalu bagikan hanya ke akun bernama.")
+    return (
+        f"spreadsheet dapat di{role} oleh {who} (izin {permission.get('id')}). Hapus di "
+        "Google Sheets: Bagikan > Akses umum > Dibatasi, lalu bagikan hanya ke akun bernama."
+    )

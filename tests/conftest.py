@@ -22,15 +22,22 @@ SECRET = b"test-secret-for-the-webhook"
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # The environment overrides configuration: keep the developer's own out of the tests.
-    for name in ("PRENS_CONFIG", "PRENS_WEBHOOK_SECRET", "PRENS_WEBHOOK_SECRET_FILE",
-                 "PRENS_SHEET_BACKEND", "PRENS_SHEET_SPREADSHEET_KEY", "PRENS_DATABASE_URL"):
+    for name in (
+        "PRENS_CONFIG",
+        "PRENS_WEBHOOK_SECRET",
+        "PRENS_WEBHOOK_SECRET_FILE",
+        "PRENS_SHEET_BACKEND",
+        "PRENS_SHEET_SPREADSHEET_KEY",
+        "PRENS_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def write_config(directory: Path, replace: dict[str, str] | None = None) -> Path:
     """The shipped Balangan configuration, with its data directory inside `directory`."""
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'data_dir = "../data"', 'data_dir = "data"')
+        'data_dir = "../data"', 'data_dir = "data"'
+    )
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
@@ -68,8 +75,11 @@ def client(app):  # type: ignore[no-untyped-def]
 
 def signed_headers(raw: bytes, secret: bytes = SECRET, at: int | None = None) -> dict[str, str]:
     at = int(time.time()) if at is None else at
-    return {"Content-Type": "application/json", "X-Prens-Timestamp": str(at),
-            "X-Prens-Signature": sign(secret, at, raw)}
+    return {
+        "Content-Type": "application/json",
+        "X-Prens-Timestamp": str(at),
+        "X-Prens-Signature": sign(secret, at, raw),
+    }
 
 
 def post(client, body: object):  # type: ignore[no-untyped-def]

@@ -23,8 +23,15 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _private_key_pem() -> str:
-    return _key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    return (
+        _key()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
 
 
 def public_key() -> rsa.RSAPublicKey:
@@ -33,22 +40,35 @@ def public_key() -> rsa.RSAPublicKey:
 
 def service_account_file(directory: Path, email: str = SERVICE_ACCOUNT) -> Path:
     path = directory / "service-account.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "lindungi-prens-test",
-        "private_key_id": "0123456789abcdef", "private_key": _private_key_pem(),
-        "client_email": email, "client_id": "123456789012345678901",
-        "token_uri": "https://oauth2.googleapis.com/token"}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "lindungi-prens-test",
+                "private_key_id": "0123456789abcdef",
+                "private_key": _private_key_pem(),
+                "client_email": email,
+                "client_id": "123456789012345678901",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
     return path
 
 
-def google_on_fake(directory: Path, fake: FakeSheetsAPI | None = None,
-                   **client_options: object) -> tuple[GoogleSheets, FakeSheetsAPI]:
+def google_on_fake(
+    directory: Path, fake: FakeSheetsAPI | None = None, **client_options: object
+) -> tuple[GoogleSheets, FakeSheetsAPI]:
     """The Google backend on real service-account credentials, talking to the fake."""
     fake = fake or FakeSheetsAPI(service_account=SERVICE_ACCOUNT)
-    fake.public_key = public_key()   # the token endpoint checks the JWT's signature
+    fake.public_key = public_key()  # the token endpoint checks the JWT's signature
     if SPREADSHEET not in fake.spreadsheets:
         fake.create(SPREADSHEET)
     options = {"clock": fake.clock, "sleep": fake.clock.sleep, **client_options}
-    backend = open_google(SPREADSHEET, credentials_file=str(service_account_file(directory)),
-                          session=fake.session(), **options)
+    backend = open_google(
+        SPREADSHEET,
+        credentials_file=str(service_account_file(directory)),
+        session=fake.session(),
+        **options,
+    )
     return backend, fake

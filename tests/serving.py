@@ -40,9 +40,22 @@ class Served:
     def start(self) -> Served:
         self._logfile = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "prens", "--config", str(self.config), "serve", "--port",
-             str(self.port)], cwd=ROOT, env=self.env, stdout=self._logfile,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "prens",
+                "--config",
+                str(self.config),
+                "serve",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._logfile,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -90,8 +103,16 @@ def deployment(directory: Path, secret: str) -> Iterator[tuple[Served, Settings]
         yield served, load_settings(config)
 
 
-def prens(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def prens(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the `prens` command in a child process, as an operator would."""
-    return subprocess.run([sys.executable, "-m", "prens", "--config", str(config), *args],
-                          cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True,
-                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "prens", "--config", str(config), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )

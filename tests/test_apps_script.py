@@ -18,7 +18,6 @@ from prens.database import make_engine
 from prens.demo import person
 from prens.ledger import Ledger
 from tests.conftest import ROOT, write_config
-from tests.serving import Served
 from tests.serving import deployment as served_deployment
 
 CODE_GS = ROOT / "webhooks" / "apps_script" / "Code.gs"
@@ -27,8 +26,10 @@ NODE = shutil.which("node")
 
 if NODE is None and os.environ.get("CI"):
     pytest.fail("node is needed in CI to test the Apps Script", pytrace=False)
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(NODE is None, reason="node is not installed: Code.gs untested")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(NODE is None, reason="node is not installed: Code.gs untested"),
+]
 SECRET = "apps-script-secret"
 
 
@@ -41,24 +42,37 @@ def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 def run_script(tmp_path: Path, event: dict, url: str, secret: str) -> dict:  # type: ignore[type-arg]
     event_file = tmp_path / "event.json"
     event_file.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
-    env = {**os.environ, "PRENS_WEBHOOK_URL": url + "/webhooks/google-form",
-           "PRENS_WEBHOOK_SECRET": secret}
-    done = subprocess.run([NODE, str(HARNESS), str(CODE_GS), str(event_file)], env=env,  # type: ignore[list-item]
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "PRENS_WEBHOOK_URL": url + "/webhooks/google-form",
+        "PRENS_WEBHOOK_SECRET": secret,
+    }
+    done = subprocess.run(
+        [NODE, str(HARNESS), str(CODE_GS), str(event_file)],
+        env=env,  # type: ignore[list-item]
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def form_event(settings, fields: dict, response_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     items = [{"title": settings.questions[k], "response": v} for k, v in fields.items()]
-    return {"response": {"id": response_id, "timestamp": datetime.now().astimezone().isoformat(),
-                         "items": items}}
+    return {
+        "response": {
+            "id": response_id,
+            "timestamp": datetime.now().astimezone().isoformat(),
+            "items": items,
+        }
+    }
 
 
 def test_a_form_submit_event_reaches_the_ledger(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
     served, settings = deployment
     fields = person(settings, random.Random(3), datetime.now(settings.timezone).date()).fields
-    fields["nama"] = "Siti Ju'ariah Ñoñó"      # non-ASCII: the signature covers UTF-8 bytes
+    fields["nama"] = "Siti Ju'ariah Ñoñó"  # non-ASCII: the signature covers UTF-8 bytes
     out = run_script(tmp_path, form_event(settings, fields, "2_ABCdef123"), served.url, SECRET)
     assert out["returned"] == 200, out
     assert out["logs"][-1]["level"] == "log" and out["logs"][-1]["text"].endswith(" accepted")
@@ -83,7 +97,9 @@ def test_a_spreadsheet_trigger_event_is_accepted(deployment, tmp_path) -> None: 
 def test_a_wrong_secret_is_refused_and_logged_without_personal_data(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
     served, settings = deployment
     fields = person(settings, random.Random(5), datetime.now(settings.timezone).date()).fields
-    out = run_script(tmp_path, form_event(settings, fields, "2_wrong"), served.url, "not-the-secret")
+    out = run_script(
+        tmp_path, form_event(settings, fields, "2_wrong"), served.url, "not-the-secret"
+    )
     assert out["returned"] == 401
     assert out["logs"][-1]["level"] == "error" and "401" in out["logs"][-1]["text"]
     assert fields["nik"] not in json.dumps(out["logs"])

@@ -28,8 +28,11 @@ ALL = [(" ".join(path), cmd) for path, cmd in _commands(main)]
 def test_every_command_has_help_with_an_example(path: str, command: click.Command) -> None:
     result = CliRunner().invoke(main, [*path.split(), "--help"])
     assert result.exit_code == 0
-    assert command.help and "Example:" in result.output and "prens" in result.output.split(
-        "Example:")[1]
+    assert (
+        command.help
+        and "Example:" in result.output
+        and "prens" in result.output.split("Example:")[1]
+    )
 
 
 def test_top_level_help_has_an_example() -> None:
@@ -59,11 +62,31 @@ def test_flush_export_and_set(client, settings, config_path) -> None:  # type: i
     reg_id = post(client, body(settings, alamat="=1+1")).get_json()["id"]
     result = run(config_path, "jobs", "run", "flush")
     assert result.exit_code == 0 and "1 row(s) to Pendaftar" in result.output
-    result = run(config_path, "sheet", "set", "Pendaftar", "--id", reg_id, "--column",
-                 "Verifikasi Dinas", "--value", "ya")
+    result = run(
+        config_path,
+        "sheet",
+        "set",
+        "Pendaftar",
+        "--id",
+        reg_id,
+        "--column",
+        "Verifikasi Dinas",
+        "--value",
+        "ya",
+    )
     assert result.exit_code == 0, result.output
-    result = run(config_path, "sheet", "set", "Pendaftar", "--id", reg_id, "--column",
-                 "Nomor Kepesertaan BPJS", "--value", "25012345678")
+    result = run(
+        config_path,
+        "sheet",
+        "set",
+        "Pendaftar",
+        "--id",
+        reg_id,
+        "--column",
+        "Nomor Kepesertaan BPJS",
+        "--value",
+        "25012345678",
+    )
     assert result.exit_code == 0, result.output
     result = run(config_path, "sheet", "export", "Pendaftar")
     header, row = list(csv.reader(io.StringIO(result.output)))
@@ -73,14 +96,18 @@ def test_flush_export_and_set(client, settings, config_path) -> None:  # type: i
     assert cell["NIK"] == "6311064507900003"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--column", "Status", "--value", "TERDAFTAR"], "not a verifier column"),
-    (["--column", "NIK", "--value", "1"], "not a verifier column"),
-    (["--column", "Verifikasi BPJS", "--value", "mungkin"], "not a checkbox value"),
-    (["--id", "BLG-ZZZZZZ", "--column", "Verifikasi BPJS", "--value", "TRUE"], "no row with"),
-])
-def test_sheet_set_refuses_what_a_verifier_cannot_do(client, settings, config_path, args,
-                                                    message) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--column", "Status", "--value", "TERDAFTAR"], "not a verifier column"),
+        (["--column", "NIK", "--value", "1"], "not a verifier column"),
+        (["--column", "Verifikasi BPJS", "--value", "mungkin"], "not a checkbox value"),
+        (["--id", "BLG-ZZZZZZ", "--column", "Verifikasi BPJS", "--value", "TRUE"], "no row with"),
+    ],
+)
+def test_sheet_set_refuses_what_a_verifier_cannot_do(
+    client, settings, config_path, args, message
+) -> None:  # type: ignore[no-untyped-def]
     reg_id = post(client, body(settings)).get_json()["id"]
     run(config_path, "jobs", "run", "flush")
     if "--id" not in args:

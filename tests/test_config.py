@@ -12,18 +12,24 @@ def test_the_shipped_example_maps_the_forms_exact_titles() -> None:
     assert s.questions["nama"] == "NAMA LENGKAP (Sesuai KTP, tanpa gelar / jabatan)"
     assert s.questions["nik"] == (
         "NOMOR INDUK KEPENDUDUKAN (16 NIK Sesuai KTP, misal: 6311090724010001) "
-        "(Pastikan KTP Bapak/Ibu sudah berdomisili Balangan)")
+        "(Pastikan KTP Bapak/Ibu sudah berdomisili Balangan)"
+    )
     assert s.questions["kk"] == "NOMOR KARTU KELUARGA (KK)"
     assert s.questions["tanggal_lahir"] == "TANGGAL LAHIR"
     assert s.questions["telepon"] == "NOMOR HP / WHATSAPP (aktif)"
     assert s.questions["alamat"] == "ALAMAT LENGKAP (RT/RW, jalan/gang)"
-    assert s.consent_option == ("Saya menyetujui data saya digunakan untuk pendaftaran BPJS "
-                                "Ketenagakerjaan")
+    assert s.consent_option == (
+        "Saya menyetujui data saya digunakan untuk pendaftaran BPJS Ketenagakerjaan"
+    )
     assert s.region.code == "63.11" and len(s.region.kecamatan) == 8
     assert (s.min_age, s.max_age, s.contribution_per_month) == (18, 65, 16800)
     assert [v.header for v in s.verifier_columns] == [
-        "Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima", "Nomor Kepesertaan BPJS",
-        "Alasan Penolakan"]
+        "Verifikasi Dinas",
+        "Verifikasi BPJS",
+        "Berkas Diterima",
+        "Nomor Kepesertaan BPJS",
+        "Alasan Penolakan",
+    ]
 
 
 def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
@@ -34,32 +40,51 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     sub.mkdir()
     (sub / "wilayah.csv").write_text(
         "code,name,level\n63.11,Kabupaten X,kabupaten\n63.11.01,Satu,kecamatan\n"
-        "63.11.01.2001,Desa Satu,desa\n")
-    path = write_config(sub, {'code = "63.11"': 'code = "63.11"\nfile = "wilayah.csv"',
-                              '"Buntut Pilanduk" = "Buntu Pilanduk"\n': "",
-                              '"Simpang Nadong" = "Simpang Nadung"\n': ""})
+        "63.11.01.2001,Desa Satu,desa\n"
+    )
+    path = write_config(
+        sub,
+        {
+            'code = "63.11"': 'code = "63.11"\nfile = "wilayah.csv"',
+            '"Buntut Pilanduk" = "Buntu Pilanduk"\n': "",
+            '"Simpang Nadong" = "Simpang Nadung"\n': "",
+        },
+    )
     s = load_settings(path)
     assert s.region.name == "Kabupaten X" and s.data_dir == sub / "data"
 
 
-@pytest.mark.parametrize(("old", "new", "key", "expected"), [
-    ('min_age = 18', 'min_age = "delapan belas"', "eligibility.min_age", "an age in years"),
-    ('max_age = 65', 'max_age = 10', "eligibility.max_age", "above min_age"),
-    ('backend = "local"', 'backend = "excel"', "sheet.backend", '"local" or "google"'),
-    ('backend = "local"', 'backend = "google"', "sheet.spreadsheet_key", "the id in the Google"),
-    ('code = "63.11"', 'code = "6311"', "region.code", 'like "63.11"'),
-    ('code = "63.11"', 'code = "63.99"', "region.code", "region data for 63.99"),
-    ('timezone = "Asia/Makassar"', 'timezone = "WITA"', "program.timezone", "IANA time zone"),
-    ('batch_rows = 500', 'batch_rows = 500\nbatch_row = 1', "sheet.batch_row", "known keys"),
-    ('[schedule]', '[schedul]', "schedul", "known keys of the file's top level"),
-    ('date_order = "mdy"', 'date_order = "ymd"', "form.date_order", '"mdy" or "dmy"'),
-    ('kk = "NOMOR KARTU KELUARGA (KK)"\n', '', "form.questions.kk", "exact question title"),
-    ('role = "documents"', 'role = "berkas"', "sheet.verifier_columns[2].role", "one of"),
-    ('header = "Verifikasi BPJS"', 'header = "Verifikasi Dinas"', "sheet.columns",
-     "all different"),
-])
-def test_a_wrong_value_names_key_value_and_expectation(tmp_path: Path, old: str, new: str,
-                                                       key: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "key", "expected"),
+    [
+        ("min_age = 18", 'min_age = "delapan belas"', "eligibility.min_age", "an age in years"),
+        ("max_age = 65", "max_age = 10", "eligibility.max_age", "above min_age"),
+        ('backend = "local"', 'backend = "excel"', "sheet.backend", '"local" or "google"'),
+        (
+            'backend = "local"',
+            'backend = "google"',
+            "sheet.spreadsheet_key",
+            "the id in the Google",
+        ),
+        ('code = "63.11"', 'code = "6311"', "region.code", 'like "63.11"'),
+        ('code = "63.11"', 'code = "63.99"', "region.code", "region data for 63.99"),
+        ('timezone = "Asia/Makassar"', 'timezone = "WITA"', "program.timezone", "IANA time zone"),
+        ("batch_rows = 500", "batch_rows = 500\nbatch_row = 1", "sheet.batch_row", "known keys"),
+        ("[schedule]", "[schedul]", "schedul", "known keys of the file's top level"),
+        ('date_order = "mdy"', 'date_order = "ymd"', "form.date_order", '"mdy" or "dmy"'),
+        ('kk = "NOMOR KARTU KELUARGA (KK)"\n', "", "form.questions.kk", "exact question title"),
+        ('role = "documents"', 'role = "berkas"', "sheet.verifier_columns[2].role", "one of"),
+        (
+            'header = "Verifikasi BPJS"',
+            'header = "Verifikasi Dinas"',
+            "sheet.columns",
+            "all different",
+        ),
+    ],
+)
+def test_a_wrong_value_names_key_value_and_expectation(
+    tmp_path: Path, old: str, new: str, key: str, expected: str
+) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(write_config(tmp_path, {old: new}))
     assert info.value.key == key
@@ -76,8 +101,14 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_environment_wins_over_the_file(tmp_path: Path) -> None:
-    env = {"PRENS_SHEET_BACKEND": "google", "PRENS_SHEET_SPREADSHEET_KEY": "1AbC",
-           "PRENS_DATABASE_URL": "postgresql+psycopg://prens@db/prens"}
+    env = {
+        "PRENS_SHEET_BACKEND": "google",
+        "PRENS_SHEET_SPREADSHEET_KEY": "1AbC",
+        "PRENS_DATABASE_URL": "postgresql+psycopg://prens@db/prens",
+    }
     s = load_settings(write_config(tmp_path), env)
     assert (s.sheet_backend, s.spreadsheet_key, s.database_url) == (
-        "google", "1AbC", "postgresql+psycopg://prens@db/prens")
+        "google",
+        "1AbC",
+        "postgresql+psycopg://prens@db/prens",
+    )

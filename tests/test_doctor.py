@@ -23,8 +23,9 @@ PUBLIC = {"id": "anyoneWithLink", "type": "anyone", "role": "reader", "allowFile
 
 def google_runtime(runtime, tmp_path: Path, **options):  # type: ignore[no-untyped-def]
     """The same ledger, configured for the Google backend on the fake."""
-    settings = dataclasses.replace(runtime.settings, sheet_backend="google",
-                                   spreadsheet_key=SPREADSHEET, **options)
+    settings = dataclasses.replace(
+        runtime.settings, sheet_backend="google", spreadsheet_key=SPREADSHEET, **options
+    )
     sheets, fake = google_on_fake(tmp_path)
     sheets.allow_public_link = settings.allow_public_link
     return Runtime(settings, runtime.engine, runtime.ledger, sheets), fake
@@ -63,15 +64,18 @@ def test_doctor_names_a_renamed_column(runtime, tmp_path: Path) -> None:  # type
     assert "tidak ada: NIK" in found["Worksheet Pendaftar"].detail
 
 
-def test_no_personal_data_goes_to_a_sheet_shared_by_link(client, runtime, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_no_personal_data_goes_to_a_sheet_shared_by_link(
+    client, runtime, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     runtime, fake = google_runtime(runtime, tmp_path)
-    fake.spreadsheets[SPREADSHEET].permissions.append({**PUBLIC, "type": "domain",
-                                                      "domain": "gmail.com", "id": "dom"})
+    fake.spreadsheets[SPREADSHEET].permissions.append(
+        {**PUBLIC, "type": "domain", "domain": "gmail.com", "id": "dom"}
+    )
     post(client, body(settings))
     with pytest.raises(SharedPublicly, match="semua orang di domain gmail.com"):
         flush(runtime.ledger, runtime.sheets, runtime.settings)
-    assert fake.spreadsheets[SPREADSHEET].sheet("Pendaftar").last_row() == 1   # headers only
-    assert runtime.ledger.count_pending_flush() == 1                           # nothing lost
+    assert fake.spreadsheets[SPREADSHEET].sheet("Pendaftar").last_row() == 1  # headers only
+    assert runtime.ledger.count_pending_flush() == 1  # nothing lost
 
 
 def test_the_override_writes_and_warns(client, runtime, settings, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import json
 import random
 import time
 from datetime import date, datetime, timedelta
@@ -18,8 +17,8 @@ import requests
 from prens.config import Settings, load_settings
 from prens.demo import body, kk_for, nik_for, person, signed_request
 from tests.conftest import write_config
-from tests.serving import Served
-from tests.serving import deployment as served_deployment, prens
+from tests.serving import Served, prens
+from tests.serving import deployment as served_deployment
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-secret"
@@ -29,7 +28,7 @@ SECRET = "e2e-secret"
 def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     with served_deployment(tmp_path_factory.mktemp("e2e"), SECRET) as (served, settings):
         yield served, settings
-    assert served.proc is not None and served.proc.returncode == 0   # clean stop on SIGTERM
+    assert served.proc is not None and served.proc.returncode == 0  # clean stop on SIGTERM
     assert "stopped" in served.output()
 
 
@@ -44,8 +43,14 @@ def scenarios(settings: Settings, today: date) -> list[tuple[str, dict, str, lis
     out: list[tuple[str, dict, str, list[str]]] = []  # type: ignore[type-arg]
     for kec in settings.region.kecamatan.values():
         for n in range(2):
-            out.append((f"valid {kec.name} {n}", person(settings, rng, today, kec.name).fields,
-                        "accepted", []))
+            out.append(
+                (
+                    f"valid {kec.name} {n}",
+                    person(settings, rng, today, kec.name).fields,
+                    "accepted",
+                    [],
+                )
+            )
 
     def variant(label: str, status: str, codes: list[str], **changes: object) -> None:
         fields = person(settings, rng, today, "Paringin").fields
@@ -54,40 +59,85 @@ def scenarios(settings: Settings, today: date) -> list[tuple[str, dict, str, lis
         out.append((label, fields, status, codes))
 
     young, old = today - timedelta(days=17 * 365), date(today.year - 65, today.month, today.day)
-    for field in ("nama", "nik", "kk", "tanggal_lahir", "telepon", "kecamatan", "desa", "alamat",
-                  "pekerjaan"):
+    for field in (
+        "nama",
+        "nik",
+        "kk",
+        "tanggal_lahir",
+        "telepon",
+        "kecamatan",
+        "desa",
+        "alamat",
+        "pekerjaan",
+    ):
         variant(f"required {field}", "needs_correction", ["required"], **{field: ""})
     variant("nik_format", "needs_correction", ["nik_format"], nik="63110645079000")
     variant("nik_region", "needs_correction", ["nik_region"], nik=lambda f: "20" + f["nik"][2:])
     variant("nik_date (form example)", "needs_correction", ["nik_date"], nik="6311090724010001")
     variant("nik_serial", "needs_correction", ["nik_serial"], nik=lambda f: f["nik"][:12] + "0000")
     variant("kk_format", "needs_correction", ["kk_format"], kk="6311 0601")
-    variant("kk_date", "needs_correction", ["kk_date"], kk=lambda f: f["kk"][:6] + "310215" + "0001")
-    variant("kk_outside_region", "needs_correction", ["kk_outside_region"],
-            kk=kk_for("63.71.01", date(2015, 1, 1), 2))
+    variant(
+        "kk_date", "needs_correction", ["kk_date"], kk=lambda f: f["kk"][:6] + "310215" + "0001"
+    )
+    variant(
+        "kk_outside_region",
+        "needs_correction",
+        ["kk_outside_region"],
+        kk=kk_for("63.71.01", date(2015, 1, 1), 2),
+    )
     variant("kk_equals_nik", "needs_correction", ["kk_equals_nik"], kk=lambda f: f["nik"])
     variant("dob_format", "needs_correction", ["dob_format"], tanggal_lahir="kemarin")
-    variant("age_below_min", "needs_correction", ["age_below_min"], tanggal_lahir=young.isoformat(),
-            jenis_kelamin="Laki-laki", nik=nik_for("63.11.06", young, False, 7))
-    variant("age_above_max", "needs_correction", ["age_above_max"], tanggal_lahir=old.isoformat(),
-            jenis_kelamin="Laki-laki", nik=nik_for("63.11.06", old, False, 7))
+    variant(
+        "age_below_min",
+        "needs_correction",
+        ["age_below_min"],
+        tanggal_lahir=young.isoformat(),
+        jenis_kelamin="Laki-laki",
+        nik=nik_for("63.11.06", young, False, 7),
+    )
+    variant(
+        "age_above_max",
+        "needs_correction",
+        ["age_above_max"],
+        tanggal_lahir=old.isoformat(),
+        jenis_kelamin="Laki-laki",
+        nik=nik_for("63.11.06", old, False, 7),
+    )
     variant("phone_format", "needs_correction", ["phone_format"], telepon="08123")
     variant("phone_not_mobile", "needs_correction", ["phone_not_mobile"], telepon="0526-2028123")
     variant("name_format", "needs_correction", ["name_format"], nama="Budi 123")
     variant("kecamatan_unknown", "needs_correction", ["kecamatan_unknown"], kecamatan="Tanjung")
     variant("desa_unknown", "needs_correction", ["desa_unknown"], desa="Muara Ninian")
     variant("consent_missing", "needs_correction", ["consent_missing"], persetujuan=[])
-    variant("nik_dob_mismatch", "accepted", ["nik_dob_mismatch"], tanggal_lahir=lambda f: (
-        date.fromisoformat(f["tanggal_lahir"]) + timedelta(days=1)).isoformat())
-    variant("nik_sex_mismatch", "accepted", ["nik_sex_mismatch"], jenis_kelamin=lambda f: (
-        "Laki-laki" if f["jenis_kelamin"] == "Perempuan" else "Perempuan"))
-    variant("nik_outside_region", "accepted", ["nik_outside_region"],
-            nik=lambda f: "327301" + f["nik"][6:])
+    variant(
+        "nik_dob_mismatch",
+        "accepted",
+        ["nik_dob_mismatch"],
+        tanggal_lahir=lambda f: (
+            date.fromisoformat(f["tanggal_lahir"]) + timedelta(days=1)
+        ).isoformat(),
+    )
+    variant(
+        "nik_sex_mismatch",
+        "accepted",
+        ["nik_sex_mismatch"],
+        jenis_kelamin=lambda f: "Laki-laki" if f["jenis_kelamin"] == "Perempuan" else "Perempuan",
+    )
+    variant(
+        "nik_outside_region",
+        "accepted",
+        ["nik_outside_region"],
+        nik=lambda f: "327301" + f["nik"][6:],
+    )
     variant("name_title", "accepted", ["name_title"], nama="Drs. H. Ahmad Gazali")
     variant("formula in address", "accepted", [], alamat="=1+1")
     for n in range(4):
-        variant(f"shared phone {n}", "accepted", ["phone_shared"] if n == 3 else [],
-                telepon="0813 5000 1234")
+        variant(
+            f"shared phone {n}",
+            "accepted",
+            ["phone_shared"] if n == 3 else [],
+            telepon="0813 5000 1234",
+        )
     return out
 
 
@@ -101,7 +151,9 @@ def test_a_realistic_day_over_http(deployment) -> None:  # type: ignore[no-untyp
         reply = send(served.url, payload)
         assert reply.status_code == 200, (label, reply.text)
         data = reply.json()
-        assert (data["status"], sorted(p["code"] for p in data["problems"])) == (status, codes), label
+        assert (data["status"], sorted(p["code"] for p in data["problems"])) == (status, codes), (
+            label
+        )
         replies[label], sent[label] = data, payload
 
     # Replays of a stored response answer the same and store nothing.
@@ -121,37 +173,51 @@ def test_a_realistic_day_over_http(deployment) -> None:  # type: ignore[no-untyp
 
     result = prens(served.config, "jobs", "run", "flush")
     assert result.returncode == 0, result.stderr
-    pendaftar = list(csv.reader(io.StringIO(prens(served.config, "sheet", "export",
-                                                  "Pendaftar").stdout)))
-    perbaikan = list(csv.reader(io.StringIO(prens(served.config, "sheet", "export",
-                                                  "Perlu Perbaikan").stdout)))
+    pendaftar = list(
+        csv.reader(io.StringIO(prens(served.config, "sheet", "export", "Pendaftar").stdout))
+    )
+    perbaikan = list(
+        csv.reader(io.StringIO(prens(served.config, "sheet", "export", "Perlu Perbaikan").stdout))
+    )
     head = pendaftar[0]
     rows = [dict(zip(head, r, strict=True)) for r in pendaftar[1:]]
     accepted = [lbl for lbl, r in replies.items() if r["status"] == "accepted"] + ["fixed"]
     replies["fixed"] = fixed
-    assert sorted(r["ID Pendaftaran"] for r in rows) == sorted(replies[lbl]["id"] for lbl in accepted)
+    assert sorted(r["ID Pendaftaran"] for r in rows) == sorted(
+        replies[lbl]["id"] for lbl in accepted
+    )
     niks = [r["NIK"] for r in rows]
     assert len(niks) == len(set(niks)) and all(len(n) == 16 and n.isdigit() for n in niks)
     assert all(len(r["Nomor KK"]) == 16 for r in rows)
-    assert next(r for r in rows if r["ID Pendaftaran"] == replies["formula in address"]["id"])[
-        "Alamat"] == "=1+1"
+    assert (
+        next(r for r in rows if r["ID Pendaftaran"] == replies["formula in address"]["id"])[
+            "Alamat"
+        ]
+        == "=1+1"
+    )
     wrong_ids = {r["id"] for r in replies.values() if r["status"] == "needs_correction"}
     assert {r[0] for r in perbaikan[1:]} == wrong_ids
-    assert all(r[-1] and r[-2] for r in perbaikan[1:])       # codes and reasons in Bahasa
+    assert all(r[-1] and r[-2] for r in perbaikan[1:])  # codes and reasons in Bahasa
 
     # Flushing again writes nothing more.
     assert "nothing to write" in prens(served.config, "jobs", "run", "flush").stdout
-    assert len(list(csv.reader(io.StringIO(prens(served.config, "sheet", "export",
-                                                 "Pendaftar").stdout)))) == len(pendaftar)
+    assert len(
+        list(csv.reader(io.StringIO(prens(served.config, "sheet", "export", "Pendaftar").stdout)))
+    ) == len(pendaftar)
 
 
-@pytest.mark.parametrize(("headers", "raw", "status"), [
-    ({"Content-Type": "text/plain"}, b"{}", 415),
-    ({"Content-Type": "application/json"}, b"{}", 401),
-])
+@pytest.mark.parametrize(
+    ("headers", "raw", "status"),
+    [
+        ({"Content-Type": "text/plain"}, b"{}", 415),
+        ({"Content-Type": "application/json"}, b"{}", 401),
+    ],
+)
 def test_client_errors_over_http(deployment, headers, raw, status) -> None:  # type: ignore[no-untyped-def]
     served, _ = deployment
-    reply = requests.post(served.url + "/webhooks/google-form", data=raw, headers=headers, timeout=5)
+    reply = requests.post(
+        served.url + "/webhooks/google-form", data=raw, headers=headers, timeout=5
+    )
     assert reply.status_code == status and reply.json()["error"]
 
 
@@ -159,11 +225,20 @@ def test_oversized_bodies_over_http(deployment) -> None:  # type: ignore[no-unty
     served, settings = deployment
     payload = body(settings, {"alamat": "x" * 70000})
     raw, headers = signed_request(SECRET.encode(), payload, int(time.time()))
-    assert requests.post(served.url + "/webhooks/google-form", data=raw, headers=headers,
-                         timeout=5).status_code == 413
+    assert (
+        requests.post(
+            served.url + "/webhooks/google-form", data=raw, headers=headers, timeout=5
+        ).status_code
+        == 413
+    )
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
-    conn.request("POST", "/webhooks/google-form", body=iter([raw[:40000], raw[40000:]]),
-                 headers=headers, encode_chunked=True)   # no Content-Length: chunked
+    conn.request(
+        "POST",
+        "/webhooks/google-form",
+        body=iter([raw[:40000], raw[40000:]]),
+        headers=headers,
+        encode_chunked=True,
+    )  # no Content-Length: chunked
     assert conn.getresponse().status == 413
     conn.close()
 
@@ -189,8 +264,9 @@ def test_the_scheduler_flushes_without_being_asked(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"flush_seconds = 5": "flush_seconds = 1"})
     settings = load_settings(config)
     with Served(config, SECRET) as served:
-        reply = send(served.url, body(settings, person(settings, random.Random(1),
-                                                        date.today()).fields)).json()
+        reply = send(
+            served.url, body(settings, person(settings, random.Random(1), date.today()).fields)
+        ).json()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             exported = prens(config, "sheet", "export", "Pendaftar").stdout

@@ -19,8 +19,9 @@ def _submit(runtime, settings: Settings, n: int, **changes: object) -> list[str]
     ids = []
     for i in range(n):
         nik = f"631106450790{i + 1:04d}"
-        sub = parse_submission(body(settings, rid=f"{changes}-{i}", nik=nik, **changes),
-                               settings.timezone)
+        sub = parse_submission(
+            body(settings, rid=f"{changes}-{i}", nik=nik, **changes), settings.timezone
+        )
         ids.append(receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration.id)
     return ids
 
@@ -63,17 +64,24 @@ def test_perlu_perbaikan_says_why(runtime, settings: Settings) -> None:  # type:
 def test_duplicates_are_not_written(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     _submit(runtime, settings, 1)
     sub = parse_submission(body(settings, rid="again", nik="6311064507900001"), settings.timezone)
-    assert receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration.status == "duplicate"
+    assert (
+        receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration.status == "duplicate"
+    )
     assert flush(runtime.ledger, runtime.sheets, settings).written["Pendaftar"] == 1
 
 
-def test_a_flush_that_died_after_appending_does_not_write_again(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_flush_that_died_after_appending_does_not_write_again(
+    runtime, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
     ids = _submit(runtime, settings, 3)
     # The crash: rows reached the sheet, the ledger never recorded it.
     pending = runtime.ledger.pending_flush(PENDAFTAR, 10)
     from jobs.flush import ensure_worksheets
+
     ensure_worksheets(runtime.sheets, settings)
-    runtime.sheets.append_rows("Pendaftar", [layout.row(r, settings, PENDAFTAR) for r in pending[:2]])
+    runtime.sheets.append_rows(
+        "Pendaftar", [layout.row(r, settings, PENDAFTAR) for r in pending[:2]]
+    )
     report = flush(runtime.ledger, runtime.sheets, settings)
     assert report.written["Pendaftar"] == 1 and report.already_present == 2
     assert runtime.sheets.column_values("Pendaftar", "ID Pendaftaran") == ids

@@ -11,29 +11,43 @@ from tests.conftest import signed_headers
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
-    max_leaves=20)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
 
-answers = st.dictionaries(st.text(max_size=80), st.text() | st.lists(st.text(), max_size=3) |
-                          json_values, max_size=12)
+answers = st.dictionaries(
+    st.text(max_size=80), st.text() | st.lists(st.text(), max_size=3) | json_values, max_size=12
+)
 
 bodies = st.one_of(
     json_values,
-    st.fixed_dictionaries({"responseId": st.text(max_size=30) | json_values,
-                           "timestamp": st.text(max_size=40) | st.datetimes().map(
-                               lambda d: d.isoformat()),
-                           "answers": answers}),
-    st.fixed_dictionaries({"timestamp": st.datetimes().map(lambda d: d.isoformat()),
-                           "namedValues": st.dictionaries(st.text(max_size=80),
-                                                          st.lists(st.text(), max_size=3) | json_values,
-                                                          max_size=12)}),
+    st.fixed_dictionaries(
+        {
+            "responseId": st.text(max_size=30) | json_values,
+            "timestamp": st.text(max_size=40) | st.datetimes().map(lambda d: d.isoformat()),
+            "answers": answers,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "timestamp": st.datetimes().map(lambda d: d.isoformat()),
+            "namedValues": st.dictionaries(
+                st.text(max_size=80), st.lists(st.text(), max_size=3) | json_values, max_size=12
+            ),
+        }
+    ),
 )
 
 # What an HTTP header can carry: no control characters (newlines cannot reach the app).
 HEADER_TEXT = st.characters(blacklist_categories=("Cc", "Cs"))
 
-FUZZ = settings(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @FUZZ
@@ -50,10 +64,23 @@ def test_any_signed_json_body_gets_200_or_4xx(client, body) -> None:  # type: ig
 
 
 @FUZZ
-@given(raw=st.binary(max_size=2000), ctype=st.sampled_from(
-    ["application/json", "application/json; charset=latin-1", "text/plain", "", "application/jsonx"]),
-       stamp=st.text(HEADER_TEXT, max_size=15), sig=st.text(HEADER_TEXT, max_size=80))
-def test_any_bytes_and_headers_get_a_4xx(client, raw: bytes, ctype: str, stamp: str, sig: str) -> None:  # type: ignore[no-untyped-def]
+@given(
+    raw=st.binary(max_size=2000),
+    ctype=st.sampled_from(
+        [
+            "application/json",
+            "application/json; charset=latin-1",
+            "text/plain",
+            "",
+            "application/jsonx",
+        ]
+    ),
+    stamp=st.text(HEADER_TEXT, max_size=15),
+    sig=st.text(HEADER_TEXT, max_size=80),
+)
+def test_any_bytes_and_headers_get_a_4xx(
+    client, raw: bytes, ctype: str, stamp: str, sig: str
+) -> None:  # type: ignore[no-untyped-def]
     headers = {"Content-Type": ctype, "X-Prens-Timestamp": stamp, "X-Prens-Signature": sig}
     headers = {k: v.encode("latin-1", "replace").decode("latin-1") for k, v in headers.items()}
     reply = client.post("/webhooks/google-form", data=raw, headers=headers)

@@ -29,8 +29,13 @@ def test_a_key_the_fake_does_not_know_is_refused(tmp_path: Path) -> None:
     fake = FakeSheetsAPI(service_account=SERVICE_ACCOUNT)
     fake.create(SPREADSHEET)
     fake.public_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    sheets = open_google(SPREADSHEET, credentials_file=str(service_account_file(tmp_path)),
-                         session=fake.session(), clock=fake.clock, sleep=fake.clock.sleep)
+    sheets = open_google(
+        SPREADSHEET,
+        credentials_file=str(service_account_file(tmp_path)),
+        session=fake.session(),
+        clock=fake.clock,
+        sleep=fake.clock.sleep,
+    )
     with pytest.raises(Exception, match="Invalid JWT Signature|invalid_grant"):
         sheets.worksheet_names()
     assert fake.tokens_issued == 0
@@ -49,9 +54,10 @@ def test_built_from_an_existing_gspread_client(tmp_path: Path) -> None:
     fake = FakeSheetsAPI(service_account=SERVICE_ACCOUNT)
     fake.create(SPREADSHEET)
     creds = service_account.Credentials.from_service_account_file(
-        str(service_account_file(tmp_path)), scopes=["https://www.googleapis.com/auth/spreadsheets"])
+        str(service_account_file(tmp_path)), scopes=["https://www.googleapis.com/auth/spreadsheets"]
+    )
     session = fake.session()
-    session.headers["Authorization"] = "Bearer fake-access-token"   # the operator's own auth
+    session.headers["Authorization"] = "Bearer fake-access-token"  # the operator's own auth
     client = gspread.Client(creds, session=session, http_client=PacedHTTPClient)
     sheets = from_client(client, SPREADSHEET)
     sheets.ensure_worksheet("Pendaftar", ["ID Pendaftaran"])
@@ -68,7 +74,7 @@ def test_one_client_shared_by_threads(tmp_path: Path) -> None:
         try:
             for _ in range(5):
                 sheets.get_all_values("Pendaftar")
-        except BaseException as exc:   # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=read) for _ in range(8)]

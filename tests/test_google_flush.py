@@ -4,6 +4,7 @@ once under injected faults, within quota, retries bounded."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,18 +38,17 @@ def submit(runtime, count: int, seed: int = 1) -> dict[str, list[str]]:  # type:
     today = datetime.now(settings.timezone).date()
     ids: dict[str, list[str]] = collections.defaultdict(list)
     for body in mixed_batch(settings, random.Random(seed), today, count):
-        reg = receive(runtime.ledger, settings, parse_submission(body, settings.timezone),
-                      datetime.now(UTC)).registration
+        reg = receive(
+            runtime.ledger, settings, parse_submission(body, settings.timezone), datetime.now(UTC)
+        ).registration
         ids[reg.status].append(reg.id)
     return ids
 
 
 def flush_until_done(runtime, max_runs: int = 50) -> int:  # type: ignore[no-untyped-def]
     for run in range(1, max_runs + 1):
-        try:
+        with contextlib.suppress(SheetError):  # the scheduler would run it again: so do we
             flush(runtime.ledger, runtime.sheets, runtime.settings)
-        except SheetError:
-            pass  # the scheduler would run it again: so do we
         if runtime.ledger.count_pending_flush() == 0:
             return run
     raise AssertionError("flush never finished")
@@ -64,14 +64,20 @@ def test_2000_submissions_under_20_percent_faults_land_exactly_once(deployment, 
     sheets = runtime.sheets
     in_pendaftar = sheets.column_values("Pendaftar", "ID Pendaftaran")
     in_perbaikan = sheets.column_values("Perlu Perbaikan", "ID Pendaftaran")
-    duplicates = (len(in_pendaftar) - len(set(in_pendaftar))) + (len(in_perbaikan) - len(set(in_perbaikan)))
-    lost = len(set(ids["accepted"]) - set(in_pendaftar)) + len(set(ids["needs_correction"]) - set(in_perbaikan))
+    duplicates = (len(in_pendaftar) - len(set(in_pendaftar))) + (
+        len(in_perbaikan) - len(set(in_perbaikan))
+    )
+    lost = len(set(ids["accepted"]) - set(in_pendaftar)) + len(
+        set(ids["needs_correction"]) - set(in_perbaikan)
+    )
     with capsys.disabled():
-        print(f"\n[faults] submissions 2000: accepted {len(ids['accepted'])}, needs_correction "
-              f"{len(ids['needs_correction'])}, duplicate {len(ids['duplicate'])}; flush runs "
-              f"{runs}; requests read {fake.counts['read']} write {fake.counts['write']}; faults "
-              f"injected {fake.counts['faults']}; in sheet {len(in_pendaftar) + len(in_perbaikan)}; "
-              f"duplicates {duplicates}; lost {lost}")
+        print(
+            f"\n[faults] submissions 2000: accepted {len(ids['accepted'])}, needs_correction "
+            f"{len(ids['needs_correction'])}, duplicate {len(ids['duplicate'])}; flush runs "
+            f"{runs}; requests read {fake.counts['read']} write {fake.counts['write']}; faults "
+            f"injected {fake.counts['faults']}; in sheet {len(in_pendaftar) + len(in_perbaikan)}; "
+            f"duplicates {duplicates}; lost {lost}"
+        )
     assert fake.counts["faults"] > 0
     assert sorted(in_pendaftar) == sorted(ids["accepted"])
     assert sorted(in_perbaikan) == sorted(ids["needs_correction"])
@@ -82,8 +88,10 @@ def test_a_429_storm_is_waited_out_not_raised(deployment) -> None:  # type: igno
     runtime, fake = deployment
     ids = submit(runtime, 50)
     fake.faults.planned.extend(["429"] * 4)
-    flush(runtime.ledger, runtime.sheets, runtime.settings)   # raises nothing
-    assert sorted(runtime.sheets.column_values("Pendaftar", "ID Pendaftaran")) == sorted(ids["accepted"])
+    flush(runtime.ledger, runtime.sheets, runtime.settings)  # raises nothing
+    assert sorted(runtime.sheets.column_values("Pendaftar", "ID Pendaftaran")) == sorted(
+        ids["accepted"]
+    )
     assert fake.counts["429"] == 4
 
 
@@ -98,10 +106,10 @@ def test_retries_are_bounded(deployment) -> None:  # type: ignore[no-untyped-def
 def test_pacing_keeps_under_the_quota(deployment) -> None:  # type: ignore[no-untyped-def]
     runtime, fake = deployment
     start = fake.clock()
-    for _ in range(150):                       # 150 reads at once: 60 a minute at most
+    for _ in range(150):  # 150 reads at once: 60 a minute at most
         runtime.sheets.metadata(refresh=True)
     assert fake.counts["429"] == 0
-    assert fake.clock() - start >= 120         # it waited (fake time) instead of hitting 429
+    assert fake.clock() - start >= 120  # it waited (fake time) instead of hitting 429
 
 
 def test_an_unknown_spreadsheet_is_a_clear_error(tmp_path: Path) -> None:
@@ -117,12 +125,17 @@ def test_no_cell_is_a_formula_and_identifiers_are_text(deployment) -> None:  # t
     settings = runtime.settings
     from tests.test_webhook import body
 
-    hostile = ["=1+1", "=IMPORTXML(\"http://x\",\"//a\")", "+1", "-1", "@A1"]
+    hostile = ["=1+1", '=IMPORTXML("http://x","//a")', "+1", "-1", "@A1"]
     for i, text in enumerate(hostile):
-        payload = body(settings, rid=f"h{i}", nik=f"631106450790{i + 1:04d}", alamat=text,
-                       pekerjaan=text)
-        receive(runtime.ledger, settings, parse_submission(payload, settings.timezone),
-                datetime.now(UTC))
+        payload = body(
+            settings, rid=f"h{i}", nik=f"631106450790{i + 1:04d}", alamat=text, pekerjaan=text
+        )
+        receive(
+            runtime.ledger,
+            settings,
+            parse_submission(payload, settings.timezone),
+            datetime.now(UTC),
+        )
     flush(runtime.ledger, runtime.sheets, settings)
     sheet = fake.spreadsheets[SPREADSHEET].sheet("Pendaftar")
     header = [sheet.cells[(0, c)].value for c in range(len(sheet.cells)) if (0, c) in sheet.cells]
@@ -145,11 +158,12 @@ def test_flush_and_sync_cost_few_requests(deployment) -> None:  # type: ignore[n
     writes, reads = fake.counts["write"], fake.counts["read"]
     flush(runtime.ledger, runtime.sheets, settings)
     appends = -(-len(ids["accepted"]) // 500) + -(-len(ids["needs_correction"]) // 500)
-    assert fake.counts["write"] - writes == appends          # one request per batch
-    assert fake.counts["read"] - reads == 2                  # one ID column per worksheet
+    assert fake.counts["write"] - writes == appends  # one request per batch
+    assert fake.counts["read"] - reads == 2  # one ID column per worksheet
     assert fake.counts["429"] == 0
     before = fake.counts["read"]
-    columns = runtime.sheets.batch_columns("Pendaftar", ["ID Pendaftaran", "Verifikasi Dinas",
-                                                         "Nomor Kepesertaan BPJS"])
-    assert fake.counts["read"] - before == 1                 # a sync reads once, whatever the rows
+    columns = runtime.sheets.batch_columns(
+        "Pendaftar", ["ID Pendaftaran", "Verifikasi Dinas", "Nomor Kepesertaan BPJS"]
+    )
+    assert fake.counts["read"] - before == 1  # a sync reads once, whatever the rows
     assert sorted(columns["ID Pendaftaran"]) == sorted(ids["accepted"])

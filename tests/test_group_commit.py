@@ -33,7 +33,7 @@ def count(path_engine) -> int:  # type: ignore[no-untyped-def]
 def test_a_write_is_committed_when_run_returns(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     group = GroupCommit(engine)
     assert group.run(lambda conn: conn.execute(insert(items).values(id=1, name="a")).rowcount) == 1
-    other = make_engine(f"sqlite:///{tmp_path / 'g.db'}")   # another pool: sees only committed data
+    other = make_engine(f"sqlite:///{tmp_path / 'g.db'}")  # another pool: sees only committed data
     try:
         assert count(other) == 1
     finally:
@@ -82,7 +82,7 @@ def test_a_failed_commit_reaches_the_caller_and_stores_nothing(engine) -> None: 
         # the transaction's connection under it.
         conn.connection.driver_connection.close()
 
-    with pytest.raises(Exception):   # noqa: B017 - the driver's own error type
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
         group.run(poison)
     assert count(engine) == 0
     assert group.run(lambda conn: conn.execute(insert(items).values(id=5, name="y")).rowcount) == 1

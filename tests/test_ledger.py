@@ -70,9 +70,8 @@ def test_registration_ids_are_readable() -> None:
 
 def test_a_lease_is_exclusive_and_released(runtime) -> None:  # type: ignore[no-untyped-def]
     ledger = runtime.ledger
-    with ledger.lease("job", 60) as first:
-        with ledger.lease("job", 60) as second:
-            assert (first, second) == (True, False)
+    with ledger.lease("job", 60) as first, ledger.lease("job", 60) as second:
+        assert (first, second) == (True, False)
     with ledger.lease("job", 60) as again:
         assert again
 
@@ -81,6 +80,6 @@ def test_a_lease_left_by_a_dead_holder_expires(runtime) -> None:  # type: ignore
     ledger = runtime.ledger
     past = datetime.now(UTC) - timedelta(minutes=10)
     holder = ledger.lease("job", 60, now=past)
-    assert holder.__enter__() is True          # taken ten minutes ago, never released (a crash)
+    assert holder.__enter__() is True  # taken ten minutes ago, never released (a crash)
     with ledger.lease("job", 60) as taken_over:
         assert taken_over

@@ -13,16 +13,30 @@ def balangan():  # type: ignore[no-untyped-def]
 def test_packaged_data_has_every_kecamatan_and_desa(balangan) -> None:  # type: ignore[no-untyped-def]
     assert balangan.name == "Kabupaten Balangan"
     assert sorted(p.name for p in balangan.kecamatan.values()) == [
-        "Awayan", "Batu Mandi", "Halong", "Juai", "Lampihong", "Paringin", "Paringin Selatan",
-        "Tebing Tinggi"]
+        "Awayan",
+        "Batu Mandi",
+        "Halong",
+        "Juai",
+        "Lampihong",
+        "Paringin",
+        "Paringin Selatan",
+        "Tebing Tinggi",
+    ]
     assert balangan.desa_count == 157
 
 
-@pytest.mark.parametrize(("typed", "official"), [
-    ("Paringin", "Paringin"), ("PARINGIN", "Paringin"), ("  paringin  selatan", "Paringin Selatan"),
-    ("Kec. Juai", "Juai"), ("Kecamatan Tebing Tinggi", "Tebing Tinggi"),
-    ("Batumandi", "Batu Mandi"), ("batu-mandi", "Batu Mandi"),
-])
+@pytest.mark.parametrize(
+    ("typed", "official"),
+    [
+        ("Paringin", "Paringin"),
+        ("PARINGIN", "Paringin"),
+        ("  paringin  selatan", "Paringin Selatan"),
+        ("Kec. Juai", "Juai"),
+        ("Kecamatan Tebing Tinggi", "Tebing Tinggi"),
+        ("Batumandi", "Batu Mandi"),
+        ("batu-mandi", "Batu Mandi"),
+    ],
+)
 def test_kecamatan_match(balangan, typed: str, official: str) -> None:  # type: ignore[no-untyped-def]
     place = balangan.find_kecamatan(typed)
     assert place is not None and place.name == official
@@ -33,12 +47,15 @@ def test_unknown_kecamatan(balangan, typed: str) -> None:  # type: ignore[no-unt
     assert balangan.find_kecamatan(typed) is None
 
 
-@pytest.mark.parametrize(("kecamatan", "typed", "official"), [
-    ("Batu Mandi", "BATUMANDI", "Batumandi"),
-    ("Batu Mandi", "Desa Batu Mandi", "Batumandi"),
-    ("Paringin", "kel. paringin kota", "Paringin Kota"),
-    ("Juai", "Sei Batung", "Sungai Batung"),       # Sei = Sungai
-])
+@pytest.mark.parametrize(
+    ("kecamatan", "typed", "official"),
+    [
+        ("Batu Mandi", "BATUMANDI", "Batumandi"),
+        ("Batu Mandi", "Desa Batu Mandi", "Batumandi"),
+        ("Paringin", "kel. paringin kota", "Paringin Kota"),
+        ("Juai", "Sei Batung", "Sungai Batung"),  # Sei = Sungai
+    ],
+)
 def test_desa_match(balangan, kecamatan: str, typed: str, official: str) -> None:  # type: ignore[no-untyped-def]
     kec = balangan.find_kecamatan(kecamatan)
     place = balangan.find_desa(kec, typed)

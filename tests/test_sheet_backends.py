@@ -13,8 +13,20 @@ from sheets_bridge.local import LocalSheets
 from tests.google_fixtures import google_on_fake
 
 HEADERS = ["ID Pendaftaran", "Nama Lengkap", "NIK", "Alamat", "Verifikasi Dinas"]
-HOSTILE = ["=1+1", "+6281234567890", "-5", "@SUM(A1)", "6311064507900003", "0812345",
-           "=HYPERLINK(\"http://x\")", "TRUE", "1e5", "'quoted", "  spaced  ", "Ñoño Ju'ariah"]
+HOSTILE = [
+    "=1+1",
+    "+6281234567890",
+    "-5",
+    "@SUM(A1)",
+    "6311064507900003",
+    "0812345",
+    '=HYPERLINK("http://x")',
+    "TRUE",
+    "1e5",
+    "'quoted",
+    "  spaced  ",
+    "Ñoño Ju'ariah",
+]
 
 
 @pytest.fixture(params=["local", "google"])
@@ -30,7 +42,7 @@ def backend(request, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_ensure_worksheet_creates_then_checks(backend: SheetBackend) -> None:
     backend.ensure_worksheet("Pendaftar", HEADERS)
-    backend.ensure_worksheet("Pendaftar", HEADERS)     # twice: nothing changes
+    backend.ensure_worksheet("Pendaftar", HEADERS)  # twice: nothing changes
     assert "Pendaftar" in backend.worksheet_names()
     assert backend.get_all_values("Pendaftar") == [HEADERS]
     with pytest.raises(LayoutError, match="expects"):
@@ -39,27 +51,38 @@ def test_ensure_worksheet_creates_then_checks(backend: SheetBackend) -> None:
 
 def test_append_and_read(backend: SheetBackend) -> None:
     backend.ensure_worksheet("Pendaftar", HEADERS)
-    backend.append_rows("Pendaftar", [["BLG-A", "SITI", "6311064507900003", "RT 1", ""],
-                                      ["BLG-B", "BUDI", "6311060507900004", "RT 2", ""]])
+    backend.append_rows(
+        "Pendaftar",
+        [
+            ["BLG-A", "SITI", "6311064507900003", "RT 1", ""],
+            ["BLG-B", "BUDI", "6311060507900004", "RT 2", ""],
+        ],
+    )
     backend.append_rows("Pendaftar", [["BLG-C", "AHMAD", "6311060507900005", "RT 3", ""]])
     assert backend.column_values("Pendaftar", "ID Pendaftaran") == ["BLG-A", "BLG-B", "BLG-C"]
     assert backend.column_values("Pendaftar", "NIK") == [
-        "6311064507900003", "6311060507900004", "6311060507900005"]
+        "6311064507900003",
+        "6311060507900004",
+        "6311060507900005",
+    ]
     rows = backend.get_all_values("Pendaftar")
     assert rows[0] == HEADERS and rows[3][:2] == ["BLG-C", "AHMAD"]
 
 
 def test_hostile_values_come_back_as_typed(backend: SheetBackend) -> None:
     backend.ensure_worksheet("Pendaftar", HEADERS)
-    backend.append_rows("Pendaftar", [[f"BLG-{i}", "X", value, value, ""]
-                                      for i, value in enumerate(HOSTILE)])
+    backend.append_rows(
+        "Pendaftar", [[f"BLG-{i}", "X", value, value, ""] for i, value in enumerate(HOSTILE)]
+    )
     assert backend.column_values("Pendaftar", "Alamat") == HOSTILE
     assert backend.column_values("Pendaftar", "NIK") == HOSTILE
 
 
 def test_update_by_key_finds_the_row(backend: SheetBackend) -> None:
     backend.ensure_worksheet("Pendaftar", HEADERS)
-    backend.append_rows("Pendaftar", [["BLG-A", "SITI", "1", "", ""], ["BLG-B", "BUDI", "2", "", ""]])
+    backend.append_rows(
+        "Pendaftar", [["BLG-A", "SITI", "1", "", ""], ["BLG-B", "BUDI", "2", "", ""]]
+    )
     backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-B", "Verifikasi Dinas", "TRUE")
     assert backend.column_values("Pendaftar", "Verifikasi Dinas")[1] in ("TRUE", "True")
     with pytest.raises(CellNotFound, match="no row"):
@@ -73,3 +96,17 @@ def test_unknown_worksheet(backend: SheetBackend) -> None:
         backend.get_all_values("Tidak Ada")
     with pytest.raises(WorksheetNotFound):
         backend.append_rows("Tidak Ada", [["x"]])
+
+
+def test_setup_twice_gives_the_same_worksheet(backend: SheetBackend, settings) -> None:  # type: ignore[no-untyped-def]
+    from sheets_bridge.setup import worksheet_layouts
+
+    layouts = worksheet_layouts(settings)
+    for _ in range(2):
+        for layout in layouts:
+            backend.apply_layout(layout)
+    for layout in layouts:
+        assert backend.get_all_values(layout.name) == [layout.headers]  # what export prints
+    assert [lay.name for lay in layouts] == [
+        n for n in backend.worksheet_names() if n in {lay.name for lay in layouts}
+    ]

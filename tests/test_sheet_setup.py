@@ -11,12 +11,27 @@ from tests.google_fixtures import SERVICE_ACCOUNT, SPREADSHEET, google_on_fake
 
 
 def snapshot(fake, key: str) -> list:  # type: ignore[no-untyped-def]
-    return [copy.deepcopy((s.title, s.rows, s.cols, s.frozen_rows, s.cells, s.validations,
-                           s.formats, s.widths, s.protected))
-            for s in fake.spreadsheets[key].sheets]
+    return [
+        copy.deepcopy(
+            (
+                s.title,
+                s.rows,
+                s.cols,
+                s.frozen_rows,
+                s.cells,
+                s.validations,
+                s.formats,
+                s.widths,
+                s.protected,
+            )
+        )
+        for s in fake.spreadsheets[key].sheets
+    ]
 
 
-def test_google_setup_makes_the_layout_and_is_idempotent(settings: Settings, tmp_path: Path) -> None:
+def test_google_setup_makes_the_layout_and_is_idempotent(
+    settings: Settings, tmp_path: Path
+) -> None:
     sheets, fake = google_on_fake(tmp_path)
     layouts = worksheet_layouts(settings)
     for layout in layouts:
@@ -33,20 +48,24 @@ def test_google_setup_makes_the_layout_and_is_idempotent(settings: Settings, tmp
     for name in ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima"):
         c = header.index(name)
         assert pendaftar.validations[(1, c)]["condition"] == {"type": "BOOLEAN"}
-        assert (0, c) not in pendaftar.validations       # not on the header
+        assert (0, c) not in pendaftar.validations  # not on the header
     for name in ("NIK", "Nomor KK", "Nomor HP", "Nomor Kepesertaan BPJS"):
         assert pendaftar.formats[(5, header.index(name))] == {"numberFormat": {"type": "TEXT"}}
     protected = [p for p in pendaftar.protected if p["description"].startswith(PROTECTION_MARK)]
-    spans = sorted((p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in protected)
+    spans = sorted(
+        (p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in protected
+    )
     assert spans == [(0, header.index("Verifikasi Dinas")), (header.index("Status"), len(header))]
-    assert all(p["editors"] == {"users": [SERVICE_ACCOUNT]} and not p["warningOnly"]
-               for p in protected)
+    assert all(
+        p["editors"] == {"users": [SERVICE_ACCOUNT]} and not p["warningOnly"] for p in protected
+    )
     verifier = [header.index(v.header) for v in settings.verifier_columns]
-    assert all(not (s <= c < e) for c in verifier for s, e in spans)   # verifiers can edit theirs
+    assert all(not (s <= c < e) for c in verifier for s, e in spans)  # verifiers can edit theirs
     assert pendaftar.widths[header.index("Alamat")] > pendaftar.widths[header.index("NIK")]
     perbaikan = book.sheet("Perlu Perbaikan")
-    assert [(p["range"]["startColumnIndex"], p["range"]["endColumnIndex"])
-            for p in perbaikan.protected] == [(0, len(layouts[1].headers))]
+    assert [
+        (p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in perbaikan.protected
+    ] == [(0, len(layouts[1].headers))]
 
 
 def test_google_setup_repairs_a_removed_protection(settings: Settings, tmp_path: Path) -> None:
@@ -58,8 +77,10 @@ def test_google_setup_repairs_a_removed_protection(settings: Settings, tmp_path:
     removed = pendaftar.protected.pop()
     sheets.metadata(refresh=True)
     sheets.apply_layout(layouts[0])
-    pendaftar = fake.spreadsheets[SPREADSHEET].sheet("Pendaftar")   # batchUpdate swaps the model
-    spans = [(p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in pendaftar.protected]
+    pendaftar = fake.spreadsheets[SPREADSHEET].sheet("Pendaftar")  # batchUpdate swaps the model
+    spans = [
+        (p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in pendaftar.protected
+    ]
     assert (removed["range"]["startColumnIndex"], removed["range"]["endColumnIndex"]) in spans
     assert len(spans) == 2
 
@@ -75,4 +96,7 @@ def test_local_setup_records_the_same_layout(config_path: Path, runtime) -> None
     assert "Pendaftar: 20 columns, 3 checkbox, 5 text, 15 protected" in result.output
     recorded = runtime.sheets.layout_of("Pendaftar")
     assert recorded == worksheet_layouts(runtime.settings)[0].as_dict() | {
-        "protected_columns": [list(p) for p in worksheet_layouts(runtime.settings)[0].protected_columns]}
+        "protected_columns": [
+            list(p) for p in worksheet_layouts(runtime.settings)[0].protected_columns
+        ]
+    }

@@ -18,7 +18,7 @@ ROWS = [["BLG-A", "x"], ["BLG-B", "y"]]
 def google(tmp_path: Path):  # type: ignore[no-untyped-def]
     sheets, fake = google_on_fake(tmp_path)
     sheets.ensure_worksheet("Pendaftar", ["ID Pendaftaran", "Nama"])
-    sheets.guard_sharing()   # the hourly permission check, done: faults below hit the append
+    sheets.guard_sharing()  # the hourly permission check, done: faults below hit the append
     return sheets, fake
 
 
@@ -29,7 +29,7 @@ def test_an_append_is_never_retried_blindly(google, fault: str) -> None:  # type
     fake.faults.planned.append(fault)
     with pytest.raises(AppendOutcomeUnknown):
         sheets.append_rows("Pendaftar", ROWS)
-    assert fake.counts["write"] - writes == 1          # one try, no blind second append
+    assert fake.counts["write"] - writes == 1  # one try, no blind second append
     landed = sheets.column_values("Pendaftar", "ID Pendaftaran")
     assert landed == (["BLG-A", "BLG-B"] if fault.endswith("after") else [])
 
@@ -84,7 +84,7 @@ def test_minute_budget_frees_slots_as_time_passes() -> None:
     budget = MinuteBudget(2, lambda: now[0])
     assert (budget.reserve(), budget.reserve()) == (0.0, 0.0)
     now[0] = 30.0
-    assert budget.reserve() == 30.0        # the first slot frees at t=60
-    now[0] = 61.0                           # t=0 and t=0 left the window; t=60 is in it
+    assert budget.reserve() == 30.0  # the first slot frees at t=60
+    now[0] = 61.0  # t=0 and t=0 left the window; t=60 is in it
     assert budget.reserve() == 0.0
     assert budget.used() == 2

@@ -35,64 +35,95 @@ def codes(settings: Settings, **changes: object) -> list[str]:
 
 
 def test_a_valid_submission_is_normalised(settings: Settings) -> None:
-    result = assess(answers(settings, nama="  siti   rahmah ", telepon="0812-3456-7890",
-                            kecamatan="PARINGIN", desa="lasung batu"), settings, TODAY)
+    result = assess(
+        answers(
+            settings,
+            nama="  siti   rahmah ",
+            telepon="0812-3456-7890",
+            kecamatan="PARINGIN",
+            desa="lasung batu",
+        ),
+        settings,
+        TODAY,
+    )
     assert result.valid and result.problems == []
     assert result.person == {
-        "nama": "SITI RAHMAH", "nik": "6311064507900003", "kk": "6311060101150002",
-        "tanggal_lahir": "1990-07-05", "jenis_kelamin": "Perempuan", "telepon": "+6281234567890",
-        "kecamatan": "Paringin", "desa": "Lasung Batu", "kode_desa": "63.11.06.2007",
-        "alamat": "RT 01 RW 02, Gang Damai", "pekerjaan": "Petani", "persetujuan": "Ya"}
+        "nama": "SITI RAHMAH",
+        "nik": "6311064507900003",
+        "kk": "6311060101150002",
+        "tanggal_lahir": "1990-07-05",
+        "jenis_kelamin": "Perempuan",
+        "telepon": "+6281234567890",
+        "kecamatan": "Paringin",
+        "desa": "Lasung Batu",
+        "kode_desa": "63.11.06.2007",
+        "alamat": "RT 01 RW 02, Gang Damai",
+        "pekerjaan": "Petani",
+        "persetujuan": "Ya",
+    }
 
 
-@pytest.mark.parametrize(("changes", "expected"), [
-    ({"nama": ""}, ["required"]),
-    ({"nama": None}, ["required"]),
-    ({"nik": "   "}, ["required"]),
-    ({"kk": ""}, ["required"]),
-    ({"tanggal_lahir": ""}, ["required"]),
-    ({"telepon": ""}, ["required"]),
-    ({"kecamatan": ""}, ["required"]),
-    ({"desa": ""}, ["required"]),
-    ({"alamat": ""}, ["required"]),
-    ({"pekerjaan": ""}, ["required"]),
-    ({"nik": "6311090724010001"}, ["nik_date"]),          # the form's own example NIK
-    ({"nik": "631106450790000"}, ["nik_format"]),
-    ({"nik": "6311064507900000"}, ["nik_serial"]),
-    ({"nik": "2011064507900003"}, ["nik_region"]),
-    ({"kk": "6311064507900003"}, ["kk_equals_nik"]),
-    ({"kk": "6371010101150002"}, ["kk_outside_region"]),
-    ({"kk": "6311062212260002"}, ["kk_date"]),            # issued 22 Dec 2026: the future
-    ({"kk": "63110601011500"}, ["kk_format"]),
-    ({"tanggal_lahir": "31/07/1990"}, ["dob_format", ]),
-    ({"tanggal_lahir": "2027-01-01"}, ["dob_format"]),    # in the future
-    ({"telepon": "0526 2028 123"}, ["phone_not_mobile"]),
-    ({"telepon": "12345"}, ["phone_format"]),
-    ({"nama": "Siti 2"}, ["name_format"]),
-    ({"kecamatan": "Tanjung"}, ["kecamatan_unknown"]),
-    ({"desa": "Paringin Kota Lama"}, ["desa_unknown"]),
-    ({"desa": "Muara Ninian"}, ["desa_unknown"]),         # a desa of Juai, not of Paringin
-    ({"persetujuan": None}, ["consent_missing"]),
-    ({"persetujuan": []}, ["consent_missing"]),
-    ({"persetujuan": "Tidak"}, ["consent_missing"]),
-    # warnings
-    ({"tanggal_lahir": "1990-07-06"}, ["nik_dob_mismatch"]),
-    ({"tanggal_lahir": "7/6/1990"}, ["nik_dob_mismatch"]),
-    ({"jenis_kelamin": "Laki-laki"}, ["nik_sex_mismatch"]),
-    ({"nik": "3273014507900003"}, ["nik_outside_region"]),  # moved from Bandung, old NIK
-    ({"nama": "Hj. Siti Rahmah"}, ["name_title"]),
-])
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"nama": ""}, ["required"]),
+        ({"nama": None}, ["required"]),
+        ({"nik": "   "}, ["required"]),
+        ({"kk": ""}, ["required"]),
+        ({"tanggal_lahir": ""}, ["required"]),
+        ({"telepon": ""}, ["required"]),
+        ({"kecamatan": ""}, ["required"]),
+        ({"desa": ""}, ["required"]),
+        ({"alamat": ""}, ["required"]),
+        ({"pekerjaan": ""}, ["required"]),
+        ({"nik": "6311090724010001"}, ["nik_date"]),  # the form's own example NIK
+        ({"nik": "631106450790000"}, ["nik_format"]),
+        ({"nik": "6311064507900000"}, ["nik_serial"]),
+        ({"nik": "2011064507900003"}, ["nik_region"]),
+        ({"kk": "6311064507900003"}, ["kk_equals_nik"]),
+        ({"kk": "6371010101150002"}, ["kk_outside_region"]),
+        ({"kk": "6311062212260002"}, ["kk_date"]),  # issued 22 Dec 2026: the future
+        ({"kk": "63110601011500"}, ["kk_format"]),
+        (
+            {"tanggal_lahir": "31/07/1990"},
+            [
+                "dob_format",
+            ],
+        ),
+        ({"tanggal_lahir": "2027-01-01"}, ["dob_format"]),  # in the future
+        ({"telepon": "0526 2028 123"}, ["phone_not_mobile"]),
+        ({"telepon": "12345"}, ["phone_format"]),
+        ({"nama": "Siti 2"}, ["name_format"]),
+        ({"kecamatan": "Tanjung"}, ["kecamatan_unknown"]),
+        ({"desa": "Paringin Kota Lama"}, ["desa_unknown"]),
+        ({"desa": "Muara Ninian"}, ["desa_unknown"]),  # a desa of Juai, not of Paringin
+        ({"persetujuan": None}, ["consent_missing"]),
+        ({"persetujuan": []}, ["consent_missing"]),
+        ({"persetujuan": "Tidak"}, ["consent_missing"]),
+        # warnings
+        ({"tanggal_lahir": "1990-07-06"}, ["nik_dob_mismatch"]),
+        ({"tanggal_lahir": "7/6/1990"}, ["nik_dob_mismatch"]),
+        ({"jenis_kelamin": "Laki-laki"}, ["nik_sex_mismatch"]),
+        ({"nik": "3273014507900003"}, ["nik_outside_region"]),  # moved from Bandung, old NIK
+        ({"nama": "Hj. Siti Rahmah"}, ["name_title"]),
+    ],
+)
 def test_problem_codes(settings: Settings, changes: dict[str, object], expected: list[str]) -> None:
     assert codes(settings, **changes) == expected
 
 
-@pytest.mark.parametrize(("born", "expected"), [
-    ("2008-11-21", []),                 # 18th birthday on the registration day: eligible
-    ("2008-11-22", ["age_below_min"]),  # turns 18 tomorrow
-    ("1961-11-22", []),                 # 64, turns 65 tomorrow
-    ("1961-11-21", ["age_above_max"]),  # 65th birthday on the registration day
-])
-def test_age_limits_on_the_registration_day(settings: Settings, born: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("born", "expected"),
+    [
+        ("2008-11-21", []),  # 18th birthday on the registration day: eligible
+        ("2008-11-22", ["age_below_min"]),  # turns 18 tomorrow
+        ("1961-11-22", []),  # 64, turns 65 tomorrow
+        ("1961-11-21", ["age_above_max"]),  # 65th birthday on the registration day
+    ],
+)
+def test_age_limits_on_the_registration_day(
+    settings: Settings, born: str, expected: list[str]
+) -> None:
     y, m, d = born.split("-")
     nik = f"631106{int(d) + 40:02d}{m}{y[2:]}0003"
     assert codes(settings, tanggal_lahir=born, nik=nik) == expected
@@ -100,8 +131,9 @@ def test_age_limits_on_the_registration_day(settings: Settings, born: str, expec
 
 def test_born_29_february(settings: Settings) -> None:
     on = date(2026, 2, 28)
-    fields = answers(settings, tanggal_lahir="2008-02-29", nik="6311066902080003",
-                     kk="6311060101150002")
+    fields = answers(
+        settings, tanggal_lahir="2008-02-29", nik="6311066902080003", kk="6311060101150002"
+    )
     assert [p.code for p in assess(fields, settings, on).problems] == ["age_below_min"]
     assert assess(fields, settings, date(2026, 3, 1)).problems == []
 
@@ -117,19 +149,23 @@ def test_question_titles_match_despite_spacing_and_case(settings: Settings) -> N
 
 
 def test_several_errors_are_all_reported(settings: Settings) -> None:
-    assert codes(settings, nik="123", telepon="0526 2028 123", kecamatan="Tanjung",
-                 persetujuan=None) == ["consent_missing", "kecamatan_unknown", "nik_format",
-                                       "phone_not_mobile"]
+    assert codes(
+        settings, nik="123", telepon="0526 2028 123", kecamatan="Tanjung", persetujuan=None
+    ) == ["consent_missing", "kecamatan_unknown", "nik_format", "phone_not_mobile"]
 
 
 def test_messages_are_indonesian_and_never_repeat_the_numbers(settings: Settings) -> None:
-    result = assess(answers(settings, nik="6311090724010001", kk="6371010101150002",
-                            telepon="0526 2028 123"), settings, TODAY)
+    result = assess(
+        answers(settings, nik="6311090724010001", kk="6371010101150002", telepon="0526 2028 123"),
+        settings,
+        TODAY,
+    )
     for p in result.problems:
         assert "6311090724010001" not in p.message and "6371010101150002" not in p.message
         assert "0526" not in p.message
-    assert "Kabupaten Balangan" in next(p.message for p in result.problems
-                                        if p.code == "kk_outside_region")
+    assert "Kabupaten Balangan" in next(
+        p.message for p in result.problems if p.code == "kk_outside_region"
+    )
 
 
 @pytest.mark.parametrize(("others", "warned"), [(0, False), (2, False), (3, True), (10, True)])

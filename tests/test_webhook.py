@@ -15,8 +15,11 @@ from tests.test_validation import answers
 
 
 def body(settings: Settings, rid: str = "resp-1", **changes: object) -> dict[str, object]:
-    return {"responseId": rid, "timestamp": datetime.now(settings.timezone).isoformat(),
-            "answers": answers(settings, **changes)}
+    return {
+        "responseId": rid,
+        "timestamp": datetime.now(settings.timezone).isoformat(),
+        "answers": answers(settings, **changes),
+    }
 
 
 def test_a_valid_submission_is_accepted_and_stored(client, settings: Settings, runtime) -> None:  # type: ignore[no-untyped-def]
@@ -33,7 +36,9 @@ def test_errors_are_stored_as_needs_correction(client, settings: Settings, runti
     data = post(client, body(settings, nik="6311090724010001", telepon="0526 2028 123")).get_json()
     assert data["status"] == "needs_correction"
     assert {(p["field"], p["code"], p["severity"]) for p in data["problems"]} == {
-        ("nik", "nik_date", "error"), ("telepon", "phone_not_mobile", "error")}
+        ("nik", "nik_date", "error"),
+        ("telepon", "phone_not_mobile", "error"),
+    }
     assert all(p["message"] for p in data["problems"])
     assert runtime.ledger.get(data["id"]).status == "needs_correction"
 
@@ -45,8 +50,10 @@ def test_warnings_do_not_stop_acceptance(client, settings: Settings) -> None:  #
 
 
 def test_named_values_shape(client, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    named = {title: value if isinstance(value, list) else [value]
-             for title, value in answers(settings, tanggal_lahir="7/5/1990").items()}
+    named = {
+        title: value if isinstance(value, list) else [value]
+        for title, value in answers(settings, tanggal_lahir="7/5/1990").items()
+    }
     reply = post(client, {"timestamp": "11/21/2026 10:00:00", "namedValues": named})
     assert reply.status_code == 200 and reply.get_json()["status"] == "accepted"
 
@@ -79,13 +86,18 @@ def test_phone_shared_warning_past_the_limit(client, settings) -> None:  # type:
     statuses = []
     for i in range(4):
         nik = f"63110645079000{i + 1:02d}"
-        statuses.append([p["code"] for p in post(client, body(settings, rid=f"p{i}", nik=nik))
-                         .get_json()["problems"]])
+        statuses.append(
+            [
+                p["code"]
+                for p in post(client, body(settings, rid=f"p{i}", nik=nik)).get_json()["problems"]
+            ]
+        )
     assert statuses == [[], [], [], ["phone_shared"]]
 
 
-@pytest.mark.parametrize("case", ["missing", "wrong", "other-secret", "stale", "future", "garbage",
-                                  "superscript"])
+@pytest.mark.parametrize(
+    "case", ["missing", "wrong", "other-secret", "stale", "future", "garbage", "superscript"]
+)
 def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
     now = int(time.time())
@@ -96,7 +108,7 @@ def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  
         "stale": signed_headers(raw, at=now - 301),
         "future": signed_headers(raw, at=now + 301),
         "garbage": {**signed_headers(raw), "X-Prens-Timestamp": "soon"},
-        "superscript": {**signed_headers(raw), "X-Prens-Timestamp": "¹"},   # isdigit(), not int()
+        "superscript": {**signed_headers(raw), "X-Prens-Timestamp": "¹"},  # isdigit(), not int()
     }[case]
     reply = client.post("/webhooks/google-form", data=raw, headers=headers)
     assert reply.status_code == 401 and reply.get_json()["error"] == "bad_signature"
@@ -106,14 +118,17 @@ def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  
 def test_signature_covers_the_body(client, settings) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
     headers = signed_headers(raw)
-    reply = client.post("/webhooks/google-form", data=raw.replace(b"Siti", b"Sita"), headers=headers)
+    reply = client.post(
+        "/webhooks/google-form", data=raw.replace(b"Siti", b"Sita"), headers=headers
+    )
     assert reply.status_code == 401
 
 
 def test_timestamp_inside_the_window_is_accepted(client, settings) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
-    reply = client.post("/webhooks/google-form", data=raw,
-                        headers=signed_headers(raw, at=int(time.time()) - 290))
+    reply = client.post(
+        "/webhooks/google-form", data=raw, headers=signed_headers(raw, at=int(time.time()) - 290)
+    )
     assert reply.status_code == 200
 
 
@@ -139,8 +154,18 @@ def test_json_with_charset_is_accepted(client, settings) -> None:  # type: ignor
     assert client.post("/webhooks/google-form", data=raw, headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"[1,2]", b'{"answers": {}}',
-                                 b"[" * 5000 + b"]" * 5000, b'{"a": 1e99999}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"{",
+        b"\xff\xfe",
+        b"[1,2]",
+        b'{"answers": {}}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"a": 1e99999}',
+    ],
+)
 def test_bad_bodies_are_400_with_a_reason(client, raw: bytes) -> None:  # type: ignore[no-untyped-def]
     reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
     assert reply.status_code == 400
@@ -171,5 +196,5 @@ def test_healthz_reports_an_unusable_database(settings: Settings, tmp_path) -> N
     assert client.get("/healthz").status_code == 503
     raw = json.dumps(body(settings)).encode()
     reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
-    assert reply.status_code == 503          # our failure, not the client's: never a 500
+    assert reply.status_code == 503  # our failure, not the client's: never a 500
     engine.dispose(), broken.dispose()

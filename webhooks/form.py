@@ -33,12 +33,19 @@ def google_form():  # type: ignore[no-untyped-def]
     if request.mimetype != "application/json":
         return _error(415, "unsupported_media_type", "Content-Type must be application/json")
     body = request.get_data(cache=False)  # over the limit without a length: 413 from Flask
-    if not signature_ok(current_app.extensions["prens.webhook_secret"],
-                        request.headers.get("X-Prens-Timestamp"),
-                        request.headers.get("X-Prens-Signature"), body, time.time(),
-                        settings.max_clock_skew_seconds):
-        return _error(401, "bad_signature", "missing or wrong X-Prens-Signature, "
-                      "or X-Prens-Timestamp too far from now")
+    if not signature_ok(
+        current_app.extensions["prens.webhook_secret"],
+        request.headers.get("X-Prens-Timestamp"),
+        request.headers.get("X-Prens-Signature"),
+        body,
+        time.time(),
+        settings.max_clock_skew_seconds,
+    ):
+        return _error(
+            401,
+            "bad_signature",
+            "missing or wrong X-Prens-Signature, or X-Prens-Timestamp too far from now",
+        )
     try:
         decoded = json.loads(body)
     except (ValueError, RecursionError):

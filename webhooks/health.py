@@ -23,6 +23,8 @@ def healthz():  # type: ignore[no-untyped-def]
 def index():  # type: ignore[no-untyped-def]
     settings = current_app.extensions["prens"].settings
     name, district = escape(settings.program_name), escape(settings.district)
-    return (f"<!doctype html><html lang=\"id\"><meta charset=\"utf-8\">"
-            f"<title>{name}</title><h1>{name}</h1>"
-            f"<p>Layanan pendaftaran {district} berjalan.</p>"), 200
+    return (
+        f'<!doctype html><html lang="id"><meta charset="utf-8">'
+        f"<title>{name}</title><h1>{name}</h1>"
+        f"<p>Layanan pendaftaran {district} berjalan.</p>"
+    ), 200

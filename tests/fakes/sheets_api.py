@@ -81,20 +81,24 @@ class Faults:
 class FakeSheetsAPI(BaseAdapter):
     """Mount on a requests.Session for https://: answers as Google's servers would."""
 
-    def __init__(self, clock: FakeClock | None = None, reads_per_minute: int = 60,
-                 writes_per_minute: int = 60,
-                 service_account: str = "prens@example.iam.gserviceaccount.com",
-                 latency: float = 0.0):
+    def __init__(
+        self,
+        clock: FakeClock | None = None,
+        reads_per_minute: int = 60,
+        writes_per_minute: int = 60,
+        service_account: str = "prens@example.iam.gserviceaccount.com",
+        latency: float = 0.0,
+    ):
         super().__init__()
         self.clock = clock or FakeClock()
-        self.latency = latency   # fake seconds each request takes (a real round trip: ~0.3 s)
+        self.latency = latency  # fake seconds each request takes (a real round trip: ~0.3 s)
         self.limits = {"read": reads_per_minute, "write": writes_per_minute}
         self.window: dict[str, deque[float]] = {"read": deque(), "write": deque()}
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.faults = Faults()
         self.counts = {"read": 0, "write": 0, "drive": 0, "429": 0, "faults": 0}
         self.service_account = service_account
-        self.public_key: Any = None   # when set, token requests must be signed with its key
+        self.public_key: Any = None  # when set, token requests must be signed with its key
         self.tokens_issued = 0
         self.log: list[tuple[str, str]] = []
         # Called with each request before it is answered: lets a test act as a verifier at an
@@ -103,13 +107,22 @@ class FakeSheetsAPI(BaseAdapter):
 
     # -- set-up for tests ----------------------------------------------------------------
 
-    def create(self, key: str, title: str = "Lindungi Prens", first_sheet: str = "Sheet1") -> Spreadsheet:
+    def create(
+        self, key: str, title: str = "Lindungi Prens", first_sheet: str = "Sheet1"
+    ) -> Spreadsheet:
         book = Spreadsheet(key, title)
         book.add_sheet(first_sheet)
-        book.permissions.append({"id": "owner", "type": "user", "role": "owner",
-                                 "emailAddress": "dinas@balangankab.go.id"})
-        book.permissions.append({"id": "sa", "type": "user", "role": "writer",
-                                 "emailAddress": self.service_account})
+        book.permissions.append(
+            {
+                "id": "owner",
+                "type": "user",
+                "role": "owner",
+                "emailAddress": "dinas@balangankab.go.id",
+            }
+        )
+        book.permissions.append(
+            {"id": "sa", "type": "user", "role": "writer", "emailAddress": self.service_account}
+        )
         self.spreadsheets[key] = book
         return book
 
@@ -125,17 +138,20 @@ class FakeSheetsAPI(BaseAdapter):
         """What a verifier does with Data > Sort range: data rows move, the header stays."""
         s = self.spreadsheets[key].sheet(sheet)
         last = s.last_row()
-        rows = [([s.cells.get((r, c)) for c in range(s.cols)], s.row_metadata.get(r))
-                for r in range(1, last)]
-        rows.sort(key=lambda row: str(row[0][column].value if row[0][column] else ""),
-                  reverse=reverse)
+        rows = [
+            ([s.cells.get((r, c)) for c in range(s.cols)], s.row_metadata.get(r))
+            for r in range(1, last)
+        ]
+        rows.sort(
+            key=lambda row: str(row[0][column].value if row[0][column] else ""), reverse=reverse
+        )
         for r, (row, meta) in enumerate(rows, start=1):
             for c, cell in enumerate(row):
                 if cell is None:
                     s.cells.pop((r, c), None)
                 else:
                     s.cells[(r, c)] = cell
-            for entry in meta or []:   # developer metadata on a row moves with the row
+            for entry in meta or []:  # developer metadata on a row moves with the row
                 entry["location"]["dimensionRange"].update(startIndex=r, endIndex=r + 1)
             if meta:
                 s.row_metadata[r] = meta
@@ -152,14 +168,19 @@ class FakeSheetsAPI(BaseAdapter):
         if url.startswith(TOKEN):
             return self._token(request)
         # The Drive API has quotas of its own, far above the Sheets API's: count it apart.
-        reads = request.method == "GET" or url.endswith((":batchGetByDataFilter",
-                                                          "developerMetadata:search"))
+        reads = request.method == "GET" or url.endswith(
+            (":batchGetByDataFilter", "developerMetadata:search")
+        )
         kind = "drive" if url.startswith(DRIVE) else "read" if reads else "write"
         self.clock.sleep(self.latency)
         self.log.append((request.method or "", url))
         if request.headers.get("Authorization", "") != "Bearer fake-access-token":
-            return self._error(request, ApiError(401, "Request is missing required authentication "
-                                                      "credential.", "UNAUTHENTICATED"))
+            return self._error(
+                request,
+                ApiError(
+                    401, "Request is missing required authentication credential.", "UNAUTHENTICATED"
+                ),
+            )
         for hook in list(self.hooks):
             hook(request)
         self.counts[kind] += 1
@@ -172,12 +193,14 @@ class FakeSheetsAPI(BaseAdapter):
         if fault is not None and fault.startswith("429"):
             self.counts["429"] += 1
             response = self._quota_error(request, kind)
-            if fault.startswith("429-retry-after-"):      # e.g. "429-retry-after-30"
+            if fault.startswith("429-retry-after-"):  # e.g. "429-retry-after-30"
                 response.headers["Retry-After"] = fault.rsplit("-", 1)[1]
             return response
         if fault in ("500-before", "503-before"):
-            return self._error(request, ApiError(int(fault[:3]), "The service is currently "
-                                                 "unavailable.", "UNAVAILABLE"))
+            return self._error(
+                request,
+                ApiError(int(fault[:3]), "The service is currently unavailable.", "UNAVAILABLE"),
+            )
         if fault == "timeout-before":
             raise requests.ReadTimeout("fake: timed out before the request was applied")
         try:
@@ -185,8 +208,9 @@ class FakeSheetsAPI(BaseAdapter):
         except ApiError as exc:
             return self._error(request, exc)
         if fault == "503-after":
-            return self._error(request, ApiError(503, "The service is currently unavailable.",
-                                                 "UNAVAILABLE"))
+            return self._error(
+                request, ApiError(503, "The service is currently unavailable.", "UNAVAILABLE")
+            )
         if fault == "timeout-after":
             raise requests.ReadTimeout("fake: timed out after the request was applied")
         return self._response(request, 200, body)
@@ -202,22 +226,36 @@ class FakeSheetsAPI(BaseAdapter):
 
     def _quota_error(self, request: requests.PreparedRequest, kind: str) -> requests.Response:
         metric = "Read requests" if kind == "read" else "Write requests"
-        body = {"error": {
-            "code": 429,
-            "message": f"Quota exceeded for quota metric '{metric}' and limit '{metric} per "
-                       "minute per user' of service 'sheets.googleapis.com' for consumer "
-                       "'project_number:123456789012'.",
-            "status": "RESOURCE_EXHAUSTED",
-            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                         "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com",
-                         "metadata": {"quota_limit": "WriteRequestsPerMinutePerUser"
-                                      if kind == "write" else "ReadRequestsPerMinutePerUser",
-                                      "service": "sheets.googleapis.com"}}]}}
+        body = {
+            "error": {
+                "code": 429,
+                "message": f"Quota exceeded for quota metric '{metric}' and limit '{metric} per "
+                "minute per user' of service 'sheets.googleapis.com' for consumer "
+                "'project_number:123456789012'.",
+                "status": "RESOURCE_EXHAUSTED",
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                        "reason": "RATE_LIMIT_EXCEEDED",
+                        "domain": "googleapis.com",
+                        "metadata": {
+                            "quota_limit": "WriteRequestsPerMinutePerUser"
+                            if kind == "write"
+                            else "ReadRequestsPerMinutePerUser",
+                            "service": "sheets.googleapis.com",
+                        },
+                    }
+                ],
+            }
+        }
         return self._response(request, 429, body)
 
     def _error(self, request: requests.PreparedRequest, exc: ApiError) -> requests.Response:
-        return self._response(request, exc.status, {"error": {
-            "code": exc.status, "message": exc.message, "status": exc.reason}})
+        return self._response(
+            request,
+            exc.status,
+            {"error": {"code": exc.status, "message": exc.message, "status": exc.reason}},
+        )
 
     @staticmethod
     def _response(request: requests.PreparedRequest, status: int, body: Any) -> requests.Response:
@@ -231,19 +269,26 @@ class FakeSheetsAPI(BaseAdapter):
         return response
 
     def _token(self, request: requests.PreparedRequest) -> requests.Response:
-        form = parse_qs(request.body if isinstance(request.body, str) else
-                        (request.body or b"").decode())
+        form = parse_qs(
+            request.body if isinstance(request.body, str) else (request.body or b"").decode()
+        )
         assertion = form.get("assertion", [""])[0]
         try:
             claims = json.loads(base64.urlsafe_b64decode(assertion.split(".")[1] + "=="))
         except (IndexError, ValueError):
             return self._response(request, 400, {"error": "invalid_grant"})
         if claims.get("iss") != self.service_account or not self._signed(assertion):
-            return self._response(request, 400, {"error": "invalid_grant",
-                                                 "error_description": "Invalid JWT Signature."})
+            return self._response(
+                request,
+                400,
+                {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
+            )
         self.tokens_issued += 1
-        return self._response(request, 200, {"access_token": "fake-access-token",
-                                             "expires_in": 3599, "token_type": "Bearer"})
+        return self._response(
+            request,
+            200,
+            {"access_token": "fake-access-token", "expires_in": 3599, "token_type": "Bearer"},
+        )
 
     def _signed(self, assertion: str) -> bool:
         """Whether the JWT is RS256-signed by the service account's key (as Google checks)."""
@@ -255,9 +300,12 @@ class FakeSheetsAPI(BaseAdapter):
 
         head, payload, signature = assertion.split(".")
         try:
-            self.public_key.verify(base64.urlsafe_b64decode(signature + "=="),
-                                   f"{head}.{payload}".encode(), padding.PKCS1v15(),
-                                   hashes.SHA256())
+            self.public_key.verify(
+                base64.urlsafe_b64decode(signature + "=="),
+                f"{head}.{payload}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except InvalidSignature:
             return False
         return True
@@ -272,9 +320,9 @@ class FakeSheetsAPI(BaseAdapter):
         body = json.loads(request.body) if request.body else {}
         full = f"{parts.scheme}://{parts.netloc}{parts.path}"
         if full.startswith(DRIVE):
-            key = unquote(full[len(DRIVE):].split("/")[0])
+            key = unquote(full[len(DRIVE) :].split("/")[0])
             return {"permissions": list(self._book(key).permissions)}
-        path = parts.path[len("/v4/spreadsheets/"):]
+        path = parts.path[len("/v4/spreadsheets/") :]
         key, _, rest = path.partition("/")
         if ":" in key and not rest:
             key, _, action = key.partition(":")
@@ -286,7 +334,7 @@ class FakeSheetsAPI(BaseAdapter):
         if rest == "developerMetadata:search":
             return sheets_ops.metadata_search(book, body)
         assert rest.startswith("values"), rest
-        rest = rest[len("values"):]
+        rest = rest[len("values") :]
         if rest == ":batchGet":
             return sheets_ops.batch_get(book, query)
         if rest == ":batchUpdate":
@@ -297,7 +345,7 @@ class FakeSheetsAPI(BaseAdapter):
             return sheets_ops.batch_update_by_filter(book, body)
         a1 = unquote(rest.lstrip("/"))
         if a1.endswith(":append"):
-            return sheets_ops.append(book, a1[:-len(":append")], query, body)
+            return sheets_ops.append(book, a1[: -len(":append")], query, body)
         if request.method == "PUT":
             return sheets_ops.update(book, a1, query.get("valueInputOption", ["RAW"])[0], body)
         return sheets_ops.get(book, a1, query)

@@ -37,7 +37,7 @@ def col_letters(index: int) -> str:
 
 @dataclass
 class Cell:
-    value: Any            # str, float or bool: the effective value
+    value: Any  # str, float or bool: the effective value
     formula: str | None = None
 
 
@@ -61,13 +61,24 @@ class Sheet:
         return max((r for (r, _c), cell in self.cells.items() if cell.value != ""), default=-1) + 1
 
     def properties(self) -> dict[str, Any]:
-        return {"sheetId": self.sheet_id, "title": self.title, "index": self.index,
-                "sheetType": "GRID", "gridProperties": {
-                    "rowCount": self.rows, "columnCount": self.cols,
-                    **({"frozenRowCount": self.frozen_rows} if self.frozen_rows else {})}}
+        return {
+            "sheetId": self.sheet_id,
+            "title": self.title,
+            "index": self.index,
+            "sheetType": "GRID",
+            "gridProperties": {
+                "rowCount": self.rows,
+                "columnCount": self.cols,
+                **({"frozenRowCount": self.frozen_rows} if self.frozen_rows else {}),
+            },
+        }
 
     def a1(self, r1: int, c1: int, r2: int, c2: int) -> str:
-        title = "'" + self.title.replace("'", "''") + "'" if re.search(r"\W", self.title) else self.title
+        title = (
+            "'" + self.title.replace("'", "''") + "'"
+            if re.search(r"\W", self.title)
+            else self.title
+        )
         return f"{title}!{col_letters(c1)}{r1 + 1}:{col_letters(c2)}{r2 + 1}"
 
 
@@ -93,8 +104,11 @@ class Spreadsheet:
 
     def add_sheet(self, title: str, rows: int = 1000, cols: int = 26) -> Sheet:
         if any(s.title == title for s in self.sheets):
-            raise ApiError(400, f'Invalid requests[0].addSheet: A sheet with the name "{title}" '
-                                "already exists. Please enter another name.")
+            raise ApiError(
+                400,
+                f'Invalid requests[0].addSheet: A sheet with the name "{title}" '
+                "already exists. Please enter another name.",
+            )
         sheet = Sheet(self.next_id if self.sheets else 0, title, len(self.sheets), rows, cols)
         self.next_id += 1
         self.sheets.append(sheet)
@@ -107,7 +121,7 @@ class Spreadsheet:
         name = m["sheet"]
         if name is None:
             rest = m["rest"]
-            if rest and not re.fullmatch(r"[A-Z]*\d*(:[A-Z]*\d*)?", rest):   # a bare sheet name
+            if rest and not re.fullmatch(r"[A-Z]*\d*(:[A-Z]*\d*)?", rest):  # a bare sheet name
                 name_only = rest[1:-1].replace("''", "'") if rest.startswith("'") else rest
                 return self.sheet(name_only), 0, 0, None, None
             sheet = self.sheets[0]
@@ -170,13 +184,19 @@ def render(cell: Cell | None, option: str) -> Any:
         return cell.formula
     value = cell.value
     if option in ("UNFORMATTED_VALUE", "FORMULA"):
-        return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 \
+        return (
+            int(value)
+            if isinstance(value, float) and value.is_integer() and abs(value) < 1e15
             else value
+        )
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        return f"{value:.5E}".replace("E+", "E+").replace(".00000E", "E") if abs(value) >= 1e15 \
+        return (
+            f"{value:.5E}".replace("E+", "E+").replace(".00000E", "E")
+            if abs(value) >= 1e15
             else f"{value:g}"
+        )
     return value

@@ -21,14 +21,22 @@ def metadata(book: Spreadsheet) -> dict[str, Any]:
         if s.protected:
             entry["protectedRanges"] = [dict(p) for p in s.protected]
         sheets.append(entry)
-    return {"spreadsheetId": book.key, "properties": {
-        "title": book.title, "locale": "in_ID", "autoRecalc": "ON_CHANGE",
-        "timeZone": "Asia/Makassar"}, "sheets": sheets,
-        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.key}/edit"}
+    return {
+        "spreadsheetId": book.key,
+        "properties": {
+            "title": book.title,
+            "locale": "in_ID",
+            "autoRecalc": "ON_CHANGE",
+            "timeZone": "Asia/Makassar",
+        },
+        "sheets": sheets,
+        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.key}/edit",
+    }
 
 
-def _values(sheet: Sheet, r1: int, c1: int, r2: int | None, c2: int | None,
-            option: str) -> tuple[str, list[list[Any]]]:
+def _values(
+    sheet: Sheet, r1: int, c1: int, r2: int | None, c2: int | None, option: str
+) -> tuple[str, list[list[Any]]]:
     last_r = min(sheet.last_row() - 1, sheet.rows - 1) if r2 is None else r2
     last_c = max((c for (_r, c) in sheet.cells), default=0) if c2 is None else c2
     # Google names an open-ended range by the grid's bounds, whatever the data's extent
@@ -55,7 +63,7 @@ def get(book: Spreadsheet, a1: str, query: dict[str, list[str]]) -> dict[str, An
         width = max(len(r) for r in rows)
         padded = [r + [""] * (width - len(r)) for r in rows]
         rows = [list(col) for col in zip(*padded, strict=True)]
-        for col in rows:          # Google trims trailing empty cells of each column
+        for col in rows:  # Google trims trailing empty cells of each column
             while col and col[-1] == "":
                 col.pop()
     out: dict[str, Any] = {"range": rng, "majorDimension": major}
@@ -65,16 +73,22 @@ def get(book: Spreadsheet, a1: str, query: dict[str, list[str]]) -> dict[str, An
 
 
 def batch_get(book: Spreadsheet, query: dict[str, list[str]]) -> dict[str, Any]:
-    return {"spreadsheetId": book.key,
-            "valueRanges": [get(book, a1, query) for a1 in query.get("ranges", [])]}
+    return {
+        "spreadsheetId": book.key,
+        "valueRanges": [get(book, a1, query) for a1 in query.get("ranges", [])],
+    }
 
 
-def _write(sheet: Sheet, r1: int, c1: int, rows: list[list[Any]], option: str,
-           grow: bool) -> tuple[int, int]:
+def _write(
+    sheet: Sheet, r1: int, c1: int, rows: list[list[Any]], option: str, grow: bool
+) -> tuple[int, int]:
     width = max((len(r) for r in rows), default=0)
     if not grow and (r1 + len(rows) > sheet.rows or c1 + width > sheet.cols):
-        raise ApiError(400, f"Range ({sheet.a1(r1, c1, r1 + len(rows) - 1, c1 + width - 1)}) "
-                            f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}")
+        raise ApiError(
+            400,
+            f"Range ({sheet.a1(r1, c1, r1 + len(rows) - 1, c1 + width - 1)}) "
+            f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}",
+        )
     sheet.rows = max(sheet.rows, r1 + len(rows))
     sheet.cols = max(sheet.cols, c1 + width)
     for i, row in enumerate(rows):
@@ -93,31 +107,46 @@ def update(book: Spreadsheet, a1: str, option: str, body: dict[str, Any]) -> dic
     sheet, r1, c1, _r2, _c2 = book.parse_range(a1)
     rows = body.get("values", [])
     width, height = _write(sheet, r1, c1, rows, option, grow=False)
-    return {"spreadsheetId": book.key, "updatedRange": sheet.a1(r1, c1, r1 + height - 1,
-                                                                 c1 + width - 1),
-            "updatedRows": height, "updatedColumns": width, "updatedCells": sum(map(len, rows))}
+    return {
+        "spreadsheetId": book.key,
+        "updatedRange": sheet.a1(r1, c1, r1 + height - 1, c1 + width - 1),
+        "updatedRows": height,
+        "updatedColumns": width,
+        "updatedCells": sum(map(len, rows)),
+    }
 
 
 def values_batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
     option = body.get("valueInputOption", "RAW")
     replies = [update(book, vr["range"], option, vr) for vr in body.get("data", [])]
-    return {"spreadsheetId": book.key, "totalUpdatedCells": sum(r["updatedCells"] for r in replies),
-            "responses": replies}
+    return {
+        "spreadsheetId": book.key,
+        "totalUpdatedCells": sum(r["updatedCells"] for r in replies),
+        "responses": replies,
+    }
 
 
-def append(book: Spreadsheet, a1: str, query: dict[str, list[str]], body: dict[str, Any]) -> dict[str, Any]:
+def append(
+    book: Spreadsheet, a1: str, query: dict[str, list[str]], body: dict[str, Any]
+) -> dict[str, Any]:
     sheet, _r1, c1, _r2, _c2 = book.parse_range(a1)
     option = query.get("valueInputOption", [""])[0]
     if not option:
         raise ApiError(400, "'valueInputOption' is required but not specified")
     rows = body.get("values", [])
-    start = sheet.last_row()          # the table: from the top down to its last row with a value
+    start = sheet.last_row()  # the table: from the top down to its last row with a value
     table = sheet.a1(0, c1, max(start - 1, 0), max(c1, sheet.cols - 1)) if start else None
     width, height = _write(sheet, start, c1, rows, option, grow=True)
-    out: dict[str, Any] = {"spreadsheetId": book.key, "updates": {
-        "spreadsheetId": book.key, "updatedRange": sheet.a1(start, c1, start + height - 1,
-                                                            c1 + max(width, 1) - 1),
-        "updatedRows": height, "updatedColumns": width, "updatedCells": sum(map(len, rows))}}
+    out: dict[str, Any] = {
+        "spreadsheetId": book.key,
+        "updates": {
+            "spreadsheetId": book.key,
+            "updatedRange": sheet.a1(start, c1, start + height - 1, c1 + max(width, 1) - 1),
+            "updatedRows": height,
+            "updatedColumns": width,
+            "updatedCells": sum(map(len, rows)),
+        },
+    }
     if table:
         out["tableRange"] = table
     return out
@@ -139,11 +168,13 @@ def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
-    (kind, args), = req.items()
+    ((kind, args),) = req.items()
     if kind == "addSheet":
         props = args.get("properties", {})
         grid = props.get("gridProperties", {})
-        sheet = book.add_sheet(props["title"], grid.get("rowCount", 1000), grid.get("columnCount", 26))
+        sheet = book.add_sheet(
+            props["title"], grid.get("rowCount", 1000), grid.get("columnCount", 26)
+        )
         sheet.frozen_rows = grid.get("frozenRowCount", 0)
         return {"addSheet": {"properties": sheet.properties()}}
     if kind == "updateSheetProperties":
@@ -186,8 +217,9 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
         return {"addProtectedRange": {"protectedRange": pr}}
     if kind == "deleteProtectedRange":
         for sheet in book.sheets:
-            sheet.protected = [p for p in sheet.protected
-                               if p["protectedRangeId"] != args["protectedRangeId"]]
+            sheet.protected = [
+                p for p in sheet.protected if p["protectedRangeId"] != args["protectedRangeId"]
+            ]
         return {}
     if kind == "createDeveloperMetadata":
         meta = copy.deepcopy(args["developerMetadata"])
@@ -216,16 +248,23 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _matches(meta: dict[str, Any], lookup: dict[str, Any]) -> bool:
-    return all(meta.get(k) == v for k, v in lookup.items()
-               if k in ("metadataKey", "metadataValue", "metadataId"))
+    return all(
+        meta.get(k) == v
+        for k, v in lookup.items()
+        if k in ("metadataKey", "metadataValue", "metadataId")
+    )
 
 
 def _rows_matching(book: Spreadsheet, data_filter: dict[str, Any]) -> list[tuple[Sheet, int]]:
     lookup = data_filter.get("developerMetadataLookup")
     if lookup is None:
         raise ApiError(400, "the fake models developerMetadataLookup data filters only")
-    return [(sheet, row) for sheet in book.sheets for row, entries in sheet.row_metadata.items()
-            if any(_matches(m, lookup) for m in entries)]
+    return [
+        (sheet, row)
+        for sheet in book.sheets
+        for row, entries in sheet.row_metadata.items()
+        if any(_matches(m, lookup) for m in entries)
+    ]
 
 
 def metadata_search(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
@@ -234,8 +273,11 @@ def metadata_search(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
         lookup = data_filter["developerMetadataLookup"]
         for sheet in book.sheets:
             for entries in sheet.row_metadata.values():
-                found += [{"developerMetadata": copy.deepcopy(m), "dataFilters": [data_filter]}
-                          for m in entries if _matches(m, lookup)]
+                found += [
+                    {"developerMetadata": copy.deepcopy(m), "dataFilters": [data_filter]}
+                    for m in entries
+                    if _matches(m, lookup)
+                ]
     return {"matchedDeveloperMetadata": found} if found else {}
 
 
@@ -260,9 +302,14 @@ def batch_update_by_filter(book: Spreadsheet, body: dict[str, Any]) -> dict[str,
     for entry in body.get("data", []):
         for sheet, row in _rows_matching(book, entry["dataFilter"]):
             values = entry.get("values", [])
-            _write(sheet, row, 0, values, option, grow=False)   # null cells are skipped
+            _write(sheet, row, 0, values, option, grow=False)  # null cells are skipped
             cells = sum(1 for r in values for v in r if v is not None)
             total += cells
-            responses.append({"updatedRange": sheet.a1(row, 0, row, max(len(values[0]), 1) - 1),
-                              "updatedCells": cells, "dataFilter": entry["dataFilter"]})
+            responses.append(
+                {
+                    "updatedRange": sheet.a1(row, 0, row, max(len(values[0]), 1) - 1),
+                    "updatedCells": cells,
+                    "dataFilter": entry["dataFilter"],
+                }
+            )
     return {"spreadsheetId": book.key, "totalUpdatedCells": total, "responses": responses}
