@@ -1,0 +1,102 @@
+"""The verification lifecycle (pure): what verifiers ticked, as a state, notes and transitions.
+
+MENUNGGU VERIFIKASI -> (every verification ticked) TERVERIFIKASI -> (documents ticked)
+BERKAS LENGKAP -> (membership number filled) TERDAFTAR; a rejection reason at any point ->
+DITOLAK. Which columns play which role is configuration (a district may have one verifier, or
+three).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MENUNGGU = "MENUNGGU VERIFIKASI"
+TERVERIFIKASI = "TERVERIFIKASI"
+BERKAS_LENGKAP = "BERKAS LENGKAP"
+TERDAFTAR = "TERDAFTAR"
+DITOLAK = "DITOLAK"
+ORDER = (MENUNGGU, TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
+STATES = (*ORDER, DITOLAK)
+
+ADVANCE, REGRESS, REJECT, REOPEN = "advance", "regress", "reject", "reopen"
+_TRUE = {"true", "ya", "1", "y", "v", "x", "✓", "✔"}
+# Reasons too short to tell a citizen anything.
+_EMPTY_REASONS = {"-", "x", "tolak", "ditolak", "tidak", "no", "ok", "."}
+
+
+def ticked(value: object) -> bool:
+    """A checkbox cell as Sheets gives it (a boolean) or as people type it ("TRUE", "ya")."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().casefold() in _TRUE
+
+
+@dataclass(frozen=True)
+class VerifierView:
+    """What the verifier columns of one row say."""
+
+    verifications: tuple[bool, ...]
+    documents: tuple[bool, ...]
+    membership_number: str
+    rejection_reason: str
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.verifications) and all(self.verifications)
+
+    @property
+    def documents_in(self) -> bool:
+        return bool(self.documents) and all(self.documents)
+
+
+def state_of(view: VerifierView) -> str:
+    """The state the verifier columns put a registration in."""
+    if view.rejection_reason.strip():
+        return DITOLAK
+    if not view.verified:
+        return MENUNGGU
+    if not view.documents_in:
+        return TERVERIFIKASI
+    if not view.membership_number.strip():
+        return BERKAS_LENGKAP
+    return TERDAFTAR
+
+
+def notes_of(view: VerifierView) -> list[str]:
+    """Verifier input the system accepts but a verifier should look at again (Bahasa Indonesia)."""
+    notes = []
+    number = view.membership_number.strip()
+    if number and not re.fullmatch(r"\d{11}", re.sub(r"[\s.\-]", "", number)):
+        notes.append("Nomor kepesertaan BPJS bukan 11 angka: periksa kembali.")
+    reason = view.rejection_reason.strip()
+    if reason and (any(view.verifications) or any(view.documents) or number):
+        notes.append("Baris ditolak tetapi masih ada centang atau nomor kepesertaan.")
+    if reason and (reason.casefold() in _EMPTY_REASONS or len(reason) < 5):
+        notes.append("Alasan penolakan perlu dijelaskan: alasan ini dikirim ke pendaftar.")
+    if not reason and view.documents_in and not view.verified:
+        notes.append("Berkas diterima sebelum verifikasi Dinas dan BPJS lengkap.")
+    if not reason and number and not (view.verified and view.documents_in):
+        notes.append("Nomor kepesertaan diisi sebelum verifikasi dan berkas lengkap.")
+    return notes
+
+
+def transition(before: str, after: str) -> str | None:
+    """The kind of move from `before` to `after`, or None when nothing moved."""
+    if before == after:
+        return None
+    if after == DITOLAK:
+        return REJECT
+    if before == DITOLAK:
+        return REOPEN
+    return ADVANCE if ORDER.index(after) > ORDER.index(before) else REGRESS
+
+
+def entered(before: str, after: str) -> list[str]:
+    """The states a move passes into, in order (TERVERIFIKASI and BERKAS LENGKAP both, when a
+    verifier ticks everything between two syncs): each is a first entry the first time."""
+    kind = transition(before, after)
+    if kind in (ADVANCE, REOPEN):
+        start = 0 if before == DITOLAK else ORDER.index(before) + 1
+        return list(ORDER[start : ORDER.index(after) + 1]) if kind == ADVANCE else [after]
+    return [after] if kind == REJECT else []
