@@ -78,7 +78,7 @@ def ours(rows: int, latency: float, workdir: Path) -> dict:  # type: ignore[type
     }
     before = fake.counts["read"]
     verifier = [v.header for v in settings.verifier_columns]
-    columns = runtime.sheets.batch_columns(
+    columns = runtime.sheets.read_columns(
         settings.worksheets["pendaftar"],  # type: ignore[attr-defined]
         [settings.columns["id"], *verifier],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jobs.flush import flush
+from jobs.sync import sync
 from prens.runtime import Runtime
 
 
@@ -12,9 +13,14 @@ def _flush(runtime: Runtime) -> str:
     return flush(runtime.ledger, runtime.sheets, runtime.settings).summary()
 
 
+def _sync(runtime: Runtime) -> str:
+    return sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
+
+
 # name -> function(runtime) returning a one-line summary. More jobs join as they are built.
 JOBS: dict[str, Callable[[Runtime], str]] = {
     "flush": _flush,
+    "sync": _sync,
 }
 
 

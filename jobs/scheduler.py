@@ -28,7 +28,7 @@ def _run(name: str, runtime: Runtime) -> None:
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler running the flush job every `schedule.flush_seconds`."""
+    """A scheduler running the flush and sync jobs on their configured intervals."""
     settings = runtime.settings
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

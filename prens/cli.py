@@ -110,10 +110,11 @@ def jobs() -> None:
 
 
 @jobs.command("run")
-@click.argument("name", type=click.Choice(["flush"]))
+@click.argument("name", type=click.Choice(["flush", "sync"]))
 @_with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
-    """Run one job once, now. NAME: flush (write new registrations to the sheet).
+    """Run one job once, now. NAME: flush (write new registrations to the sheet) or sync (read
+    verifiers' ticks, move registrations through the lifecycle, write Status back).
 
     Example:
 
@@ -245,6 +246,28 @@ def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> Non
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+@main.command()
+@click.argument("registration_id")
+@_with_runtime
+def audit(runtime: Runtime, registration_id: str) -> None:
+    """Print a registration's history: received, states, unticked boxes, verifier edits.
+
+    Example:
+
+        prens --config config/balangan.toml audit BLG-7KQ4MX
+    """
+    reg = runtime.ledger.get(registration_id)
+    if reg is None:
+        raise click.ClickException(f"no registration {registration_id}")
+    tz = runtime.settings.timezone
+    click.echo(f"{reg.id}  {reg.status}  state: {reg.state or '-'}")
+    click.echo(f"{reg.received_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  received ({reg.status})")
+    for entry in runtime.verification().history(registration_id):
+        click.echo(
+            f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+        )
 
 
 @main.command()

@@ -96,6 +96,7 @@ class Settings:
     columns: Mapping[str, str]  # column key -> header
     verifier_columns: tuple[VerifierColumn, ...]
     flush_seconds: int
+    sync_seconds: int
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -337,6 +338,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
 
     schedule = root.table("schedule")
     flush_seconds = schedule.get("flush_seconds", int, 5, positive, "a positive number of seconds")
+    sync_seconds = schedule.get("sync_seconds", int, 60, positive, "a positive number of seconds")
     schedule.done()
     root.done()
 
@@ -372,6 +374,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         columns=columns,
         verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
+        sync_seconds=sync_seconds,
     )
 
 

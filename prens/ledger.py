@@ -330,6 +330,20 @@ class Ledger:
                 .values(flushed_at=_naive_utc(now))
             )
 
+    def in_sheet(self, ids: list[str]) -> dict[str, Registration]:
+        """The accepted registrations among `ids` (the rows of "Pendaftar"), by id."""
+        found: dict[str, Registration] = {}
+        for start in range(0, len(ids), 500):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(registrations).where(
+                        registrations.c.id.in_(ids[start : start + 500]),
+                        registrations.c.status == ACCEPTED,
+                    )
+                ).all()
+            found.update((r.id, Registration.from_row(r)) for r in rows)
+        return found
+
     def counts_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from prens.config import Settings
 from prens.database import make_engine
 from prens.ledger import Ledger
+from prens.verification import VerificationStore
 from sheets_bridge.backends import open_backend
 from sheets_bridge.base import SheetBackend
 
@@ -19,6 +20,13 @@ class Runtime:
     engine: Engine
     ledger: Ledger
     sheets: SheetBackend
+    store: VerificationStore | None = None
+
+    def verification(self) -> VerificationStore:
+        """The lifecycle's store (verifier values seen, states entered, the audit log)."""
+        if self.store is None:
+            self.store = VerificationStore(self.engine)
+        return self.store
 
     def close(self) -> None:
         self.engine.dispose()
@@ -29,4 +37,6 @@ def open_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     ledger = Ledger(engine, settings.id_prefix)
     ledger.create_schema()
-    return Runtime(settings, engine, ledger, open_backend(settings, engine))
+    return Runtime(
+        settings, engine, ledger, open_backend(settings, engine), VerificationStore(engine)
+    )

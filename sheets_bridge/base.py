@@ -16,7 +16,7 @@ SheetError
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sheets_bridge.setup import WorksheetLayout
@@ -69,6 +69,18 @@ class SheetBackend(ABC):
     @abstractmethod
     def column_values(self, name: str, header: str) -> list[str]:
         """The cells under `header`, data rows only, in sheet order."""
+
+    @abstractmethod
+    def read_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
+        """Several columns' data cells in one read, checkboxes as booleans (Google) or as
+        written (local); each list as long as the longest."""
+
+    @abstractmethod
+    def update_rows_by_key(
+        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+    ) -> None:
+        """Set, in one write, cells of the rows holding these keys, wherever they have moved;
+        other cells are left as they are."""
 
     @abstractmethod
     def append_rows(self, name: str, rows: list[list[str]]) -> None:

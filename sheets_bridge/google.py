@@ -209,7 +209,7 @@ class GoogleSheets(SheetBackend):
         )
         return [str(r[0]) if r else "" for r in reply.get("values", [])]
 
-    def batch_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
+    def read_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
         """Several columns in one values.batchGet (one read), checkboxes as booleans."""
         head = self.header(name)
         missing = [h for h in headers if h not in head]
@@ -228,7 +228,36 @@ class GoogleSheets(SheetBackend):
         for h, vr in zip(headers, reply.get("valueRanges", []), strict=True):
             values = vr.get("values", [[]])
             out[h] = values[0] if values else []
-        return out
+        longest = max((len(v) for v in out.values()), default=0)
+        return {h: v + [""] * (longest - len(v)) for h, v in out.items()}  # Google trims ends
+
+    def update_rows_by_key(
+        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+    ) -> None:
+        """One values.batchUpdateByDataFilter for all rows; rows not tagged yet are tagged
+        (one read, one write, one read back) and written in a second request."""
+        if not rows:
+            return
+        head = self.header(name)
+        missing = [h for cells in rows.values() for h in cells if h not in head]
+        if missing:
+            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+        self.guard_sharing()
+        width = max(head.index(h) for cells in rows.values() for h in cells) + 1
+        packed: dict[str, list[Any]] = {}
+        for key, cells in rows.items():
+            line: list[Any] = [None] * width
+            for header, value in cells.items():
+                line[head.index(header)] = value
+            packed[key] = line
+        written = self._write_by_key(name, packed)  # once: one request for every row
+        untagged = [k for k in packed if k not in written]
+        if untagged:
+            self.tag_rows(name, key_header, untagged)
+            written = self._write_by_key(name, {k: packed[k] for k in untagged})
+            left = [k for k in untagged if k not in written]
+            if left:
+                raise SheetError(f"{len(left)} row(s) of {name!r} could not be written")
 
     def append_rows(self, name: str, rows: list[list[str]]) -> None:
         if not rows:
@@ -359,11 +388,7 @@ class GoogleSheets(SheetBackend):
             if column not in head:
                 raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
         self.guard_sharing()
-        row = [None] * head.index(header) + [value]
-        if not self._write_by_key(name, {key: row}):
-            self.tag_rows(name, key_header, [key])
-            if not self._write_by_key(name, {key: row}):
-                raise SheetError(f"row {key!r} of {name!r} could not be written")
+        self.update_rows_by_key(name, key_header, {key: {header: value}})
 
     def _write_by_key(self, name: str, rows: dict[str, list[Any]]) -> set[str]:
         """Write each row's cells (None: left as is) to the row tagged with its key; return the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
 
@@ -117,6 +118,49 @@ class LocalSheets(SheetBackend):
             raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
         index = rows[0].index(header)
         return [r[index] for r in rows[1:]]
+
+    def read_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
+        rows = self.get_all_values(name)
+        head = rows[0] if rows else []
+        missing = [h for h in headers if h not in head]
+        if missing:
+            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+        return {h: [r[head.index(h)] for r in rows[1:]] for h in headers}
+
+    def update_rows_by_key(
+        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+    ) -> None:
+        if not rows:
+            return
+        with write_transaction(self.engine) as conn:
+            found = conn.execute(
+                select(rows_table.c.row_no, rows_table.c.cells)
+                .where(rows_table.c.worksheet == name)
+                .order_by(rows_table.c.row_no)
+            ).all()
+            if not found:
+                raise WorksheetNotFound(name)
+            head = json.loads(found[0].cells)
+            wanted = {key_header, *(h for cells in rows.values() for h in cells)}
+            missing = [h for h in wanted if h not in head]
+            if missing:
+                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+            k = head.index(key_header)
+            for row_no, cells_json in found[1:]:
+                cells = json.loads(cells_json)
+                key = cells[k] if k < len(cells) else ""
+                if key not in rows:
+                    continue
+                cells += [""] * (len(head) - len(cells))
+                for header, value in rows[key].items():
+                    cells[head.index(header)] = (
+                        ("TRUE" if value else "FALSE") if isinstance(value, bool) else value
+                    )
+                conn.execute(
+                    rows_table.update()
+                    .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
+                    .values(cells=json.dumps(cells, ensure_ascii=False))
+                )
 
     def append_rows(self, name: str, rows: list[list[str]]) -> None:
         if not rows:

@@ -162,7 +162,7 @@ def test_flush_and_sync_cost_few_requests(deployment) -> None:  # type: ignore[n
     assert fake.counts["read"] - reads == 2  # one ID column per worksheet
     assert fake.counts["429"] == 0
     before = fake.counts["read"]
-    columns = runtime.sheets.batch_columns(
+    columns = runtime.sheets.read_columns(
         "Pendaftar", ["ID Pendaftaran", "Verifikasi Dinas", "Nomor Kepesertaan BPJS"]
     )
     assert fake.counts["read"] - before == 1  # a sync reads once, whatever the rows

@@ -1,0 +1,153 @@
+"""Sync job: read what verifiers ticked, move registrations through the lifecycle, write the
+system columns back.
+
+One read of the verifier columns (one values.batchGet on Google), a pure diff against what the
+ledger saw last time, the transitions and audit entries in one transaction, then one batched
+write of `Status` and `Catatan Sistem` to the rows that changed, found by their tags wherever
+verifiers have sorted them. Only system columns are written, and verifiers cannot edit those
+(they are protected), so no verifier edit is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from prens.config import Settings
+from prens.ledger import Ledger, Registration
+from prens.lifecycle import VerifierView, entered, notes_of, state_of, ticked, transition
+from prens.problems import WARNING
+from prens.verification import Observation, VerificationStore
+from sheets_bridge.base import SheetBackend
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 300
+
+
+@dataclass
+class SyncReport:
+    rows: int = 0
+    changed: int = 0
+    moves: dict[str, int] = field(default_factory=dict)  # transition kind -> count
+    written: int = 0
+    busy: bool = False
+
+    def summary(self) -> str:
+        if self.busy:
+            return "sync: another sync is running; nothing done"
+        moves = ", ".join(f"{n} {k}" for k, n in sorted(self.moves.items())) or "no state change"
+        return (
+            f"sync: {self.rows} row(s) read, {self.changed} changed ({moves}), "
+            f"{self.written} row(s) written back"
+        )
+
+
+def view_of(cells: dict[str, Any], settings: Settings) -> VerifierView:
+    """The verifier columns of one row, by role (pure)."""
+
+    def by(role: str) -> list[Any]:
+        return [cells.get(v.header, "") for v in settings.verifier_columns if v.role == role]
+
+    return VerifierView(
+        verifications=tuple(ticked(v) for v in by("verification")),
+        documents=tuple(ticked(v) for v in by("documents")),
+        membership_number=" ".join(str(v).strip() for v in by("membership_number")).strip(),
+        rejection_reason=" ".join(str(v).strip() for v in by("rejection_reason")).strip(),
+    )
+
+
+def normalised(cells: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Checkboxes as booleans, text as stripped strings: what the diff compares."""
+    kinds = {v.header: v.kind for v in settings.verifier_columns}
+    return {
+        h: ticked(v) if kinds.get(h) == "checkbox" else str(v).strip() for h, v in cells.items()
+    }
+
+
+def observe(
+    reg: Registration,
+    cells: dict[str, Any],
+    last: tuple[dict[str, Any], str] | None,
+    settings: Settings,
+) -> Observation | None:
+    """What changed for one registration since the last sync (pure); None when nothing did."""
+    cells = normalised(cells, settings)
+    view = view_of(cells, settings)
+    before, after = reg.state or "", state_of(view)
+    notes = " ".join(notes_of(view))
+    last_cells, last_notes = last if last is not None else ({}, "")
+    blank = normalised({h: "" for h in cells}, settings)
+    changed = [
+        (h, last_cells.get(h, blank[h]), v)
+        for h, v in cells.items()
+        if last_cells.get(h, blank[h]) != v
+    ]
+    if last is not None and not changed and before == after and notes == last_notes:
+        return None
+    return Observation(
+        reg.id,
+        before,
+        after,
+        cells,
+        notes,
+        changed,
+        entered(before, after),
+        transition(before, after),
+    )
+
+
+def catatan(reg: Registration, notes: str) -> str:
+    """`Catatan Sistem`: the intake warnings, then the notes on verifier input."""
+    warnings = " ".join(p.message for p in reg.problems if p.severity == WARNING)
+    return " ".join(part for part in (warnings, notes) if part)
+
+
+def sync(
+    ledger: Ledger,
+    sheets: SheetBackend,
+    settings: Settings,
+    store: VerificationStore,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Read the verifier columns once, apply the lifecycle, write back once. Safe to re-run."""
+    now = now or datetime.now(UTC)
+    report = SyncReport()
+    with ledger.lease("sync", LEASE_SECONDS) as held:
+        if not held:
+            report.busy = True
+            return report
+        name, id_header = settings.worksheets["pendaftar"], settings.columns["id"]
+        verifier = [v.header for v in settings.verifier_columns]
+        columns = sheets.read_columns(name, [id_header, *verifier])
+        ids = [str(i) for i in columns[id_header]]
+        report.rows = len([i for i in ids if i])
+        known = ledger.in_sheet([i for i in ids if i])
+        last = store.last_seen()
+        observations = []
+        for index, reg_id in enumerate(ids):
+            reg = known.get(reg_id)
+            if reg is None:
+                continue  # a row that is not a registration of ours (typed in by hand)
+            cells = {h: columns[h][index] for h in verifier}
+            seen = observe(reg, cells, last.get(reg_id), settings)
+            if seen:
+                observations.append(seen)
+        store.record(observations, now)
+        report.changed = len(observations)
+        back = {}
+        for ob in observations:
+            if ob.kind:
+                report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
+            previous_notes = last.get(ob.registration_id, ({}, ""))[1]
+            if ob.kind or ob.notes != previous_notes:
+                back[ob.registration_id] = {
+                    settings.columns["status"]: ob.state_after,
+                    settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
+                }
+        sheets.update_rows_by_key(name, id_header, back)
+        report.written = len(back)
+        if observations:
+            log.info(report.summary())
+    return report

@@ -1,0 +1,213 @@
+"""What the sync job keeps in the ledger: the verifier values last seen per registration, each
+state entered (once), and the append-only audit log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from prens.database import write_transaction
+from prens.ledger import metadata, registrations
+from prens.lifecycle import STATES
+
+# What verifiers' columns said at the last sync, and the notes the system wrote back.
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("registration_id", String(16), primary_key=True),
+    Column("cells", Text, nullable=False),  # JSON: header -> value as last read
+    Column("notes", Text, nullable=False, default=""),
+    Column("seen_at", DateTime, nullable=False),
+)
+# One row per state a registration has entered: the first entry is the one that notifies.
+state_entries = Table(
+    "state_entries",
+    metadata,
+    Column("registration_id", String(16), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("entered_at", DateTime, nullable=False),
+    UniqueConstraint("registration_id", "state"),
+)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(16), index=True),
+    Column("at", DateTime, nullable=False),  # UTC, when the system observed it
+    Column("kind", String(20), nullable=False),  # state, regression, cell, note, ...
+    Column("actor", String(80), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    registration_id: str | None
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict[str, Any]
+
+    def describe(self) -> str:
+        """One line for `prens audit` (identity numbers are never in an entry)."""
+        d = self.detail
+        if self.kind == "state":
+            return f"state {d['from']} -> {d['to']}"
+        if self.kind == "regression":
+            return f"state moved back {d['from']} -> {d['to']} (a box unticked or a cell emptied)"
+        if self.kind == "first_entry":
+            return f"entered {d['state']} for the first time"
+        if self.kind == "cell":
+            return f"{d['column']}: {d['before']!r} -> {d['after']!r}"
+        return f"{self.kind}: {d}"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One registration as a sync saw it, and what changed since the last sync."""
+
+    registration_id: str
+    state_before: str
+    state_after: str
+    cells: dict[str, Any]
+    notes: str
+    changed_cells: list[tuple[str, Any, Any]]  # header, before, after
+    entered: list[str]
+    kind: str | None  # the lifecycle transition, if any
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class VerificationStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine, tables=[verifications, state_entries, audit_log])
+
+    def last_seen(self) -> dict[str, tuple[dict[str, Any], str]]:
+        """Registration id -> (verifier cells, notes) as the last sync saw them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(verifications)).all()
+        return {r.registration_id: (json.loads(r.cells), r.notes) for r in rows}
+
+    def record(self, observations: list[Observation], now: datetime, actor: str = "sync") -> None:
+        """Store what a sync saw, in one transaction: cells, notes, states, audit entries."""
+        at = _naive(now)
+        with write_transaction(self.engine) as conn:
+            for ob in observations:
+                values = {
+                    "cells": json.dumps(ob.cells, ensure_ascii=False, default=str),
+                    "notes": ob.notes,
+                    "seen_at": at,
+                }
+                done = conn.execute(
+                    update(verifications)
+                    .where(verifications.c.registration_id == ob.registration_id)
+                    .values(**values)
+                )
+                if done.rowcount == 0:
+                    conn.execute(
+                        insert(verifications).values(registration_id=ob.registration_id, **values)
+                    )
+                for header, before, after in ob.changed_cells:
+                    self._audit(
+                        conn,
+                        ob.registration_id,
+                        at,
+                        "cell",
+                        actor,
+                        {"column": header, "before": before, "after": after},
+                    )
+                if ob.kind:
+                    conn.execute(
+                        update(registrations)
+                        .where(registrations.c.id == ob.registration_id)
+                        .values(state=ob.state_after)
+                    )
+                    self._audit(
+                        conn,
+                        ob.registration_id,
+                        at,
+                        "regression" if ob.kind == "regress" else "state",
+                        actor,
+                        {"from": ob.state_before, "to": ob.state_after, "move": ob.kind},
+                    )
+                for state in ob.entered:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(
+                                insert(state_entries).values(
+                                    registration_id=ob.registration_id, state=state, entered_at=at
+                                )
+                            )
+                    except IntegrityError:
+                        continue  # entered before: not a first entry
+                    self._audit(
+                        conn, ob.registration_id, at, "first_entry", actor, {"state": state}
+                    )
+
+    def log(
+        self,
+        registration_id: str | None,
+        kind: str,
+        actor: str,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        with write_transaction(self.engine) as conn:
+            self._audit(conn, registration_id, _naive(now), kind, actor, detail)
+
+    @staticmethod
+    def _audit(conn, registration_id, at, kind, actor, detail) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(
+            insert(audit_log).values(
+                registration_id=registration_id,
+                at=at,
+                kind=kind,
+                actor=actor,
+                detail=json.dumps(detail, ensure_ascii=False, default=str),
+            )
+        )
+
+    def history(self, registration_id: str) -> list[AuditEntry]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(audit_log)
+                .where(audit_log.c.registration_id == registration_id)
+                .order_by(audit_log.c.seq)
+            ).all()
+        return [
+            AuditEntry(
+                r.registration_id, r.at.replace(tzinfo=UTC), r.kind, r.actor, json.loads(r.detail)
+            )
+            for r in rows
+        ]
+
+    def first_entries(self, registration_id: str) -> list[str]:
+        """The states a registration has entered, by time, then in lifecycle order (a sync can
+        enter several at once)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(state_entries.c.state, state_entries.c.entered_at).where(
+                    state_entries.c.registration_id == registration_id
+                )
+            ).all()
+        return [state for state, _ in sorted(rows, key=lambda r: (r[1], STATES.index(r[0])))]

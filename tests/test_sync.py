@@ -1,0 +1,168 @@
+"""The lifecycle end to end, on the local backend and on Google (the Sheets fake): ticks become
+states, audit entries and Status in the sheet; unticking moves a state back and is logged."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jobs.flush import flush
+from jobs.sync import sync
+from prens.cli import main
+from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
+from prens.runtime import Runtime
+from sheets_bridge.setup import worksheet_layouts
+from sheets_bridge.verifier import set_verifier_cell
+from tests.conftest import post
+from tests.google_fixtures import SPREADSHEET, google_on_fake
+from tests.test_webhook import body
+
+
+@pytest.fixture(params=["local", "google"])
+def deployment(request, runtime, client, settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    fake = None
+    if request.param == "google":
+        sheets, fake = google_on_fake(tmp_path)
+        settings = dataclasses.replace(
+            settings, sheet_backend="google", spreadsheet_key=SPREADSHEET
+        )
+        runtime = Runtime(settings, runtime.engine, runtime.ledger, sheets)
+    for layout in worksheet_layouts(settings):
+        runtime.sheets.apply_layout(layout)
+    ids = [
+        post(
+            client,
+            body(
+                settings,
+                rid=f"r{i}",
+                nik=f"631106450790{i + 1:04d}",
+                nama="Hj. Siti" if i == 2 else f"Orang {chr(65 + i)}",
+            ),
+        ).get_json()["id"]
+        for i in range(4)
+    ]
+    flush(runtime.ledger, runtime.sheets, settings)
+    return runtime, fake, ids
+
+
+def status(runtime, reg_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    head = rows[0]
+    row = next(r for r in rows[1:] if r[0] == reg_id)
+    return row[head.index("Status")], row[head.index("Catatan Sistem")]
+
+
+def tick(runtime, reg_id: str, column: str, value: str = "ya") -> None:  # type: ignore[no-untyped-def]
+    set_verifier_cell(runtime.sheets, runtime.settings, "Pendaftar", reg_id, column, value)
+
+
+def test_the_lifecycle_on_both_backends(deployment, capsys) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = deployment
+    store = runtime.verification()
+
+    def run_sync():  # type: ignore[no-untyped-def]
+        before = dict(fake.counts) if fake else None
+        report = sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+        if fake:
+            reads = fake.counts["read"] - before["read"]
+            writes = fake.counts["write"] - before["write"]
+            with capsys.disabled():
+                print(
+                    f"\n[sync on the fake] {report.summary()}: read requests {reads}, "
+                    f"write requests {writes}"
+                )
+            # One batched read; one batched write when anything changed (rows already tagged).
+            assert reads == 1 and writes == (1 if report.written else 0)
+        return report
+
+    first = run_sync()
+    assert first.moves == {} and first.written == 0
+    assert status(runtime, a)[0] == MENUNGGU
+
+    tick(runtime, a, "Verifikasi Dinas")
+    tick(runtime, a, "Verifikasi BPJS")  # A: verified
+    for column in ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima"):
+        tick(runtime, b, column)
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "25012345678")  # B: all the way at once
+    tick(runtime, c, "Alasan Penolakan", "-")  # C: rejected without a real reason
+    tick(runtime, d, "Verifikasi Dinas")  # D: one verifier only
+    report = run_sync()
+    assert report.moves == {"advance": 2, "reject": 1}
+    assert status(runtime, a)[0] == TERVERIFIKASI
+    assert status(runtime, b)[0] == TERDAFTAR
+    assert status(runtime, d)[0] == MENUNGGU
+    c_status, c_note = status(runtime, c)
+    assert c_status == DITOLAK and "gelar" in c_note and "perlu dijelaskan" in c_note
+    assert store.first_entries(b) == [TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR]
+
+    assert run_sync().changed == 0  # nothing new: nothing written
+
+    tick(runtime, a, "Verifikasi BPJS", "tidak")  # A unticked: back to waiting
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "")  # B's number removed
+    report = run_sync()
+    assert report.moves == {"regress": 2}
+    assert status(runtime, a)[0] == MENUNGGU and status(runtime, b)[0] == BERKAS_LENGKAP
+    tick(runtime, a, "Verifikasi BPJS")  # ticked again: not a first entry
+    run_sync()
+    assert store.first_entries(a) == [TERVERIFIKASI]
+    kinds = [
+        (e.kind, e.detail.get("to") or e.detail.get("state") or e.detail.get("column"))
+        for e in store.history(a)
+    ]
+    assert kinds == [
+        ("cell", "Verifikasi Dinas"),
+        ("cell", "Verifikasi BPJS"),
+        ("state", TERVERIFIKASI),
+        ("first_entry", TERVERIFIKASI),
+        ("cell", "Verifikasi BPJS"),
+        ("regression", MENUNGGU),
+        ("cell", "Verifikasi BPJS"),
+        ("state", TERVERIFIKASI),
+    ]
+    assert runtime.ledger.get(a).state == TERVERIFIKASI
+
+
+def test_a_sort_between_syncs_does_not_misplace_status(deployment) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = deployment
+    if fake is None:
+        pytest.skip("sorting is what verifiers do in Google Sheets")
+    store = runtime.verification()
+    sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    head = runtime.sheets.header("Pendaftar")
+    fake.sort_rows(SPREADSHEET, "Pendaftar", column=head.index("Nama Lengkap"))
+    for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+        tick(runtime, c, column)
+    fake.sort_rows(SPREADSHEET, "Pendaftar", column=head.index("Nama Lengkap"), reverse=False)
+    sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert [status(runtime, x)[0] for x in (a, b, c, d)] == [
+        MENUNGGU,
+        MENUNGGU,
+        TERVERIFIKASI,
+        MENUNGGU,
+    ]
+
+
+def test_the_commands(config_path, client, settings) -> None:  # type: ignore[no-untyped-def]
+    def prens(*args: str):  # type: ignore[no-untyped-def]
+        result = CliRunner().invoke(main, ["--config", str(config_path), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    reg = post(client, body(settings)).get_json()["id"]
+    prens("jobs", "run", "flush")
+    for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+        prens("sheet", "set", "Pendaftar", "--id", reg, "--column", column, "--value", "TRUE")
+    assert "1 advance" in prens("jobs", "run", "sync")
+    prens(
+        "sheet", "set", "Pendaftar", "--id", reg, "--column", "Verifikasi Dinas", "--value", "FALSE"
+    )
+    assert "1 regress" in prens("jobs", "run", "sync")
+    history = prens("audit", reg)
+    assert "received (accepted)" in history
+    assert "state MENUNGGU VERIFIKASI -> TERVERIFIKASI" in history
+    assert "state moved back TERVERIFIKASI -> MENUNGGU VERIFIKASI" in history
+    assert "Verifikasi Dinas: True -> False" in history
+    assert settings.columns["nik"] not in history and "6311064507900003" not in history
