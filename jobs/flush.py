@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from prens.config import Settings
 from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Ledger, utcnow
+from prens.verification import VerificationStore
 from sheets_bridge import layout
 from sheets_bridge.base import AppendOutcomeUnknown, SheetBackend
 
@@ -44,7 +45,12 @@ def ensure_worksheets(sheets: SheetBackend, settings: Settings) -> None:
         sheets.ensure_worksheet(settings.worksheets[role], layout.headers(settings, role))
 
 
-def flush(ledger: Ledger, sheets: SheetBackend, settings: Settings) -> FlushReport:
+def flush(
+    ledger: Ledger,
+    sheets: SheetBackend,
+    settings: Settings,
+    store: VerificationStore | None = None,
+) -> FlushReport:
     """Write every pending registration to its worksheet; safe to run twice or after a crash."""
     report = FlushReport()
     with ledger.lease("flush", LEASE_SECONDS) as held:
@@ -65,7 +71,11 @@ def flush(ledger: Ledger, sheets: SheetBackend, settings: Settings) -> FlushRepo
                 report.already_present += len(batch) - len(new)
                 if new:
                     try:
-                        sheets.append_rows(name, [layout.row(reg, settings, role) for reg in new])
+                        # A row deleted by hand comes back with the verifier cells last seen.
+                        seen = store.cells_for([r.id for r in new]) if store else {}
+                        sheets.append_rows(
+                            name, [layout.row(reg, settings, role, seen.get(reg.id)) for reg in new]
+                        )
                     except AppendOutcomeUnknown as exc:
                         unknown += 1
                         log.warning("flush: %s; reading %s's IDs before going on", exc, name)

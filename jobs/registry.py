@@ -10,7 +10,7 @@ from prens.runtime import Runtime
 
 
 def _flush(runtime: Runtime) -> str:
-    return flush(runtime.ledger, runtime.sheets, runtime.settings).summary()
+    return flush(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
 
 
 def _sync(runtime: Runtime) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prens.config import Settings
-from prens.ledger import Ledger, Registration
+from prens.ledger import PENDAFTAR, Ledger, Registration
 from prens.lifecycle import VerifierView, entered, notes_of, state_of, ticked, transition
 from prens.problems import WARNING
 from prens.verification import Observation, VerificationStore
@@ -32,15 +32,17 @@ class SyncReport:
     changed: int = 0
     moves: dict[str, int] = field(default_factory=dict)  # transition kind -> count
     written: int = 0
+    missing: int = 0
     busy: bool = False
 
     def summary(self) -> str:
         if self.busy:
             return "sync: another sync is running; nothing done"
         moves = ", ".join(f"{n} {k}" for k, n in sorted(self.moves.items())) or "no state change"
+        restored = f", {self.missing} missing row(s) to restore" if self.missing else ""
         return (
             f"sync: {self.rows} row(s) read, {self.changed} changed ({moves}), "
-            f"{self.written} row(s) written back"
+            f"{self.written} row(s) written back{restored}"
         )
 
 
@@ -120,8 +122,21 @@ def sync(
             return report
         name, id_header = settings.worksheets["pendaftar"], settings.columns["id"]
         verifier = [v.header for v in settings.verifier_columns]
+        # Taken before the read: a row flushed after it is not missing, only not seen yet.
+        flushed = ledger.flushed_ids(PENDAFTAR)
         columns = sheets.read_columns(name, [id_header, *verifier])
         ids = [str(i) for i in columns[id_header]]
+        missing = sorted(flushed - set(ids))
+        if missing:
+            # Deleted by hand: logged, and the next flush writes the row again with the
+            # verifier cells last seen.
+            for reg_id in missing:
+                store.log(reg_id, "row_missing", "sync", {"worksheet": name}, now)
+            ledger.mark_unflushed(missing)
+            report.missing = len(missing)
+            log.warning(
+                "sync: %d row(s) missing from %s; the next flush restores them", len(missing), name
+            )
         report.rows = len([i for i in ids if i])
         known = ledger.in_sheet([i for i in ids if i])
         last = store.last_seen()

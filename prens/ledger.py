@@ -344,6 +344,25 @@ class Ledger:
             found.update((r.id, Registration.from_row(r)) for r in rows)
         return found
 
+    def flushed_ids(self, target: str) -> set[str]:
+        """Ids already written to the worksheet with role `target`."""
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(registrations.c.id).where(
+                        registrations.c.sheet_target == target,
+                        registrations.c.flushed_at.is_not(None),
+                    )
+                ).scalars()
+            )
+
+    def mark_unflushed(self, ids: list[str]) -> None:
+        """Make the next flush write these again (their row was deleted from the sheet)."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(registrations).where(registrations.c.id.in_(ids)).values(flushed_at=None)
+            )
+
     def counts_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(

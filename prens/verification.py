@@ -74,6 +74,8 @@ class AuditEntry:
             return f"state moved back {d['from']} -> {d['to']} (a box unticked or a cell emptied)"
         if self.kind == "first_entry":
             return f"entered {d['state']} for the first time"
+        if self.kind == "row_missing":
+            return f"row deleted from {d['worksheet']}: restored by the next flush"
         if self.kind == "cell":
             return f"{d['column']}: {d['before']!r} -> {d['after']!r}"
         return f"{self.kind}: {d}"
@@ -101,6 +103,19 @@ class VerificationStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         metadata.create_all(engine, tables=[verifications, state_entries, audit_log])
+
+    def cells_for(self, ids: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
+        """The verifier cells and notes last seen for these registrations (a row to restore)."""
+        out: dict[str, tuple[dict[str, Any], str]] = {}
+        for start in range(0, len(ids), 500):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(verifications).where(
+                        verifications.c.registration_id.in_(ids[start : start + 500])
+                    )
+                ).all()
+            out.update((r.registration_id, (json.loads(r.cells), r.notes)) for r in rows)
+        return out
 
     def last_seen(self) -> dict[str, tuple[dict[str, Any], str]]:
         """Registration id -> (verifier cells, notes) as the last sync saw them."""

@@ -83,8 +83,8 @@ class SheetBackend(ABC):
         other cells are left as they are."""
 
     @abstractmethod
-    def append_rows(self, name: str, rows: list[list[str]]) -> None:
-        """Append rows after the last row, in one request."""
+    def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
+        """Append rows after the last row, in one request; a bool is a checkbox's state."""
 
     @abstractmethod
     def apply_layout(self, layout: WorksheetLayout) -> None:

@@ -259,7 +259,7 @@ class GoogleSheets(SheetBackend):
             if left:
                 raise SheetError(f"{len(left)} row(s) of {name!r} could not be written")
 
-    def append_rows(self, name: str, rows: list[list[str]]) -> None:
+    def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
             return
         self.sheet_properties(name)
@@ -269,7 +269,8 @@ class GoogleSheets(SheetBackend):
                 self.key,
                 f"{a1_sheet(name)}!A1",
                 params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                body={"values": [[str(c) for c in r] for r in chunk]},
+                # Text stays text (RAW); a bool is a checkbox's state (a restored row's ticks).
+                body={"values": [[c if isinstance(c, bool) else str(c) for c in r] for r in chunk]},
             )
 
     def apply_layout(self, layout: WorksheetLayout) -> None:

@@ -57,16 +57,27 @@ def local_time(reg: Registration, settings: Settings) -> str:
     return reg.submitted_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def row(reg: Registration, settings: Settings, role: str) -> list[str]:
-    """The cells of `reg` in the worksheet with role `role`, all strings."""
+def row(
+    reg: Registration,
+    settings: Settings,
+    role: str,
+    last_seen: tuple[dict[str, object], str] | None = None,
+) -> list[str | bool]:
+    """The cells of `reg` in the worksheet with role `role`.
+
+    `last_seen` holds the verifier cells and notes a sync last saw: a row deleted by hand is
+    written again with them, so verifiers' work is not lost.
+    """
     data = [reg.person.get(f, "") for f in _data_fields(settings)]
     if role == PENDAFTAR:
-        notes = "; ".join(p.message for p in reg.problems if p.severity == WARNING)
-        return (
-            [reg.id, local_time(reg, settings), *data, notes]
-            + ["" for _ in settings.verifier_columns]
-            + [reg.state or "", ""]
-        )
+        warnings = " ".join(p.message for p in reg.problems if p.severity == WARNING)
+        verifier: list[str | bool] = ["" for _ in settings.verifier_columns]
+        notes = ""
+        if last_seen is not None:
+            cells, notes = last_seen
+            verifier = [_cell(cells.get(v.header, "")) for v in settings.verifier_columns]
+        catatan = " ".join(part for part in (warnings, notes) if part)
+        return [reg.id, local_time(reg, settings), *data, catatan, *verifier, reg.state or "", ""]
     if role == PERLU_PERBAIKAN:
         errors = [p for p in reg.problems if p.severity == ERROR]
         return [
@@ -77,6 +88,10 @@ def row(reg: Registration, settings: Settings, role: str) -> list[str]:
             ", ".join(p.code for p in errors),
         ]
     raise ValueError(f"no row layout for worksheet role {role!r}")
+
+
+def _cell(value: object) -> str | bool:
+    return value if isinstance(value, bool) else str(value)
 
 
 def checkbox_value(text: str) -> str:

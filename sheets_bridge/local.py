@@ -34,6 +34,13 @@ rows_table = Table(
 )
 
 
+def _text(value: object) -> str:
+    """A cell as the local sheet stores it: a checkbox's bool as TRUE/FALSE, as Sheets shows it."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
 class LocalSheets(SheetBackend):
     """A spreadsheet in SQL; each call is one transaction, as each Google request is one request."""
 
@@ -153,16 +160,14 @@ class LocalSheets(SheetBackend):
                     continue
                 cells += [""] * (len(head) - len(cells))
                 for header, value in rows[key].items():
-                    cells[head.index(header)] = (
-                        ("TRUE" if value else "FALSE") if isinstance(value, bool) else value
-                    )
+                    cells[head.index(header)] = _text(value)
                 conn.execute(
                     rows_table.update()
                     .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
                     .values(cells=json.dumps(cells, ensure_ascii=False))
                 )
 
-    def append_rows(self, name: str, rows: list[list[str]]) -> None:
+    def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
             return
         with write_transaction(self.engine) as conn:
@@ -180,7 +185,7 @@ class LocalSheets(SheetBackend):
                     {
                         "worksheet": name,
                         "row_no": last + i,
-                        "cells": json.dumps([str(c) for c in cells], ensure_ascii=False),
+                        "cells": json.dumps([_text(c) for c in cells], ensure_ascii=False),
                     }
                     for i, cells in enumerate(rows, start=1)
                 ],
@@ -189,8 +194,7 @@ class LocalSheets(SheetBackend):
     def update_by_key(
         self, name: str, key_header: str, key: str, header: str, value: str | bool
     ) -> None:
-        if isinstance(value, bool):
-            value = "TRUE" if value else "FALSE"
+        value = _text(value)
         with write_transaction(self.engine) as conn:
             found = conn.execute(
                 select(rows_table.c.row_no, rows_table.c.cells)

@@ -125,10 +125,9 @@ def test_the_lifecycle_on_both_backends(deployment, capsys) -> None:  # type: ig
     assert runtime.ledger.get(a).state == TERVERIFIKASI
 
 
+@pytest.mark.parametrize("deployment", ["google"], indirect=True)  # sorting: in Google Sheets
 def test_a_sort_between_syncs_does_not_misplace_status(deployment) -> None:  # type: ignore[no-untyped-def]
     runtime, fake, (a, b, c, d) = deployment
-    if fake is None:
-        pytest.skip("sorting is what verifiers do in Google Sheets")
     store = runtime.verification()
     sync(runtime.ledger, runtime.sheets, runtime.settings, store)
     head = runtime.sheets.header("Pendaftar")
@@ -166,3 +165,60 @@ def test_the_commands(config_path, client, settings) -> None:  # type: ignore[no
     assert "state moved back TERVERIFIKASI -> MENUNGGU VERIFIKASI" in history
     assert "Verifikasi Dinas: True -> False" in history
     assert settings.columns["nik"] not in history and "6311064507900003" not in history
+
+
+def delete_row(runtime, fake, reg_id: str) -> None:  # type: ignore[no-untyped-def]
+    """A verifier deletes the row of `reg_id` by hand."""
+    if fake is not None:
+        sheet = fake.spreadsheets[SPREADSHEET].sheet("Pendaftar")
+        row = next(r for r in range(1, sheet.last_row()) if sheet.cells[(r, 0)].value == reg_id)
+        fake.delete_row(SPREADSHEET, "Pendaftar", row)
+        return
+    from sqlalchemy import delete
+
+    from sheets_bridge.local import rows_table
+
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            delete(rows_table).where(
+                rows_table.c.worksheet == "Pendaftar", rows_table.c.cells.like(f'["{reg_id}",%')
+            )
+        )
+
+
+def test_a_row_deleted_by_hand_comes_back_with_its_ticks(deployment) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = deployment
+    store = runtime.verification()
+    for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+        tick(runtime, b, column)
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "2501234")  # a soft-check note too
+    sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert status(runtime, b)[0] == TERVERIFIKASI
+
+    delete_row(runtime, fake, b)
+    ids = runtime.sheets.column_values("Pendaftar", "ID Pendaftaran")
+    assert b not in ids and len(ids) == 3
+    report = sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert report.missing == 1
+    assert [e.kind for e in store.history(b)][-1] == "row_missing"
+    assert "row_missing" not in [e.kind for e in store.history(a)]
+    flush(runtime.ledger, runtime.sheets, runtime.settings, store)
+
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    head = rows[0]
+    restored = [dict(zip(head, r, strict=True)) for r in rows[1:] if r[0] == b]
+    assert len(restored) == 1
+    row = restored[0]
+    assert row["Status"] == TERVERIFIKASI
+    assert row["Verifikasi Dinas"] in ("TRUE", "True") and row["Verifikasi BPJS"] in (
+        "TRUE",
+        "True",
+    )
+    assert row["Nomor Kepesertaan BPJS"] == "2501234" and "11 angka" in row["Catatan Sistem"]
+    assert row["NIK"] == "6311064507900002"
+    if fake is not None:  # ticks come back as checkboxes (booleans), not as the text "TRUE"
+        sheet = fake.spreadsheets[SPREADSHEET].sheet("Pendaftar")
+        r = next(r for r in range(1, sheet.last_row()) if sheet.cells[(r, 0)].value == b)
+        assert sheet.cells[(r, head.index("Verifikasi Dinas"))].value is True
+    again = sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert again.missing == 0 and again.moves == {}

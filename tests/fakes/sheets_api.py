@@ -158,6 +158,22 @@ class FakeSheetsAPI(BaseAdapter):
             else:
                 s.row_metadata.pop(r, None)
 
+    def delete_row(self, key: str, sheet: str, row: int) -> None:
+        """What a verifier does with "Delete row": rows below move up, its metadata goes."""
+        s = self.spreadsheets[key].sheet(sheet)
+        s.cells = {
+            (r - 1 if r > row else r, c): cell for (r, c), cell in s.cells.items() if r != row
+        }
+        moved: dict[int, list[dict[str, Any]]] = {}
+        for r, entries in s.row_metadata.items():
+            if r == row:
+                continue
+            target = r - 1 if r > row else r
+            for entry in entries:
+                entry["location"]["dimensionRange"].update(startIndex=target, endIndex=target + 1)
+            moved[target] = entries
+        s.row_metadata = moved
+
     # -- transport -------------------------------------------------------------------------
 
     def close(self) -> None:
