@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from jobs.compile import compile_final
 from jobs.flush import flush
 from jobs.sync import sync
 from prens.runtime import Runtime
@@ -11,6 +12,12 @@ from prens.runtime import Runtime
 
 def _flush(runtime: Runtime) -> str:
     return flush(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
+
+
+def _compile(runtime: Runtime) -> str:
+    return compile_final(
+        runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()
+    ).summary()
 
 
 def _sync(runtime: Runtime) -> str:
@@ -21,6 +28,7 @@ def _sync(runtime: Runtime) -> str:
 JOBS: dict[str, Callable[[Runtime], str]] = {
     "flush": _flush,
     "sync": _sync,
+    "compile": _compile,
 }
 
 

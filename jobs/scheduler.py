@@ -28,7 +28,7 @@ def _run(name: str, runtime: Runtime) -> None:
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler running the flush and sync jobs on their configured intervals."""
+    """A scheduler running flush and sync on their intervals and compile daily."""
     settings = runtime.settings
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -43,6 +43,16 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         args=["flush", runtime],
         id="flush",
         name="flush",
+    )
+    hour, minute = (int(x) for x in settings.compile_at.split(":"))
+    scheduler.add_job(
+        _run,
+        "cron",
+        hour=hour,
+        minute=minute,
+        args=["compile", runtime],
+        id="compile",
+        name="compile",
     )
     scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
     return scheduler

@@ -110,11 +110,12 @@ def jobs() -> None:
 
 
 @jobs.command("run")
-@click.argument("name", type=click.Choice(["flush", "sync"]))
+@click.argument("name", type=click.Choice(["flush", "sync", "compile"]))
 @_with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
     """Run one job once, now. NAME: flush (write new registrations to the sheet) or sync (read
-    verifiers' ticks, move registrations through the lifecycle, write Status back).
+    verifiers' ticks, move registrations through the lifecycle, write Status back) or compile
+    (rebuild Daftar Final from the registrations verified or later).
 
     Example:
 
@@ -246,6 +247,71 @@ def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> Non
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+@main.group()
+def export() -> None:
+    """Write lists to files for offline use.
+
+    Example:
+
+        prens --config config/balangan.toml export final --format xlsx -o daftar-final.xlsx
+    """
+
+
+@export.command("final")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="File format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="File to write.",
+)
+@_with_runtime
+def export_final(runtime: Runtime, fmt: str, output: str) -> None:
+    """Write the final list (verified or later), by kecamatan, desa and name. The XLSX keeps
+    NIK, KK and phone numbers as text; it has a summary sheet with the budget. The export is
+    recorded in the audit log (it holds personal data).
+
+    Example:
+
+        prens --config config/balangan.toml export final --format csv -o daftar-final.csv
+    """
+    import getpass
+    from datetime import UTC, datetime
+
+    from jobs.compile import final_list
+    from prens.exports import write_csv, write_xlsx
+    from sheets_bridge import final
+
+    s = runtime.settings
+    store = runtime.verification()
+    table = final_list(runtime.ledger, store, s)
+    with (
+        open(output, "wb") as fh,
+        click.progressbar(length=len(table) - 1, label="Menulis daftar final") as bar,
+    ):
+        if fmt == "csv":
+            write_csv(fh, table, bar.update)
+        else:
+            summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
+            write_xlsx(fh, table, final.text_columns(s), summary, bar.update)
+    store.log(
+        None,
+        "export",
+        f"cli:{getpass.getuser()}",
+        {"list": "daftar-final", "format": fmt, "rows": len(table) - 1},
+        datetime.now(UTC),
+    )
+    click.echo(f"{output}: {len(table) - 1} row(s)")
 
 
 @main.command()

@@ -8,6 +8,7 @@ paths resolve against the configuration file's directory. ``PRENS_SHEET_BACKEND`
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class Settings:
     max_age: int
     phone_shared_limit: int
     contribution_per_month: int
+    contribution_months: int
+    coverage_target: int
     data_dir: Path
     database_url: str
     sqlite_synchronous: str
@@ -97,6 +100,7 @@ class Settings:
     verifier_columns: tuple[VerifierColumn, ...]
     flush_seconds: int
     sync_seconds: int
+    compile_at: str
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -222,6 +226,10 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     contribution = elig.get(
         "contribution_per_month", int, 16800, positive, "rupiah, a positive integer"
     )
+    months = elig.get("contribution_months", int, 12, lambda v: 1 <= v <= 60, "1 to 60 months")
+    coverage_target = elig.get(
+        "coverage_target", int, 0, lambda v: v >= 0, "informal workers to cover (0: none set)"
+    )
     elig.done()
 
     storage = root.table("storage")
@@ -339,6 +347,13 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     schedule = root.table("schedule")
     flush_seconds = schedule.get("flush_seconds", int, 5, positive, "a positive number of seconds")
     sync_seconds = schedule.get("sync_seconds", int, 60, positive, "a positive number of seconds")
+    compile_at = schedule.get(
+        "compile_at",
+        str,
+        "02:00",
+        lambda v: bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v)),
+        "a time of day HH:MM (local time)",
+    )
     schedule.done()
     root.done()
 
@@ -354,6 +369,8 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         max_age=max_age,
         phone_shared_limit=phone_shared_limit,
         contribution_per_month=contribution,
+        contribution_months=months,
+        coverage_target=coverage_target,
         data_dir=data_dir,
         database_url=database_url,
         sqlite_synchronous=synchronous,
@@ -375,6 +392,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
         sync_seconds=sync_seconds,
+        compile_at=compile_at,
     )
 
 

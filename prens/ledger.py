@@ -344,6 +344,16 @@ class Ledger:
             found.update((r.id, Registration.from_row(r)) for r in rows)
         return found
 
+    def in_states(self, states: tuple[str, ...]) -> list[Registration]:
+        """Accepted registrations in any of `states`."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(registrations).where(
+                    registrations.c.status == ACCEPTED, registrations.c.state.in_(states)
+                )
+            ).all()
+        return [Registration.from_row(r) for r in rows]
+
     def flushed_ids(self, target: str) -> set[str]:
         """Ids already written to the worksheet with role `target`."""
         with self.engine.connect() as conn:

@@ -83,6 +83,11 @@ class SheetBackend(ABC):
         other cells are left as they are."""
 
     @abstractmethod
+    def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:
+        """Replace the worksheet's whole content (header row first), so a reader sees the old
+        content or the new, never a mix; the worksheet is created if missing and protected."""
+
+    @abstractmethod
     def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         """Append rows after the last row, in one request; a bool is a checkbox's state."""
 

@@ -155,7 +155,7 @@ class GoogleSheets(SheetBackend):
                 f"worksheet {name!r} has headers {current!r}; the configuration expects {headers!r}"
             )
 
-    def _add_sheet(self, name: str, width: int) -> None:
+    def _add_sheet(self, name: str, width: int, rows: int = 1000, hidden: bool = False) -> None:
         try:
             self.http.batch_update(
                 self.key,
@@ -165,8 +165,9 @@ class GoogleSheets(SheetBackend):
                             "addSheet": {
                                 "properties": {
                                     "title": name,
+                                    "hidden": hidden,
                                     "gridProperties": {
-                                        "rowCount": 1000,
+                                        "rowCount": rows,
                                         "columnCount": max(26, width),
                                         "frozenRowCount": 1,
                                     },
@@ -272,6 +273,76 @@ class GoogleSheets(SheetBackend):
                 # Text stays text (RAW); a bool is a checkbox's state (a restored row's ticks).
                 body={"values": [[c if isinstance(c, bool) else str(c) for c in r] for r in chunk]},
             )
+
+    def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:
+        """Fill a hidden new worksheet over as many requests as the 2 MB guidance needs, then
+        swap it in with one batchUpdate (atomic: readers see the old list or the new one)."""
+        self.guard_sharing()
+        temp = f"{name} (baru)"
+        if temp in self.worksheet_names():  # left by a run that died before its swap
+            self.http.batch_update(
+                self.key, {"requests": [{"deleteSheet": {"sheetId": self._sheet_id(temp)}}]}
+            )
+            self.metadata(refresh=True)
+        width = max((len(r) for r in rows), default=1)
+        self._add_sheet(temp, width, rows=max(len(rows), 1), hidden=True)
+        start = 1
+        for chunk in chunks_by_size(rows):
+            self.http.values_update(
+                self.key,
+                f"{a1_sheet(temp)}!A{start}",
+                params={"valueInputOption": "RAW"},
+                body={"values": chunk},
+            )
+            start += len(chunk)
+        new_id = self._sheet_id(temp)
+        swap: list[dict[str, Any]] = []
+        if name in self.worksheet_names():
+            swap.append({"deleteSheet": {"sheetId": self._sheet_id(name)}})
+        swap.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": new_id,
+                        "title": name,
+                        "hidden": False,
+                        "gridProperties": {"frozenRowCount": 1},
+                    },
+                    "fields": "title,hidden,gridProperties.frozenRowCount",
+                }
+            }
+        )
+        for c in text_columns:
+            swap.append(
+                {
+                    "repeatCell": {
+                        "range": {
+                            "sheetId": new_id,
+                            "startRowIndex": 1,
+                            "startColumnIndex": c,
+                            "endColumnIndex": c + 1,
+                        },
+                        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        editors = {"users": [self.service_account]} if self.service_account else {}
+        swap.append(
+            {
+                "addProtectedRange": {
+                    "protectedRange": {
+                        "range": {"sheetId": new_id},
+                        "description": setup.PROTECTION_TEXT,
+                        "warningOnly": False,
+                        "editors": editors,
+                    }
+                }
+            }
+        )
+        self.http.batch_update(self.key, {"requests": swap})
+        self.metadata(refresh=True)
+        self._headers.pop(name, None)
 
     def apply_layout(self, layout: WorksheetLayout) -> None:
         """One batchUpdate: frozen header, checkboxes, text formats, protections, widths.

@@ -167,6 +167,26 @@ class LocalSheets(SheetBackend):
                     .values(cells=json.dumps(cells, ensure_ascii=False))
                 )
 
+    def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:
+        """One transaction: readers see the old list or the new one."""
+        with write_transaction(self.engine) as conn:
+            if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
+                position = conn.execute(select(func.count()).select_from(worksheets)).scalar_one()
+                conn.execute(insert(worksheets).values(name=name, position=position))
+            conn.execute(rows_table.delete().where(rows_table.c.worksheet == name))
+            if rows:
+                conn.execute(
+                    insert(rows_table),
+                    [
+                        {
+                            "worksheet": name,
+                            "row_no": i,
+                            "cells": json.dumps([_text(c) for c in cells], ensure_ascii=False),
+                        }
+                        for i, cells in enumerate(rows, start=1)
+                    ],
+                )
+
     def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
             return

@@ -86,3 +86,40 @@ def post(client, body: object):  # type: ignore[no-untyped-def]
     """Post a signed JSON body to the webhook through the test client."""
     raw = json.dumps(body, ensure_ascii=False).encode()
     return client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
+
+
+@pytest.fixture(params=["local", "google"])
+def verifying(request, runtime, client, settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Four registrations in "Pendaftar", set up on the local backend or on Google (the fake):
+    (runtime, the fake or None, ids). The third has a title in its name (a warning)."""
+    import dataclasses
+
+    from jobs.flush import flush
+    from sheets_bridge.setup import worksheet_layouts
+    from tests.google_fixtures import SPREADSHEET, google_on_fake
+
+    fake = None
+    if request.param == "google":
+        sheets, fake = google_on_fake(tmp_path)
+        settings = dataclasses.replace(
+            settings, sheet_backend="google", spreadsheet_key=SPREADSHEET
+        )
+        runtime = Runtime(settings, runtime.engine, runtime.ledger, sheets)
+    for layout in worksheet_layouts(settings):
+        runtime.sheets.apply_layout(layout)
+    from tests.test_webhook import body
+
+    ids = [
+        post(
+            client,
+            body(
+                settings,
+                rid=f"r{i}",
+                nik=f"631106450790{i + 1:04d}",
+                nama="Hj. Siti" if i == 2 else f"Orang {chr(65 + i)}",
+            ),
+        ).get_json()["id"]
+        for i in range(4)
+    ]
+    flush(runtime.ledger, runtime.sheets, settings)
+    return runtime, fake, ids

@@ -3,9 +3,6 @@ states, audit entries and Status in the sheet; unticking moves a state back and 
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -13,54 +10,14 @@ from jobs.flush import flush
 from jobs.sync import sync
 from prens.cli import main
 from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
-from prens.runtime import Runtime
-from sheets_bridge.setup import worksheet_layouts
-from sheets_bridge.verifier import set_verifier_cell
 from tests.conftest import post
-from tests.google_fixtures import SPREADSHEET, google_on_fake
+from tests.google_fixtures import SPREADSHEET
+from tests.lifecycle_helpers import status, tick
 from tests.test_webhook import body
 
 
-@pytest.fixture(params=["local", "google"])
-def deployment(request, runtime, client, settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    fake = None
-    if request.param == "google":
-        sheets, fake = google_on_fake(tmp_path)
-        settings = dataclasses.replace(
-            settings, sheet_backend="google", spreadsheet_key=SPREADSHEET
-        )
-        runtime = Runtime(settings, runtime.engine, runtime.ledger, sheets)
-    for layout in worksheet_layouts(settings):
-        runtime.sheets.apply_layout(layout)
-    ids = [
-        post(
-            client,
-            body(
-                settings,
-                rid=f"r{i}",
-                nik=f"631106450790{i + 1:04d}",
-                nama="Hj. Siti" if i == 2 else f"Orang {chr(65 + i)}",
-            ),
-        ).get_json()["id"]
-        for i in range(4)
-    ]
-    flush(runtime.ledger, runtime.sheets, settings)
-    return runtime, fake, ids
-
-
-def status(runtime, reg_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    rows = runtime.sheets.get_all_values("Pendaftar")
-    head = rows[0]
-    row = next(r for r in rows[1:] if r[0] == reg_id)
-    return row[head.index("Status")], row[head.index("Catatan Sistem")]
-
-
-def tick(runtime, reg_id: str, column: str, value: str = "ya") -> None:  # type: ignore[no-untyped-def]
-    set_verifier_cell(runtime.sheets, runtime.settings, "Pendaftar", reg_id, column, value)
-
-
-def test_the_lifecycle_on_both_backends(deployment, capsys) -> None:  # type: ignore[no-untyped-def]
-    runtime, fake, (a, b, c, d) = deployment
+def test_the_lifecycle_on_both_backends(verifying, capsys) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = verifying
     store = runtime.verification()
 
     def run_sync():  # type: ignore[no-untyped-def]
@@ -125,9 +82,9 @@ def test_the_lifecycle_on_both_backends(deployment, capsys) -> None:  # type: ig
     assert runtime.ledger.get(a).state == TERVERIFIKASI
 
 
-@pytest.mark.parametrize("deployment", ["google"], indirect=True)  # sorting: in Google Sheets
-def test_a_sort_between_syncs_does_not_misplace_status(deployment) -> None:  # type: ignore[no-untyped-def]
-    runtime, fake, (a, b, c, d) = deployment
+@pytest.mark.parametrize("verifying", ["google"], indirect=True)  # sorting: in Google Sheets
+def test_a_sort_between_syncs_does_not_misplace_status(verifying) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = verifying
     store = runtime.verification()
     sync(runtime.ledger, runtime.sheets, runtime.settings, store)
     head = runtime.sheets.header("Pendaftar")
@@ -186,8 +143,8 @@ def delete_row(runtime, fake, reg_id: str) -> None:  # type: ignore[no-untyped-d
         )
 
 
-def test_a_row_deleted_by_hand_comes_back_with_its_ticks(deployment) -> None:  # type: ignore[no-untyped-def]
-    runtime, fake, (a, b, c, d) = deployment
+def test_a_row_deleted_by_hand_comes_back_with_its_ticks(verifying) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake, (a, b, c, d) = verifying
     store = runtime.verification()
     for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
         tick(runtime, b, column)

@@ -55,6 +55,7 @@ class Sheet:
     widths: dict[int, int] = field(default_factory=dict)
     protected: list[dict[str, Any]] = field(default_factory=list)
     row_metadata: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # moves with rows
+    hidden: bool = False
 
     def last_row(self) -> int:
         """Index (0-based) past the last row that holds a value."""
@@ -66,6 +67,7 @@ class Sheet:
             "title": self.title,
             "index": self.index,
             "sheetType": "GRID",
+            **({"hidden": True} if self.hidden else {}),
             "gridProperties": {
                 "rowCount": self.rows,
                 "columnCount": self.cols,

@@ -176,6 +176,7 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
             props["title"], grid.get("rowCount", 1000), grid.get("columnCount", 26)
         )
         sheet.frozen_rows = grid.get("frozenRowCount", 0)
+        sheet.hidden = bool(props.get("hidden", False))
         return {"addSheet": {"properties": sheet.properties()}}
     if kind == "updateSheetProperties":
         props = args["properties"]
@@ -185,6 +186,19 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
             sheet.frozen_rows = grid["frozenRowCount"]
         if "columnCount" in grid:
             sheet.cols = grid["columnCount"]
+        fields = args.get("fields", "")
+        if "title" in fields.split(","):
+            if any(o.title == props["title"] and o is not sheet for o in book.sheets):
+                raise ApiError(400, f'A sheet with the name "{props["title"]}" already exists.')
+            sheet.title = props["title"]
+        if "hidden" in fields.split(","):
+            sheet.hidden = bool(props.get("hidden", False))
+        return {}
+    if kind == "deleteSheet":
+        sheet = book.by_id(args["sheetId"])
+        if len(book.sheets) == 1:
+            raise ApiError(400, "You can't remove all the sheets in a document.")
+        book.sheets.remove(sheet)
         return {}
     if kind == "setDataValidation":
         sheet, rows, cols = _grid(book, args["range"])

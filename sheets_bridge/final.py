@@ -1,0 +1,104 @@
+"""The final list (Daftar Final): who is in it, in what order, with which columns (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prens.config import Settings
+from prens.ledger import Registration
+from prens.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+
+FINAL_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
+NUMBER = "No."
+FIELDS = (
+    "nama",
+    "nik",
+    "kk",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "kecamatan",
+    "desa",
+    "alamat",
+    "pekerjaan",
+    "telepon",
+)
+IDENTIFIERS = ("nik", "kk", "telepon")
+
+
+def national(e164: str) -> str:
+    """+6281234567890 -> 081234567890: how the Dinas writes phone numbers."""
+    return "0" + e164[3:] if e164.startswith("+62") else e164
+
+
+def membership_header(settings: Settings) -> str | None:
+    return next(
+        (v.header for v in settings.verifier_columns if v.role == "membership_number"), None
+    )
+
+
+def headers(settings: Settings) -> list[str]:
+    cols = settings.columns
+    out = [NUMBER, cols["id"], *(cols[f] for f in FIELDS if f in settings.questions)]
+    number = membership_header(settings)
+    return out + ([number] if number else []) + [cols["status"]]
+
+
+def text_columns(settings: Settings) -> list[int]:
+    """Indexes of the columns that hold identifiers: text in every file, never numbers."""
+    head = headers(settings)
+    wanted = {settings.columns[f] for f in IDENTIFIERS} | {membership_header(settings) or ""}
+    return [i for i, h in enumerate(head) if h in wanted]
+
+
+def rows(
+    registrations: list[Registration],
+    last_seen: dict[str, tuple[dict[str, Any], str]],
+    settings: Settings,
+) -> list[list[str]]:
+    """Numbered rows, by kecamatan, desa and name, of the registrations in a final state."""
+    chosen = [r for r in registrations if r.state in FINAL_STATES]
+    chosen.sort(
+        key=lambda r: (
+            r.person.get("kecamatan", ""),
+            r.person.get("desa", ""),
+            r.person.get("nama", ""),
+            r.id,
+        )
+    )
+    number = membership_header(settings)
+    out = []
+    for n, reg in enumerate(chosen, start=1):
+        person = {**reg.person, "telepon": national(reg.person.get("telepon", ""))}
+        line = [str(n), reg.id, *(person.get(f, "") for f in FIELDS if f in settings.questions)]
+        if number:
+            line.append(str(last_seen.get(reg.id, ({}, ""))[0].get(number, "")))
+        out.append([*line, reg.state or ""])
+    return out
+
+
+def summary(
+    final: list[list[str]], settings: Settings, months: int, target: int
+) -> list[list[Any]]:
+    """People per kecamatan and state, the budget, and coverage (rows for a summary sheet)."""
+    head = headers(settings)
+    kec, state = head.index(settings.columns["kecamatan"]), head.index(settings.columns["status"])
+    counts: dict[str, dict[str, int]] = {}
+    for row in final:
+        by_state = counts.setdefault(row[kec], {s: 0 for s in FINAL_STATES})
+        by_state[row[state]] = by_state.get(row[state], 0) + 1
+    table: list[list[Any]] = [["Kecamatan", *FINAL_STATES, "Jumlah"]]
+    for name in sorted(counts):
+        table.append([name, *(counts[name][s] for s in FINAL_STATES), sum(counts[name].values())])
+    people = len(final)
+    table.append(["Jumlah", *(sum(c[s] for c in counts.values()) for s in FINAL_STATES), people])
+    per_month = settings.contribution_per_month
+    table += [
+        [],
+        ["Iuran per orang per bulan (Rp)", per_month],
+        ["Jumlah bulan", months],
+        ["Perkiraan anggaran (Rp)", people * per_month * months],
+    ]
+    if target:
+        table.append(["Target pekerja rentan", target])
+        table.append(["Cakupan", f"{people / target:.1%}".replace(".", ",")])
+    return table
