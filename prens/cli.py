@@ -336,6 +336,64 @@ def audit(runtime: Runtime, registration_id: str) -> None:
         )
 
 
+@main.group()
+def officer() -> None:
+    """Dinas officers who may download personal data (each with a token of their own).
+
+    Example:
+
+        prens --config config/balangan.toml officer add "Rahmat (Dinas)"
+    """
+
+
+@officer.command("add")
+@click.argument("name")
+@_with_runtime
+def officer_add(runtime: Runtime, name: str) -> None:
+    """Make an officer and print their token, once: only its hash is kept. They sign in to
+    /dinas/... with their name and this token.
+
+    Example:
+
+        prens --config config/balangan.toml officer add "Rahmat (Dinas)"
+    """
+    from prens.officers import Officers
+
+    token = Officers(runtime.engine).add(name)
+    click.echo(f"officer {name!r} added. Token (shown once, keep it safe): {token}")
+
+
+@officer.command("list")
+@_with_runtime
+def officer_list(runtime: Runtime) -> None:
+    """List the officers (names only; tokens are never stored).
+
+    Example:
+
+        prens --config config/balangan.toml officer list
+    """
+    from prens.officers import Officers
+
+    for name in Officers(runtime.engine).names():
+        click.echo(name)
+
+
+@officer.command("remove")
+@click.argument("name")
+@_with_runtime
+def officer_remove(runtime: Runtime, name: str) -> None:
+    """Remove an officer: their token stops working at once.
+
+    Example:
+
+        prens --config config/balangan.toml officer remove "Rahmat (Dinas)"
+    """
+    from prens.officers import Officers
+
+    Officers(runtime.engine).remove(name)
+    click.echo(f"officer {name!r} removed")
+
+
 @main.command()
 @_with_runtime
 def doctor(runtime: Runtime) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     insert,
     select,
     update,
@@ -201,6 +202,16 @@ class VerificationStore:
                 detail=json.dumps(detail, ensure_ascii=False, default=str),
             )
         )
+
+    def period(self) -> tuple[datetime, datetime] | None:
+        """When verifiers' first and last state changes were observed, if any."""
+        with self.engine.connect() as conn:
+            first, last = conn.execute(
+                select(func.min(audit_log.c.at), func.max(audit_log.c.at)).where(
+                    audit_log.c.kind.in_(("state", "regression"))
+                )
+            ).one()
+        return (first.replace(tzinfo=UTC), last.replace(tzinfo=UTC)) if first else None
 
     def history(self, registration_id: str) -> list[AuditEntry]:
         with self.engine.connect() as conn:

@@ -18,10 +18,13 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.extensions["prens"] = runtime
     app.extensions["prens.webhook_secret"] = webhook_secret
 
-    from webhooks import form, health
+    from prens.officers import Officers
+    from webhooks import dinas, form, health
 
+    app.extensions["prens.officers"] = Officers(runtime.engine)
     app.register_blueprint(form.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(dinas.bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

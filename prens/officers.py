@@ -1,0 +1,93 @@
+"""Dinas officers who may download personal data: one random token each, stored hashed.
+
+Tokens are 32 random bytes, so a SHA-256 of them is as good as a slow password hash and cheap to
+check on every request; the token itself is shown once, when it is made, and never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, Column, DateTime, Engine, String, Table, insert, select
+
+from prens.database import write_transaction
+from prens.errors import PrensError
+from prens.ledger import metadata
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+
+class OfficerError(PrensError, ValueError):
+    """An officer name that is taken, unknown or unusable."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Officers:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine, tables=[officers])
+
+    def add(self, name: str) -> str:
+        """Make an officer; return their token (shown once, stored only hashed)."""
+        name = " ".join(name.split())
+        if not name or ":" in name:
+            raise OfficerError("an officer's name must not be empty or contain ':'")
+        token = secrets.token_urlsafe(32)
+        with write_transaction(self.engine) as conn:
+            if conn.execute(select(officers.c.name).where(officers.c.name == name)).first():
+                raise OfficerError(f"officer {name!r} exists; remove them first for a new token")
+            conn.execute(
+                insert(officers).values(
+                    name=name,
+                    token_sha256=_digest(token),
+                    created_at=datetime.now(UTC).replace(tzinfo=None),
+                    active=True,
+                )
+            )
+        return token
+
+    def remove(self, name: str) -> None:
+        with write_transaction(self.engine) as conn:
+            gone = conn.execute(officers.delete().where(officers.c.name == name)).rowcount
+        if not gone:
+            raise OfficerError(f"no officer {name!r}")
+
+    def names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(officers.c.name).where(officers.c.active).order_by(officers.c.name)
+                ).scalars()
+            )
+
+    def who(self, token: str, name: str | None = None) -> str | None:
+        """The officer holding `token` (and called `name`, when given), or None."""
+        if not token:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(officers.c.name, officers.c.token_sha256).where(
+                    officers.c.token_sha256 == _digest(token), officers.c.active
+                )
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_sha256, _digest(token)):
+            return None
+        if name is not None and not hmac.compare_digest(row.name.encode(), name.encode()):
+            return None
+        return str(row.name)
+
+
+__all__ = ["OfficerError", "Officers"]

@@ -1,0 +1,166 @@
+"""Downloads for the Dinas: the final list (XLSX, CSV) and the Berita Acara Hasil Verifikasi.
+
+Every route needs an officer's token (HTTP Basic: the officer's name and token, or a Bearer
+token); without it, 401 and no data. Every download is written to the audit log: who, when, how
+many rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from openpyxl import Workbook
+
+from jobs.compile import final_list
+from prens import report as berita
+from prens.exports import write_csv, write_xlsx
+from prens.officers import Officers
+from prens.runtime import Runtime
+from sheets_bridge import final
+
+bp = Blueprint("dinas", __name__, url_prefix="/dinas")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["prens"]
+
+
+def _officer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    officers: Officers = current_app.extensions["prens.officers"]
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return officers.who(value.strip())
+    if scheme.lower() == "basic":
+        try:
+            name, _, token = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return officers.who(token, name)
+    return None
+
+
+@bp.before_request
+def _authenticate():  # type: ignore[no-untyped-def]
+    g.officer = _officer()
+    if g.officer is None:
+        return Response(
+            "Masuk dengan akun petugas Dinas untuk mengunduh data ini.\n",
+            401,
+            {
+                "WWW-Authenticate": 'Basic realm="Dinas", charset="UTF-8"',
+                "Content-Type": "text/plain; charset=utf-8",
+            },
+        )
+    return None
+
+
+def _audit(what: str, rows: int) -> None:
+    _runtime().verification().log(
+        None,
+        "download",
+        g.officer,
+        {"file": what, "rows": rows, "ip": request.remote_addr},
+        datetime.now(UTC),
+    )
+
+
+def _attachment(data: bytes, name: str, mimetype: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/daftar-final.xlsx")
+def daftar_final_xlsx() -> Response:
+    rt = _runtime()
+    s = rt.settings
+    table = final_list(rt.ledger, rt.verification(), s)
+    out = io.BytesIO()
+    write_xlsx(
+        out,
+        table,
+        final.text_columns(s),
+        final.summary(table[1:], s, s.contribution_months, s.coverage_target),
+    )
+    _audit("daftar-final.xlsx", len(table) - 1)
+    return _attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
+
+
+@bp.get("/daftar-final.csv")
+def daftar_final_csv() -> Response:
+    rt = _runtime()
+    table = final_list(rt.ledger, rt.verification(), rt.settings)
+    out = io.BytesIO()
+    write_csv(out, table)
+    _audit("daftar-final.csv", len(table) - 1)
+    return _attachment(out.getvalue(), "daftar-final.csv", "text/csv; charset=utf-8")
+
+
+def _berita() -> tuple[berita.Report, str]:
+    rt = _runtime()
+    regs = rt.ledger.in_states(berita.STATES)
+    period = rt.verification().period()
+    tz = rt.settings.timezone
+    shown = (
+        f"{period[0].astimezone(tz):%d-%m-%Y} s.d. {period[1].astimezone(tz):%d-%m-%Y}"
+        if period
+        else "belum ada verifikasi"
+    )
+    return berita.build(regs, rt.settings), shown
+
+
+@bp.get("/berita-acara")
+def berita_acara() -> str:
+    report, period = _berita()
+    s = _runtime().settings
+    _audit("berita-acara", 0)
+    return render_template(
+        "berita_acara.html",
+        report=report,
+        period=period,
+        program=s.program_name,
+        district=s.district,
+        rupiah=berita.rupiah,
+        today=datetime.now(s.timezone).strftime("%d-%m-%Y"),
+    )
+
+
+@bp.get("/berita-acara.xlsx")
+def berita_acara_xlsx() -> Response:
+    report, period = _berita()
+    s = _runtime().settings
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Berita Acara"
+    ws.append(["BERITA ACARA HASIL VERIFIKASI"])
+    ws.append([f"Program {s.program_name} — {s.district}"])
+    ws.append([f"Periode verifikasi: {period}"])
+    ws.append([])
+    ws.append(["Kecamatan", *report.states, "Jumlah"])
+    for name, counts, total in report.rows:
+        ws.append([name, *counts, total])
+    ws.append(["Jumlah", *report.totals, report.total])
+    ws.append([])
+    ws.append(["Memenuhi syarat (orang)", report.eligible])
+    ws.append(["Perkiraan anggaran (Rp)", report.budget])
+    if report.target:
+        ws.append(["Cakupan terhadap target", report.coverage])
+    ws.append([])
+    ws.append(["Tim Verifikasi"])
+    for i in range(3):
+        ws.append([f"Anggota {i + 1}", "Nama:", "", "NIP/NPP:", "", "Tanda tangan:"])
+    ws.column_dimensions["A"].width = 28
+    out = io.BytesIO()
+    wb.save(out)
+    _audit("berita-acara.xlsx", 0)
+    return _attachment(out.getvalue(), "berita-acara.xlsx", XLSX)
