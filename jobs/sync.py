@@ -3,8 +3,8 @@ system columns back.
 
 One read of the verifier columns (one values.batchGet on Google), a pure diff against what the
 ledger saw last time, the transitions and audit entries in one transaction, then one batched
-write of `Status` and `Catatan Sistem` to the rows that changed, found by their tags wherever
-verifiers have sorted them. Only system columns are written, and verifiers cannot edit those
+write of `Status`, `Catatan Sistem` and `Status Diperbarui` to the rows that changed, found
+by their tags wherever verifiers have sorted them. Only system columns are written, and verifiers cannot edit those
 (they are protected), so no verifier edit is ever overwritten.
 """
 
@@ -152,6 +152,7 @@ def sync(
         store.record(observations, now)
         report.changed = len(observations)
         back = {}
+        stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
         for ob in observations:
             if ob.kind:
                 report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
@@ -160,6 +161,7 @@ def sync(
                 back[ob.registration_id] = {
                     settings.columns["status"]: ob.state_after,
                     settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
+                    settings.columns["diperbarui"]: stamp,
                 }
         sheets.update_rows_by_key(name, id_header, back)
         report.written = len(back)

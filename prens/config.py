@@ -53,6 +53,8 @@ COLUMN_KEYS = (
     "status",
     "notifikasi",
 )
+# Column keys a configuration may leave out, with their default headers.
+OPTIONAL_COLUMNS = {"diperbarui": "Status Diperbarui"}
 
 _MISSING = object()
 
@@ -331,6 +333,10 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     ws_t.done()
     col_t = sheet.table("columns")
     columns = {key: col_t.get(key, str, expected="a column header") for key in COLUMN_KEYS}
+    columns |= {
+        key: col_t.get(key, str, default, expected="a column header")
+        for key, default in OPTIONAL_COLUMNS.items()
+    }
     col_t.done()
     verifier_columns = tuple(
         _verifier_column(source, i, item)

@@ -150,6 +150,15 @@ class GoogleSheets(SheetBackend):
                 body={"values": [headers]},
             )
             self._headers[name] = list(headers)
+        elif headers[: len(current)] == current and len(current) < len(headers):
+            # Repair: columns a newer version adds at the end get their headers.
+            self.http.values_update(
+                self.key,
+                f"{a1_sheet(name)}!A1",
+                params={"valueInputOption": "RAW"},
+                body={"values": [headers]},
+            )
+            self._headers[name] = list(headers)
         elif current[: len(headers)] != headers:
             raise LayoutError(
                 f"worksheet {name!r} has headers {current!r}; the configuration expects {headers!r}"

@@ -34,7 +34,7 @@ def headers(settings: Settings, role: str) -> list[str]:
         return (
             [cols["id"], cols["waktu_daftar"], *data, cols["catatan"]]
             + [v.header for v in settings.verifier_columns]
-            + [cols["status"], cols["notifikasi"]]
+            + [cols["status"], cols["notifikasi"], cols["diperbarui"]]
         )
     if role == PERLU_PERBAIKAN:
         return [
@@ -77,7 +77,19 @@ def row(
             cells, notes = last_seen
             verifier = [_cell(cells.get(v.header, "")) for v in settings.verifier_columns]
         catatan = " ".join(part for part in (warnings, notes) if part)
-        return [reg.id, local_time(reg, settings), *data, catatan, *verifier, reg.state or "", ""]
+        # Status Diperbarui: a fresh row's status dates from its registration; a restored row's
+        # last change is in the audit log, and the next change writes it again.
+        updated = "" if last_seen is not None else local_time(reg, settings)
+        return [
+            reg.id,
+            local_time(reg, settings),
+            *data,
+            catatan,
+            *verifier,
+            reg.state or "",
+            "",
+            updated,
+        ]
     if role == PERLU_PERBAIKAN:
         errors = [p for p in reg.problems if p.severity == ERROR]
         return [

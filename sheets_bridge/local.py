@@ -73,6 +73,14 @@ class LocalSheets(SheetBackend):
                 )
                 return
             current = json.loads(header)
+            if current and headers[: len(current)] == current and len(current) < len(headers):
+                # Repair: columns a newer version adds at the end get their headers.
+                conn.execute(
+                    rows_table.update()
+                    .where(rows_table.c.worksheet == name, rows_table.c.row_no == 1)
+                    .values(cells=json.dumps(headers))
+                )
+                return
             if current[: len(headers)] != headers:
                 raise LayoutError(
                     f"worksheet {name!r} has headers {current!r}; "

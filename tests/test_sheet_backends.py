@@ -110,3 +110,11 @@ def test_setup_twice_gives_the_same_worksheet(backend: SheetBackend, settings) -
     assert [lay.name for lay in layouts] == [
         n for n in backend.worksheet_names() if n in {lay.name for lay in layouts}
     ]
+
+
+def test_setup_repairs_a_worksheet_made_by_an_older_version(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS[:3])
+    backend.append_rows("Pendaftar", [["BLG-A", "SITI", "6311064507900003"]])
+    backend.ensure_worksheet("Pendaftar", HEADERS)  # new columns at the end: headers added
+    rows = backend.get_all_values("Pendaftar")
+    assert rows[0] == HEADERS and rows[1][:3] == ["BLG-A", "SITI", "6311064507900003"]

@@ -93,7 +93,7 @@ def test_local_setup_records_the_same_layout(config_path: Path, runtime) -> None
     for _ in range(2):
         result = CliRunner().invoke(main, ["--config", str(config_path), "sheet", "setup"])
         assert result.exit_code == 0, result.output
-    assert "Pendaftar: 20 columns, 3 checkbox, 5 text, 15 protected" in result.output
+    assert "Pendaftar: 21 columns, 3 checkbox, 5 text, 16 protected" in result.output
     recorded = runtime.sheets.layout_of("Pendaftar")
     assert recorded == worksheet_layouts(runtime.settings)[0].as_dict() | {
         "protected_columns": [
