@@ -4,8 +4,8 @@ system columns back.
 One read of the verifier columns (one values.batchGet on Google), a pure diff against what the
 ledger saw last time, the transitions and audit entries in one transaction, then one batched
 write of `Status`, `Catatan Sistem` and `Status Diperbarui` to the rows that changed, found
-by their tags wherever verifiers have sorted them. Only system columns are written, and verifiers cannot edit those
-(they are protected), so no verifier edit is ever overwritten.
+by their tags wherever verifiers have sorted them. Only system columns are written, and
+verifiers cannot edit those (they are protected), so no verifier edit is ever overwritten.
 """
 
 from __future__ import annotations
