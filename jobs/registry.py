@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from jobs.compile import compile_final
 from jobs.flush import flush
+from jobs.notify import notify
 from jobs.sync import sync
 from prens.runtime import Runtime
 
@@ -20,8 +21,24 @@ def _compile(runtime: Runtime) -> str:
     ).summary()
 
 
+def _notify(runtime: Runtime) -> str:
+    return notify(
+        runtime.ledger,
+        runtime.outbox(),
+        runtime.verification(),
+        runtime.settings,
+        runtime.provider(),
+    ).summary()
+
+
 def _sync(runtime: Runtime) -> str:
-    return sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
+    return sync(
+        runtime.ledger,
+        runtime.sheets,
+        runtime.settings,
+        runtime.verification(),
+        outbox=runtime.outbox(),
+    ).summary()
 
 
 # name -> function(runtime) returning a one-line summary. More jobs join as they are built.
@@ -29,6 +46,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "flush": _flush,
     "sync": _sync,
     "compile": _compile,
+    "notify": _notify,
 }
 
 

@@ -44,6 +44,14 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         id="flush",
         name="flush",
     )
+    scheduler.add_job(
+        _run,
+        "interval",
+        seconds=settings.notify_seconds,
+        args=["notify", runtime],
+        id="notify",
+        name="notify",
+    )
     hour, minute = (int(x) for x in settings.compile_at.split(":"))
     scheduler.add_job(
         _run,

@@ -18,12 +18,15 @@ from typing import Any
 from prens.config import Settings
 from prens.ledger import PENDAFTAR, Ledger, Registration
 from prens.lifecycle import VerifierView, entered, notes_of, state_of, ticked, transition
+from prens.messages import last_notification
+from prens.outbox import Outbox
 from prens.problems import WARNING
 from prens.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
+NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR"})
 
 
 @dataclass
@@ -112,6 +115,7 @@ def sync(
     settings: Settings,
     store: VerificationStore,
     now: datetime | None = None,
+    outbox: Outbox | None = None,
 ) -> SyncReport:
     """Read the verifier columns once, apply the lifecycle, write back once. Safe to re-run."""
     now = now or datetime.now(UTC)
@@ -149,7 +153,8 @@ def sync(
             seen = observe(reg, cells, last.get(reg_id), settings)
             if seen:
                 observations.append(seen)
-        store.record(observations, now)
+        events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
+        store.record(observations, now, notify=events if outbox is not None else frozenset())
         report.changed = len(observations)
         back = {}
         stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
@@ -163,7 +168,16 @@ def sync(
                     settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
                     settings.columns["diperbarui"]: stamp,
                 }
+        # Notifikasi Terakhir: the outcome of each registration's latest message, once known.
+        told = {k: m for k, m in (outbox.to_write_back() if outbox else {}).items() if k in known}
+        for reg_id, message in told.items():
+            at = message.updated_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+            back.setdefault(reg_id, {})[settings.columns["notifikasi"]] = last_notification(
+                message.event, message.status, at
+            )
         sheets.update_rows_by_key(name, id_header, back)
+        if outbox is not None and told:
+            outbox.mark_written_back([m.id for m in told.values()])
         report.written = len(back)
         if observations:
             log.info(report.summary())

@@ -110,12 +110,12 @@ def jobs() -> None:
 
 
 @jobs.command("run")
-@click.argument("name", type=click.Choice(["flush", "sync", "compile"]))
+@click.argument("name", type=click.Choice(["flush", "sync", "notify", "compile"]))
 @_with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
     """Run one job once, now. NAME: flush (write new registrations to the sheet) or sync (read
-    verifiers' ticks, move registrations through the lifecycle, write Status back) or compile
-    (rebuild Daftar Final from the registrations verified or later).
+    verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
+    the messages that are due) or compile (rebuild Daftar Final).
 
     Example:
 
@@ -334,6 +334,62 @@ def audit(runtime: Runtime, registration_id: str) -> None:
         click.echo(
             f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
         )
+
+
+@main.group()
+def notifications() -> None:
+    """Messages to citizens: what was sent, what failed, what is uncertain.
+
+    Example:
+
+        prens --config config/balangan.toml notifications list --status uncertain
+    """
+
+
+@notifications.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sending", "sent", "failed", "uncertain"]),
+    help="Only this status.",
+)
+@click.option(
+    "--event",
+    type=click.Choice(["needs_correction", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR"]),
+    help="Only this event.",
+)
+@_with_runtime
+def notifications_list(runtime: Runtime, status: str | None, event: str | None) -> None:
+    """List messages (no phone numbers or texts: ids, events, outcomes).
+
+    Example:
+
+        prens --config config/balangan.toml notifications list --status failed
+    """
+    tz = runtime.settings.timezone
+    for m in runtime.outbox().list(status, event):
+        click.echo(
+            f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<9} "
+            f"attempts {m.attempts}  {m.updated_at.astimezone(tz):%Y-%m-%d %H:%M}"
+            + (f"  {m.reason}" if m.reason else "")
+        )
+
+
+@notifications.command("retry")
+@click.argument("message_id", type=int)
+@_with_runtime
+def notifications_retry(runtime: Runtime, message_id: int) -> None:
+    """Send an uncertain or failed message again (an operator's decision: an uncertain message
+    may have been delivered already).
+
+    Example:
+
+        prens --config config/balangan.toml notifications retry 42
+    """
+    from datetime import UTC, datetime
+
+    if not runtime.outbox().requeue(message_id, datetime.now(UTC)):
+        raise click.ClickException(f"message {message_id} is not uncertain or failed")
+    click.echo(f"message {message_id} will be sent by the next notify run")
 
 
 @main.group()

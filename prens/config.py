@@ -66,6 +66,35 @@ class VerifierColumn:
     role: str
 
 
+NOTIFY_EVENTS = ("needs_correction", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR")
+# What a message may say. Never NIK, KK or phone: they are not placeholders at all.
+PLACEHOLDERS = (
+    "nama",
+    "id",
+    "nomor_kepesertaan",
+    "kontak",
+    "alasan",
+    "masalah",
+    "form_url",
+    "program",
+    "kabupaten",
+)
+PROVIDERS = ("log", "fonnte", "whatsapp_cloud", "twilio", "zenziva")
+
+
+@dataclass(frozen=True)
+class Notifications:
+    provider: str
+    templates: Mapping[str, str]  # event -> text; an event without a text sends nothing
+    contact: str
+    quiet_start: str  # HH:MM local time
+    quiet_end: str
+    per_minute: int
+    pause_seconds: float
+    max_attempts: int
+    options: Mapping[str, str]  # the provider's non-secret settings (urls, ids, sender)
+
+
 @dataclass(frozen=True)
 class Settings:
     source: Path
@@ -101,8 +130,10 @@ class Settings:
     columns: Mapping[str, str]  # column key -> header
     verifier_columns: tuple[VerifierColumn, ...]
     flush_seconds: int
+    notify_seconds: int
     sync_seconds: int
     compile_at: str
+    notifications: Notifications
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -353,6 +384,9 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     schedule = root.table("schedule")
     flush_seconds = schedule.get("flush_seconds", int, 5, positive, "a positive number of seconds")
     sync_seconds = schedule.get("sync_seconds", int, 60, positive, "a positive number of seconds")
+    notify_seconds = schedule.get(
+        "notify_seconds", int, 30, positive, "a positive number of seconds"
+    )
     compile_at = schedule.get(
         "compile_at",
         str,
@@ -361,6 +395,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         "a time of day HH:MM (local time)",
     )
     schedule.done()
+    notifications = _notifications(root.table("notifications"), source)
     root.done()
 
     return Settings(
@@ -398,6 +433,8 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         verifier_columns=verifier_columns,
         flush_seconds=flush_seconds,
         sync_seconds=sync_seconds,
+        notify_seconds=notify_seconds,
+        notifications=notifications,
         compile_at=compile_at,
     )
 
@@ -418,3 +455,57 @@ def _verifier_column(source: Path, index: int, item: Any) -> VerifierColumn:
     )
     t.done()
     return column
+
+
+def _time_of_day(value: str) -> bool:
+    return bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value))
+
+
+def _notifications(t: _Section, source: Path) -> Notifications:
+    import string
+
+    provider = t.get(
+        "provider", str, "log", lambda v: v in PROVIDERS, "one of " + ", ".join(PROVIDERS)
+    )
+    events = t.table("templates")
+    templates = {}
+    for event in NOTIFY_EVENTS:
+        text = events.get(event, str, "", expected="a message template (empty: not sent)")
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise ConfigError(
+                source,
+                f"notifications.templates.{event}",
+                text,
+                f"a template with well-formed {{placeholders}} ({exc})",
+            ) from exc
+        unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+        if unknown:
+            raise ConfigError(
+                source,
+                f"notifications.templates.{event}",
+                text,
+                f"placeholders among {{{'}, {'.join(PLACEHOLDERS)}}}, not {{{unknown[0]}}}",
+            )
+        if text.strip():
+            templates[event] = text
+    events.done()
+    options_t = t.table("provider_options")
+    options = {str(k): str(v) for k, v in options_t.data.items()}
+    options_t.used.update(options)
+    result = Notifications(
+        provider=provider,
+        templates=templates,
+        contact=t.get("contact", str, ""),
+        quiet_start=t.get("quiet_start", str, "21:00", _time_of_day, "a time of day HH:MM"),
+        quiet_end=t.get("quiet_end", str, "07:00", _time_of_day, "a time of day HH:MM"),
+        per_minute=t.get("per_minute", int, 20, lambda v: 1 <= v <= 600, "1 to 600 messages"),
+        pause_seconds=float(
+            t.get("pause_seconds", int, 3, lambda v: 0 <= v <= 600, "0 to 600 seconds")
+        ),
+        max_attempts=t.get("max_attempts", int, 5, lambda v: 1 <= v <= 20, "1 to 20 attempts"),
+        options=options,
+    )
+    t.done()
+    return result

@@ -44,6 +44,17 @@ def run_checks(runtime: Runtime) -> list[Check]:
         )
     except LedgerError as exc:
         checks.append(Check(ERROR, "Basis data", f"tidak dapat dipakai ({exc})"))
+    counts = runtime.outbox().counts()
+    stuck = counts.get("uncertain", 0) + counts.get("failed", 0)
+    checks.append(
+        Check(
+            WARNING if stuck else OK,
+            "Notifikasi",
+            f"{counts.get('sent', 0)} terkirim, {counts.get('pending', 0)} menunggu, "
+            f"{counts.get('failed', 0)} gagal, {counts.get('uncertain', 0)} belum pasti"
+            + (" (lihat `prens notifications list --status uncertain`)" if stuck else ""),
+        )
+    )
     checks += _sheet_checks(runtime)
     return checks
 

@@ -31,6 +31,15 @@ def receive(
     """Validate `submission` and store it once; a replayed response returns its first answer."""
     registered_on = submission.submitted_at.astimezone(settings.timezone).date()
     assessment = assess(submission.answers, settings, registered_on)
+    # A citizen whose submission needs correction is told so, if their phone can be reached.
+    reachable = assessment.person.get("telepon", "").startswith("+62") and not any(
+        p.field == "telepon" for p in assessment.problems
+    )
+    notify = (
+        not assessment.valid
+        and reachable
+        and "needs_correction" in settings.notifications.templates
+    )
     candidate = Candidate(
         response_key=submission.response_key,
         submitted_at=submission.submitted_at,
@@ -38,6 +47,7 @@ def receive(
         person=assessment.person,
         answers=submission.answers,
         problems=assessment.problems,
+        notify_event="needs_correction" if notify else None,
     )
     registration, created = ledger.record(
         candidate, now, lambda others: phone_shared_warning(others, settings)

@@ -162,6 +162,7 @@ class Candidate:
     person: dict[str, str]
     answers: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    notify_event: str | None = None  # a message to queue with it ("needs_correction")
 
 
 class Ledger:
@@ -172,6 +173,11 @@ class Ledger:
         self._group = GroupCommit(engine)
 
     def create_schema(self) -> None:
+        # The modules that add tables to the ledger's metadata, so all are created.
+        import prens.officers  # noqa: F401
+        import prens.outbox  # noqa: F401
+        import prens.verification  # noqa: F401
+
         metadata.create_all(self.engine)
 
     def ping(self) -> None:
@@ -284,6 +290,10 @@ class Ledger:
                 .where(registrations.c.id == corrects)
                 .values(corrected_by=values["id"])
             )
+        if status == NEEDS_CORRECTION and c.notify_event:
+            from prens.outbox import enqueue
+
+            enqueue(conn, values["id"], c.notify_event, now)
         return Registration(
             id=values["id"],
             response_key=c.response_key,

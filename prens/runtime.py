@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from prens.config import Settings
 from prens.database import make_engine
 from prens.ledger import Ledger
+from prens.outbox import Outbox
 from prens.verification import VerificationStore
 from sheets_bridge.backends import open_backend
 from sheets_bridge.base import SheetBackend
+
+if TYPE_CHECKING:
+    from jobs.providers.base import Provider
 
 
 @dataclass
@@ -21,12 +26,28 @@ class Runtime:
     ledger: Ledger
     sheets: SheetBackend
     store: VerificationStore | None = None
+    _outbox: Outbox | None = None
+    _provider: Provider | None = None
 
     def verification(self) -> VerificationStore:
         """The lifecycle's store (verifier values seen, states entered, the audit log)."""
         if self.store is None:
             self.store = VerificationStore(self.engine)
         return self.store
+
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            self._outbox = Outbox(self.engine)
+        return self._outbox
+
+    def provider(self) -> Provider:
+        """The configured notification provider (opened on first use: it may need a token)."""
+        if self._provider is None:
+            from jobs.providers import open_provider
+
+            cfg = self.settings.notifications
+            self._provider = open_provider(cfg.provider, cfg.options, self.settings.data_dir)
+        return self._provider
 
     def close(self) -> None:
         self.engine.dispose()

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from prens.database import write_transaction
 from prens.ledger import metadata, registrations
 from prens.lifecycle import STATES
+from prens.outbox import enqueue
 
 # What verifiers' columns said at the last sync, and the notes the system wrote back.
 verifications = Table(
@@ -124,7 +125,13 @@ class VerificationStore:
             rows = conn.execute(select(verifications)).all()
         return {r.registration_id: (json.loads(r.cells), r.notes) for r in rows}
 
-    def record(self, observations: list[Observation], now: datetime, actor: str = "sync") -> None:
+    def record(
+        self,
+        observations: list[Observation],
+        now: datetime,
+        actor: str = "sync",
+        notify: frozenset[str] = frozenset(),
+    ) -> None:
         """Store what a sync saw, in one transaction: cells, notes, states, audit entries."""
         at = _naive(now)
         with write_transaction(self.engine) as conn:
@@ -179,6 +186,8 @@ class VerificationStore:
                     self._audit(
                         conn, ob.registration_id, at, "first_entry", actor, {"state": state}
                     )
+                    if state in notify:  # the first entry is the one that notifies
+                        enqueue(conn, ob.registration_id, state, now)
 
     def log(
         self,

@@ -1,0 +1,135 @@
+"""Notify job: send the messages that are due, each at most once, at the right hour and pace.
+
+A message is marked `sending` (committed) before the provider is called. If the process dies
+during the call, the next run finds it still `sending` and makes it `uncertain`: it may have been
+delivered, so it is never resent without an operator. Network errors, 429 and 5xx are retried
+later with exponential backoff and jitter, up to `max_attempts`; a provider's refusal (invalid
+number, not on WhatsApp) is `failed` at once, with the provider's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+
+from jobs.providers.base import PERMANENT, SENT, Provider
+from prens.config import Settings
+from prens.ledger import Ledger
+from prens.messages import render, values
+from prens.outbox import Outbox
+from prens.verification import VerificationStore
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 300
+
+
+@dataclass
+class NotifyReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    quiet: bool = False
+    busy: bool = False
+
+    def summary(self) -> str:
+        if self.busy:
+            return "notify: another notify is running; nothing done"
+        if self.quiet:
+            return "notify: quiet hours; messages wait"
+        return f"notify: {self.sent} sent, {self.retried} to retry, {self.failed} failed" + (
+            f", {self.uncertain} uncertain" if self.uncertain else ""
+        )
+
+
+def _hhmm(text: str) -> clock_time:
+    hour, minute = (int(x) for x in text.split(":"))
+    return clock_time(hour, minute)
+
+
+def in_quiet_hours(local: clock_time, start: str, end: str) -> bool:
+    """Whether `local` falls in [start, end), a window that may wrap past midnight (pure).
+    Equal start and end: no quiet hours."""
+    a, b = _hhmm(start), _hhmm(end)
+    if a == b:
+        return False
+    return a <= local < b if a < b else local >= a or local < b
+
+
+def backoff(attempt: int, jitter: float) -> float:
+    """Seconds before retry `attempt`: 30 s doubling, at most an hour, scaled by jitter."""
+    return min(3600.0, 30.0 * 2 ** (attempt - 1)) * (0.5 + jitter / 2)
+
+
+def notify(
+    ledger: Ledger,
+    outbox: Outbox,
+    store: VerificationStore,
+    settings: Settings,
+    provider: Provider,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> NotifyReport:
+    """One run: strand what a dead run left, then send what is due, within pace and hours."""
+    cfg = settings.notifications
+    report = NotifyReport()
+    now = clock()
+    with ledger.lease("notify", LEASE_SECONDS, now=now) as held:
+        if not held:
+            report.busy = True
+            return report
+        report.uncertain = outbox.strand_sending(now)
+        if report.uncertain:
+            log.warning(
+                "notify: %d message(s) left mid-send by a stopped run are now "
+                "uncertain; see `prens notifications list --status uncertain`",
+                report.uncertain,
+            )
+        if in_quiet_hours(now.astimezone(settings.timezone).time(), cfg.quiet_start, cfg.quiet_end):
+            report.quiet = True
+            return report
+        room = cfg.per_minute - outbox.sent_since(now - timedelta(minutes=1))
+        for n, message in enumerate(outbox.due(now, max(room, 0))):
+            if n:
+                sleep(cfg.pause_seconds)  # gateways ban numbers that send in bursts
+            reg = ledger.get(message.registration_id)
+            template = cfg.templates.get(message.event)
+            if reg is None or template is None or not reg.person.get("telepon", "").startswith("+"):
+                if outbox.mark_sending(message.id, clock()):
+                    outbox.mark_failed(message.id, "no template or no reachable phone", clock())
+                report.failed += 1
+                continue
+            cells = store.cells_for([reg.id]).get(reg.id, ({}, ""))[0]
+            filled = values(reg, settings, cells)
+            if not outbox.mark_sending(message.id, clock()):
+                continue  # someone else took it
+            outcome = provider.send(
+                reg.person["telepon"], render(template, filled), message.event, filled
+            )
+            done = clock()
+            if outcome.kind == SENT:
+                outbox.mark_sent(message.id, outcome.reference, done)
+                report.sent += 1
+            elif outcome.kind == PERMANENT or message.attempts + 1 >= cfg.max_attempts:
+                outbox.mark_failed(message.id, outcome.reason, done)
+                report.failed += 1
+                log.warning(
+                    "notify: message %d (%s, %s) failed: %s",
+                    message.id,
+                    message.registration_id,
+                    message.event,
+                    outcome.reason,
+                )
+            else:
+                wait = max(backoff(message.attempts + 1, jitter()), outcome.retry_after or 0)
+                outbox.mark_retry(message.id, outcome.reason, done + timedelta(seconds=wait), done)
+                report.retried += 1
+    if report.sent or report.failed or report.retried:
+        log.info(report.summary())
+    return report

@@ -1,0 +1,43 @@
+"""Message texts (pure): a template filled from a registration. No NIK, KK or phone number can
+appear: they are not placeholders (the configuration refuses unknown ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prens.config import Settings
+from prens.ledger import Registration
+from prens.problems import ERROR
+
+STATUS_WORDS = {
+    "sent": "terkirim",
+    "failed": "gagal",
+    "uncertain": "belum pasti",
+    "pending": "menunggu",
+    "sending": "sedang dikirim",
+}
+
+
+def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict[str, str]:
+    """The placeholders' values for a registration (`cells`: its verifier columns last seen)."""
+    role = {v.role: v.header for v in settings.verifier_columns}
+    return {
+        "nama": reg.person.get("nama", "").title(),
+        "id": reg.id,
+        "nomor_kepesertaan": str(cells.get(role.get("membership_number", ""), "")).strip(),
+        "alasan": str(cells.get(role.get("rejection_reason", ""), "")).strip(),
+        "masalah": " ".join(p.message for p in reg.problems if p.severity == ERROR),
+        "kontak": settings.notifications.contact,
+        "form_url": settings.form_url,
+        "program": settings.program_name,
+        "kabupaten": settings.district,
+    }
+
+
+def render(template: str, filled: dict[str, str]) -> str:
+    return " ".join(template.format(**filled).split())
+
+
+def last_notification(event: str, status: str, at: str) -> str:
+    """The `Notifikasi Terakhir` cell: event, time, outcome."""
+    return f"{event} {at} {STATUS_WORDS.get(status, status)}"

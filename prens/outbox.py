@@ -1,0 +1,249 @@
+"""The outbox: one row per (registration, event), unique in the database, written in the same
+transaction as the event that causes it. The notify job sends what is due.
+
+pending -> sending -> sent | pending (retry later) | failed; a message found in `sending` when a
+notify run starts was left by a run that died mid-call: it becomes `uncertain`, is never resent
+blindly, and waits for an operator (`prens notifications retry ID`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from prens.database import write_transaction
+from prens.ledger import metadata
+
+PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
+STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(16), nullable=False, index=True),
+    Column("event", String(30), nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("reference", String(120), nullable=False, default=""),  # the provider's message id
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("written_back", Boolean, nullable=False, default=False),
+    UniqueConstraint("registration_id", "event"),
+)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def enqueue(conn: Connection, registration_id: str, event: str, now: datetime) -> bool:
+    """Add the message for (registration, event) in the caller's transaction; False if it exists."""
+    at = _naive(now)
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(notifications).values(
+                    registration_id=registration_id,
+                    event=event,
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=at,
+                    reference="",
+                    reason="",
+                    created_at=at,
+                    updated_at=at,
+                    written_back=False,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    registration_id: str
+    event: str
+    status: str
+    attempts: int
+    reference: str
+    reason: str
+    updated_at: datetime
+
+
+def _message(row) -> Message:  # type: ignore[no-untyped-def]
+    return Message(
+        row.id,
+        row.registration_id,
+        row.event,
+        row.status,
+        row.attempts,
+        row.reference,
+        row.reason,
+        row.updated_at.replace(tzinfo=UTC),
+    )
+
+
+class Outbox:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine, tables=[notifications])
+
+    def _set(self, message_id: int, now: datetime, expect: str | None = None, **values) -> bool:  # type: ignore[no-untyped-def]
+        cond = notifications.c.id == message_id
+        if expect:
+            cond = and_(cond, notifications.c.status == expect)
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(
+                update(notifications).where(cond).values(updated_at=_naive(now), **values)
+            ).rowcount
+        return done == 1
+
+    def strand_sending(self, now: datetime) -> int:
+        """Messages left in `sending` by a run that died: `uncertain`, for an operator."""
+        with write_transaction(self.engine) as conn:
+            return conn.execute(
+                update(notifications)
+                .where(notifications.c.status == SENDING)
+                .values(
+                    status=UNCERTAIN,
+                    updated_at=_naive(now),
+                    written_back=False,
+                    reason="the process stopped while sending: delivered or not, unknown",
+                )
+            ).rowcount
+
+    def due(self, now: datetime, limit: int) -> list[Message]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications)
+                .where(
+                    notifications.c.status == PENDING,
+                    notifications.c.next_attempt_at <= _naive(now),
+                )
+                .order_by(notifications.c.id)
+                .limit(limit)
+            ).all()
+        return [_message(r) for r in rows]
+
+    def sent_since(self, since: datetime) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(notifications)
+                    .where(notifications.c.sent_at >= _naive(since))
+                ).scalar_one()
+            )
+
+    def mark_sending(self, message_id: int, now: datetime) -> bool:
+        """Claim a pending message before calling the provider (committed first)."""
+        return self._set(
+            message_id, now, expect=PENDING, status=SENDING, attempts=notifications.c.attempts + 1
+        )
+
+    def mark_sent(self, message_id: int, reference: str, now: datetime) -> None:
+        self._set(
+            message_id,
+            now,
+            expect=SENDING,
+            status=SENT,
+            reference=reference,
+            sent_at=_naive(now),
+            reason="",
+            written_back=False,
+        )
+
+    def mark_retry(self, message_id: int, reason: str, at: datetime, now: datetime) -> None:
+        self._set(
+            message_id,
+            now,
+            expect=SENDING,
+            status=PENDING,
+            reason=reason,
+            next_attempt_at=_naive(at),
+        )
+
+    def mark_failed(self, message_id: int, reason: str, now: datetime) -> None:
+        self._set(message_id, now, expect=SENDING, status=FAILED, reason=reason, written_back=False)
+
+    def requeue(self, message_id: int, now: datetime) -> bool:
+        """An operator's decision: send an `uncertain` or `failed` message again."""
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(
+                update(notifications)
+                .where(
+                    notifications.c.id == message_id,
+                    notifications.c.status.in_((UNCERTAIN, FAILED)),
+                )
+                .values(
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=_naive(now),
+                    updated_at=_naive(now),
+                    reason="",
+                )
+            ).rowcount
+        return done == 1
+
+    def list(self, status: str | None = None, event: str | None = None) -> list[Message]:
+        query = select(notifications).order_by(notifications.c.id)
+        if status:
+            query = query.where(notifications.c.status == status)
+        if event:
+            query = query.where(notifications.c.event == event)
+        with self.engine.connect() as conn:
+            return [_message(r) for r in conn.execute(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications.c.status, func.count()).group_by(notifications.c.status)
+            ).all()
+        return {status: int(n) for status, n in rows}
+
+    def to_write_back(self) -> dict[str, Message]:
+        """Per registration, its latest message whose outcome the sheet does not show yet."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications)
+                .where(
+                    notifications.c.written_back.is_(False),
+                    notifications.c.status.in_((SENT, FAILED, UNCERTAIN)),
+                )
+                .order_by(notifications.c.updated_at)
+            ).all()
+        return {r.registration_id: _message(r) for r in rows}
+
+    def mark_written_back(self, ids: list[int]) -> None:
+        if ids:
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(notifications)
+                    .where(notifications.c.id.in_(ids))
+                    .values(written_back=True)
+                )
