@@ -39,6 +39,7 @@ def test_doctor_on_the_local_backend(config_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config_path), "doctor"])
     assert result.exit_code == 0, result.output
     assert "[OK] Basis data: 0 pendaftaran tersimpan" in result.output
+    assert "[OK] Notifikasi: 0 terkirim, 0 menunggu, 0 gagal, 0 belum pasti" in result.output
 
 
 def test_doctor_reports_a_public_link_as_an_error(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

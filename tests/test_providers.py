@@ -210,3 +210,27 @@ def test_zenziva_sms() -> None:
 def test_a_provider_that_cannot_work_says_why(name: str, env: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ProviderError, match=message):
         open_provider(name, {}, None, env)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["fonnte", "whatsapp_cloud", "twilio", "zenziva"])
+def test_a_provider_that_does_not_answer_in_time_is_retried_later(name: str) -> None:
+    env = {
+        "PRENS_FONNTE_TOKEN": "t",
+        "PRENS_WHATSAPP_TOKEN": "t",
+        "PRENS_TWILIO_AUTH_TOKEN": "t",
+        "PRENS_ZENZIVA_USERKEY": "u",
+        "PRENS_ZENZIVA_PASSKEY": "p",
+    }
+    with ProviderServer(Answer(200, {"status": True}, delay=1.0)) as srv:
+        options = {
+            "base_url": srv.url,
+            "timeout_seconds": "0.2",
+            "phone_number_id": "1",
+            "template_TERVERIFIKASI": "t",
+            "account_sid": "AC1",
+            "from": "+1500",
+        }
+        outcome = open_provider(name, options, None, env).send(  # type: ignore[arg-type]
+            PHONE, "x", "TERVERIFIKASI", VALUES
+        )
+    assert outcome.kind == RETRY and "Timeout" in outcome.reason

@@ -37,10 +37,18 @@ class Provider(ABC):
         """Send one message; never raise for what the provider or the network answers."""
 
 
-def post(session: requests.Session, url: str, **kwargs) -> requests.Response | Outcome:  # type: ignore[no-untyped-def]
+def timeout_of(options: Mapping[str, str]) -> tuple[float, float]:
+    """Connect and read timeouts: `timeout_seconds` in the provider's options (default 30)."""
+    seconds = float(options.get("timeout_seconds", TIMEOUT[1]))
+    return (min(TIMEOUT[0], seconds), seconds)
+
+
+def post(
+    session: requests.Session, url: str, timeout: tuple[float, float] = TIMEOUT, **kwargs
+) -> requests.Response | Outcome:  # type: ignore[no-untyped-def]
     """POST, or the Outcome for a network failure or a 429/5xx (retry later)."""
     try:
-        reply = session.post(url, timeout=TIMEOUT, **kwargs)
+        reply = session.post(url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
         return Outcome(RETRY, reason=f"network: {type(exc).__name__}")
     if reply.status_code == 429 or reply.status_code >= 500:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import requests
 
-from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, json_of, post
+from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, json_of, post, timeout_of
 from prens.phone import whatsapp_target
 
 # Reasons that say "try later", not "this number is wrong".
@@ -22,11 +22,13 @@ class Fonnte(Provider):
         self.token = token
         self.url = options.get("base_url", "https://api.fonnte.com").rstrip("/") + "/send"
         self.session = requests.Session()
+        self.timeout = timeout_of(options)
 
     def send(self, phone_e164: str, text: str, event: str, values: Mapping[str, str]) -> Outcome:
         reply = post(
             self.session,
             self.url,
+            self.timeout,
             headers={"Authorization": self.token},
             data={"target": whatsapp_target(phone_e164), "message": text},
         )

@@ -7,7 +7,16 @@ from collections.abc import Mapping
 
 import requests
 
-from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, ProviderError, json_of, post
+from jobs.providers.base import (
+    PERMANENT,
+    SENT,
+    Outcome,
+    Provider,
+    ProviderError,
+    json_of,
+    post,
+    timeout_of,
+)
 
 
 class Twilio(Provider):
@@ -24,6 +33,7 @@ class Twilio(Provider):
         self.url = f"{base}/2010-04-01/Accounts/{self.sid}/Messages.json"
         self.token, self.options = token, options
         self.session = requests.Session()
+        self.timeout = timeout_of(options)
 
     def send(self, phone_e164: str, text: str, event: str, values: Mapping[str, str]) -> Outcome:
         form = {"To": phone_e164, "Body": text}
@@ -31,7 +41,7 @@ class Twilio(Provider):
             form["MessagingServiceSid"] = self.options["messaging_service_sid"]
         else:
             form["From"] = self.options["from"]
-        reply = post(self.session, self.url, data=form, auth=(self.sid, self.token))
+        reply = post(self.session, self.url, self.timeout, data=form, auth=(self.sid, self.token))
         if isinstance(reply, Outcome):
             return reply
         body = json_of(reply)

@@ -9,7 +9,16 @@ from collections.abc import Mapping
 
 import requests
 
-from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, ProviderError, json_of, post
+from jobs.providers.base import (
+    PERMANENT,
+    SENT,
+    Outcome,
+    Provider,
+    ProviderError,
+    json_of,
+    post,
+    timeout_of,
+)
 from prens.phone import whatsapp_target
 
 
@@ -25,6 +34,7 @@ class WhatsAppCloud(Provider):
         )
         self.token, self.options = token, options
         self.session = requests.Session()
+        self.timeout = timeout_of(options)
 
     def send(self, phone_e164: str, text: str, event: str, values: Mapping[str, str]) -> Outcome:
         template = self.options.get(f"template_{event}")
@@ -47,7 +57,11 @@ class WhatsAppCloud(Provider):
             },
         }
         reply = post(
-            self.session, self.url, json=payload, headers={"Authorization": f"Bearer {self.token}"}
+            self.session,
+            self.url,
+            self.timeout,
+            json=payload,
+            headers={"Authorization": f"Bearer {self.token}"},
         )
         if isinstance(reply, Outcome):
             return reply

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import requests
 
-from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, json_of, post
+from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, json_of, post, timeout_of
 
 
 class Zenziva(Provider):
@@ -18,12 +18,14 @@ class Zenziva(Provider):
         self.url = f"{base}/reguler/api/sendsms/"
         self.userkey, self.passkey = userkey, passkey
         self.session = requests.Session()
+        self.timeout = timeout_of(options)
 
     def send(self, phone_e164: str, text: str, event: str, values: Mapping[str, str]) -> Outcome:
         to = "0" + phone_e164[3:] if phone_e164.startswith("+62") else phone_e164
         reply = post(
             self.session,
             self.url,
+            self.timeout,
             data={"userkey": self.userkey, "passkey": self.passkey, "to": to, "message": text},
         )
         if isinstance(reply, Outcome):
