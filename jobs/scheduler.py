@@ -28,7 +28,7 @@ def _run(name: str, runtime: Runtime) -> None:
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler running flush and sync on their intervals and compile daily."""
+    """A scheduler running flush, sync and notify on their intervals, and compile daily."""
     settings = runtime.settings
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -43,6 +43,14 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         args=["flush", runtime],
         id="flush",
         name="flush",
+    )
+    scheduler.add_job(
+        _run,
+        "interval",
+        seconds=settings.sync_seconds,
+        args=["sync", runtime],
+        id="sync",
+        name="sync",
     )
     scheduler.add_job(
         _run,
