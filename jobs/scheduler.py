@@ -32,6 +32,8 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     settings = runtime.settings
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A failing job is reported once, by _on_error; APScheduler's executor would log it again.
+    logging.getLogger("apscheduler.executors").setLevel(logging.CRITICAL)
     scheduler = BackgroundScheduler(
         timezone=settings.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},

@@ -126,6 +126,8 @@ def sync(
             return report
         name, id_header = settings.worksheets["pendaftar"], settings.columns["id"]
         verifier = [v.header for v in settings.verifier_columns]
+        if name not in sheets.worksheet_names():
+            return report  # nothing flushed yet: nothing for verifiers to have ticked
         # Taken before the read: a row flushed after it is not missing, only not seen yet.
         flushed = ledger.flushed_ids(PENDAFTAR)
         columns = sheets.read_columns(name, [id_header, *verifier])

@@ -194,3 +194,8 @@ def test_a_row_deleted_by_hand_comes_back_with_its_ticks(verifying) -> None:  # 
         assert sheet.cells[(r, head.index("Verifikasi Dinas"))].value is True
     again = sync(runtime.ledger, runtime.sheets, runtime.settings, store)
     assert again.missing == 0 and again.moves == {}
+
+
+def test_a_sync_before_the_first_flush_does_nothing(runtime) -> None:  # type: ignore[no-untyped-def]
+    report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert (report.rows, report.changed, report.written) == (0, 0, 0)
