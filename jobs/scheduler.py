@@ -38,30 +38,14 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         timezone=settings.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(
-        _run,
-        "interval",
-        seconds=settings.flush_seconds,
-        args=["flush", runtime],
-        id="flush",
-        name="flush",
-    )
-    scheduler.add_job(
-        _run,
-        "interval",
-        seconds=settings.sync_seconds,
-        args=["sync", runtime],
-        id="sync",
-        name="sync",
-    )
-    scheduler.add_job(
-        _run,
-        "interval",
-        seconds=settings.notify_seconds,
-        args=["notify", runtime],
-        id="notify",
-        name="notify",
-    )
+    for name, seconds in (
+        ("flush", settings.flush_seconds),
+        ("sync", settings.sync_seconds),
+        ("notify", settings.notify_seconds),
+    ):
+        scheduler.add_job(
+            _run, "interval", seconds=seconds, args=[name, runtime], id=name, name=name
+        )
     hour, minute = (int(x) for x in settings.compile_at.split(":"))
     scheduler.add_job(
         _run,

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from prens.config import Settings
+from prens.config import FIELDS, Settings
 from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Registration
 from prens.problems import ERROR, WARNING
 from sheets_bridge.base import CellValueError
 
 # Data columns, in sheet order; a field the form does not ask is left out.
-DATA_FIELDS = (
-    "nama",
-    "nik",
-    "kk",
-    "tanggal_lahir",
-    "jenis_kelamin",
-    "telepon",
-    "kecamatan",
-    "desa",
-    "alamat",
-    "pekerjaan",
-)
+DATA_FIELDS = tuple(f for f in FIELDS if f != "persetujuan")
 
 
 def _data_fields(settings: Settings) -> list[str]:

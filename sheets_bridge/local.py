@@ -145,8 +145,15 @@ class LocalSheets(SheetBackend):
     def update_rows_by_key(
         self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
     ) -> None:
+        self._write_rows(name, key_header, rows)
+
+    def _write_rows(
+        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+    ) -> set[str]:
+        """Set the cells in one transaction; return the keys whose rows were found."""
         if not rows:
-            return
+            return set()
+        written: set[str] = set()
         with write_transaction(self.engine) as conn:
             found = conn.execute(
                 select(rows_table.c.row_no, rows_table.c.cells)
@@ -169,11 +176,13 @@ class LocalSheets(SheetBackend):
                 cells += [""] * (len(head) - len(cells))
                 for header, value in rows[key].items():
                     cells[head.index(header)] = _text(value)
+                written.add(key)
                 conn.execute(
                     rows_table.update()
                     .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
                     .values(cells=json.dumps(cells, ensure_ascii=False))
                 )
+        return written
 
     def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:
         """One transaction: readers see the old list or the new one."""
@@ -222,29 +231,5 @@ class LocalSheets(SheetBackend):
     def update_by_key(
         self, name: str, key_header: str, key: str, header: str, value: str | bool
     ) -> None:
-        value = _text(value)
-        with write_transaction(self.engine) as conn:
-            found = conn.execute(
-                select(rows_table.c.row_no, rows_table.c.cells)
-                .where(rows_table.c.worksheet == name)
-                .order_by(rows_table.c.row_no)
-            ).all()
-            if not found:
-                raise WorksheetNotFound(name)
-            head = json.loads(found[0].cells)
-            for column in (key_header, header):
-                if column not in head:
-                    raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
-            k, c = head.index(key_header), head.index(header)
-            for row_no, cells_json in found[1:]:
-                cells = json.loads(cells_json)
-                if k < len(cells) and cells[k] == key:
-                    cells += [""] * (len(head) - len(cells))
-                    cells[c] = value
-                    conn.execute(
-                        rows_table.update()
-                        .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
-                        .values(cells=json.dumps(cells, ensure_ascii=False))
-                    )
-                    return
+        if key not in self._write_rows(name, key_header, {key: {header: value}}):
             raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
