@@ -366,7 +366,7 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
         prens --config config/balangan.toml notifications list --status failed
     """
     tz = runtime.settings.timezone
-    for m in runtime.outbox().list(status, event):
+    for m in runtime.outbox().messages(status, event):
         click.echo(
             f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<9} "
             f"attempts {m.attempts}  {m.updated_at.astimezone(tz):%Y-%m-%d %H:%M}"

@@ -80,10 +80,11 @@ def _sheet_checks(runtime: Runtime) -> list[Check]:
                     f"tidak dapat dibuka: {exc}. Bagikan spreadsheet ke {account} sebagai Editor.",
                 )
             ]
+        public: list[dict[str, object]] = []
         try:
             public = sharing.public_permissions(sheets.permissions())
         except SheetError as exc:
-            public, _ = [], out.append(Check(WARNING, "Berbagi", f"izin tidak dapat dibaca: {exc}"))
+            out.append(Check(WARNING, "Berbagi", f"izin tidak dapat dibaca: {exc}"))
         for permission in public:
             status = WARNING if s.allow_public_link else ERROR
             out.append(

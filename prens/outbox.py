@@ -210,7 +210,7 @@ class Outbox:
             ).rowcount
         return done == 1
 
-    def list(self, status: str | None = None, event: str | None = None) -> list[Message]:
+    def messages(self, status: str | None = None, event: str | None = None) -> list[Message]:
         query = select(notifications).order_by(notifications.c.id)
         if status:
             query = query.where(notifications.c.status == status)

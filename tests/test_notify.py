@@ -146,7 +146,7 @@ def test_two_500s_then_success_delivers_once(runtime, registered) -> None:  # ty
             at += timedelta(minutes=2)  # past each backoff (15 s, 30 s with no jitter)
     assert len(srv.seen) == 3
     assert [r.sent for r in reports] == [0, 0, 1, 0, 0, 0]
-    (message,) = runtime.outbox().list()
+    (message,) = runtime.outbox().messages()
     assert (message.status, message.attempts) == ("sent", 3)
 
 
@@ -159,7 +159,7 @@ def test_an_invalid_number_fails_after_one_attempt(runtime, registered) -> None:
         for hours in range(3):
             run_notify(runtime, DAY + timedelta(hours=hours), provider)
     assert len(srv.seen) == 1
-    (message,) = runtime.outbox().list()
+    (message,) = runtime.outbox().messages()
     assert (message.status, message.reason) == ("failed", "invalid target")
 
 
@@ -172,7 +172,7 @@ def test_retries_stop_at_the_limit(runtime, registered) -> None:  # type: ignore
         for n in range(10):
             run_notify(runtime, DAY + timedelta(hours=n), provider)
     assert len(srv.seen) == runtime.settings.notifications.max_attempts
-    assert runtime.outbox().list()[0].status == "failed"
+    assert runtime.outbox().messages()[0].status == "failed"
 
 
 @pytest.mark.parametrize(("hour", "sends"), [(22, False), (6, False), (7, True), (20, True)])
@@ -270,7 +270,7 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
         assert srv.seen, "the notify process never called the provider"
         os.kill(proc.pid, signal.SIGKILL)  # killed between `sending` and the answer
         proc.wait()
-        (message,) = runtime.outbox().list()
+        (message,) = runtime.outbox().messages()
         assert message.status == "sending"
         provider = open_provider(
             "fonnte", {"base_url": srv.url}, tmp_path, {"PRENS_FONNTE_TOKEN": "t"}
@@ -314,5 +314,5 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
             clock=clock_at(later + timedelta(hours=2)),
             sleep=lambda s: None,
         )
-    assert len(srv.seen) == 2 and runtime.outbox().list()[0].status == "sent"
+    assert len(srv.seen) == 2 and runtime.outbox().messages()[0].status == "sent"
     runtime.close()
