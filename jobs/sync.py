@@ -158,7 +158,7 @@ def sync(
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
         store.record(observations, now, notify=events if outbox is not None else frozenset())
         report.changed = len(observations)
-        back = {}
+        back: dict[str, dict[str, str | bool]] = {}
         stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
         for ob in observations:
             if ob.kind:

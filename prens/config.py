@@ -136,7 +136,8 @@ class _Section:
     def __init__(self, data: Any, name: str, source: Path):
         if not isinstance(data, dict):
             raise ConfigError(source, name, data, "a table")
-        self.data, self.name, self.source, self.used = data, name, source, set()
+        self.data, self.name, self.source = data, name, source
+        self.used: set[str] = set()
 
     def get(
         self,

@@ -87,6 +87,7 @@ class GroupCommit:
         # On SQLite, straight to the driver: SQLAlchemy's savepoint bookkeeping costs more than
         # the write it protects. SQLite keeps the transaction going after a failed statement.
         raw = conn.connection.driver_connection
+        assert raw is not None  # a live connection inside a transaction
         raw.execute("SAVEPOINT prens_write")
         try:
             yield

@@ -246,12 +246,11 @@ class Ledger:
     ) -> Registration:
         nik = c.person.get("nik")
         problems = list(c.problems)
-        status, target, state = (
-            (ACCEPTED, PENDAFTAR, FIRST_STATE)
-            if c.valid
-            else (NEEDS_CORRECTION, PERLU_PERBAIKAN, None)
-        )
-        duplicate_of = corrects = None
+        status: str = ACCEPTED if c.valid else NEEDS_CORRECTION
+        target: str | None = PENDAFTAR if c.valid else PERLU_PERBAIKAN
+        state: str | None = FIRST_STATE if c.valid else None
+        duplicate_of: str | None = None
+        corrects: str | None = None
         phone = c.person.get("telepon") if c.valid else None
         if c.valid:
             # One round trip: how many use this phone, the NIK's active registration, and the
@@ -264,8 +263,9 @@ class Ledger:
                 problems.append(warning)
             if duplicate_of:
                 status, target, state, corrects = DUPLICATE, None, None, None
-        values = {
-            "id": new_registration_id(self.id_prefix),
+        reg_id = new_registration_id(self.id_prefix)
+        values: dict[str, Any] = {
+            "id": reg_id,
             "response_key": c.response_key,
             "submitted_at": _naive_utc(c.submitted_at),
             "received_at": _naive_utc(now),
@@ -283,19 +283,21 @@ class Ledger:
             "corrected_by": None,
             "flushed_at": None,
         }
-        seq = conn.execute(_INSERT, values).inserted_primary_key[0]
+        inserted = conn.execute(_INSERT, values).inserted_primary_key
+        assert inserted is not None
+        seq = inserted[0]
         if corrects:
             conn.execute(
                 update(registrations)
                 .where(registrations.c.id == corrects)
-                .values(corrected_by=values["id"])
+                .values(corrected_by=reg_id)
             )
         if status == NEEDS_CORRECTION and c.notify_event:
             from prens.outbox import enqueue
 
-            enqueue(conn, values["id"], c.notify_event, now)
+            enqueue(conn, reg_id, c.notify_event, now)
         return Registration(
-            id=values["id"],
+            id=reg_id,
             response_key=c.response_key,
             submitted_at=c.submitted_at.astimezone(UTC),
             received_at=now.astimezone(UTC),

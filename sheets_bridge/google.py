@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -53,9 +53,11 @@ def column_letters(index: int) -> str:
     return out
 
 
-def chunks_by_size(rows: list[list[str]], limit: int = MAX_REQUEST_BYTES) -> list[list[list[str]]]:
+def chunks_by_size(
+    rows: Sequence[list[Any]], limit: int = MAX_REQUEST_BYTES
+) -> list[list[list[Any]]]:
     """Split rows so each append's JSON body stays under `limit` bytes."""
-    out: list[list[list[str]]] = [[]]
+    out: list[list[list[Any]]] = [[]]
     size = 0
     for row in rows:
         cost = len(json.dumps(row, ensure_ascii=False).encode()) + 1
@@ -618,7 +620,9 @@ def open_google(
             authorized.mount(prefix, adapter)
     return from_client(
         gspread.Client(
-            creds, session=authorized, http_client=partial(PacedHTTPClient, **client_options)
+            creds,
+            session=authorized,
+            http_client=partial(PacedHTTPClient, **client_options),  # type: ignore[arg-type]
         ),
         spreadsheet_key,
         allow_public_link,

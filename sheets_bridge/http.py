@@ -48,7 +48,7 @@ class PacedHTTPClient(HTTPClient):
         jitter: Callable[[], float] = random.random,
     ):
         super().__init__(auth, session)  # type: ignore[arg-type]
-        self.auth = auth  # gspread keeps it only when it makes the session itself
+        self.auth = auth  # type: ignore[assignment]  # gspread keeps it only when it makes the session
         self.timeout = timeout
         self.reads = MinuteBudget(reads_per_minute, clock)
         self.writes = MinuteBudget(writes_per_minute, clock)

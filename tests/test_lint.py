@@ -1,4 +1,4 @@
-"""The code follows the lint and format settings in pyproject.toml (ruff)."""
+"""The code follows the lint, format and type settings in pyproject.toml (ruff, mypy)."""
 
 from __future__ import annotations
 
@@ -17,4 +17,18 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
 def test_ruff(args: list[str]) -> None:
     done = subprocess.run([RUFF, *args], cwd=ROOT, capture_output=True, text=True)  # type: ignore[list-item]
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(MYPY is None, reason="mypy is not installed (pip install -e '.[test]')")
+def test_mypy() -> None:
+    done = subprocess.run(
+        [MYPY, "prens", "webhooks", "sheets_bridge", "jobs"],  # type: ignore[list-item]
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
