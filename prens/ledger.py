@@ -200,10 +200,6 @@ class Ledger:
             ).first()
         return Registration.from_row(row) if row else None
 
-    def count_active_with_phone(self, phone: str) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(_PHONE_COUNT, {"phone": phone}).scalar_one())
-
     def record(
         self,
         candidate: Candidate,
