@@ -321,19 +321,9 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 to 5000 rows")
     credentials = sheet.get("credentials_file", str, "")
     credentials_file = str((base / credentials).resolve()) if credentials else ""
-    reads_per_minute = sheet.get(
-        "reads_per_minute",
-        int,
-        60,
-        lambda v: 1 <= v <= 300,
-        "1 to 300 (Google's per-user quota is 60)",
-    )
-    writes_per_minute = sheet.get(
-        "writes_per_minute",
-        int,
-        60,
-        lambda v: 1 <= v <= 300,
-        "1 to 300 (Google's per-user quota is 60)",
+    reads_per_minute, writes_per_minute = (
+        sheet.get(key, int, 60, lambda v: 1 <= v <= 300, "1 to 300 (Google's per-user quota is 60)")
+        for key in ("reads_per_minute", "writes_per_minute")
     )
     allow_public_link = sheet.get(
         "allow_public_link",

@@ -276,25 +276,9 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
             "fonnte", {"base_url": srv.url}, tmp_path, {"PRENS_FONNTE_TOKEN": "t"}
         )
         later = datetime.now(UTC) + timedelta(minutes=10)  # the dead run's lease has expired
-        report = notify(
-            runtime.ledger,
-            runtime.outbox(),
-            runtime.verification(),
-            settings,
-            provider,
-            clock=clock_at(later),
-            sleep=lambda s: None,
-        )
+        report = run_notify(runtime, later, provider)
         assert report.uncertain == 1 and report.sent == 0
-        notify(
-            runtime.ledger,
-            runtime.outbox(),
-            runtime.verification(),
-            settings,
-            provider,
-            clock=clock_at(later + timedelta(hours=1)),
-            sleep=lambda s: None,
-        )
+        run_notify(runtime, later + timedelta(hours=1), provider)
         assert len(srv.seen) == 1  # never resent blindly
         listed = CliRunner().invoke(
             main, ["--config", str(config), "notifications", "list", "--status", "uncertain"]
@@ -305,14 +289,6 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
         )
         assert retried.exit_code == 0, retried.output
         srv.default = Answer(200, {"status": True, "id": ["10"]})
-        notify(
-            runtime.ledger,
-            runtime.outbox(),
-            runtime.verification(),
-            settings,
-            provider,
-            clock=clock_at(later + timedelta(hours=2)),
-            sleep=lambda s: None,
-        )
+        run_notify(runtime, later + timedelta(hours=2), provider)
     assert len(srv.seen) == 2 and runtime.outbox().messages()[0].status == "sent"
     runtime.close()
