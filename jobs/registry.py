@@ -7,6 +7,7 @@ from collections.abc import Callable
 from jobs.compile import compile_final
 from jobs.flush import flush
 from jobs.notify import notify
+from jobs.reconcile import reconcile
 from jobs.sync import sync
 from prens.runtime import Runtime
 
@@ -41,12 +42,17 @@ def _sync(runtime: Runtime) -> str:
     ).summary()
 
 
+def _reconcile(runtime: Runtime) -> str:
+    return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
+
+
 # name -> function(runtime) returning a one-line summary. More jobs join as they are built.
 JOBS: dict[str, Callable[[Runtime], str]] = {
     "flush": _flush,
     "sync": _sync,
     "compile": _compile,
     "notify": _notify,
+    "reconcile": _reconcile,
 }
 
 

@@ -28,7 +28,8 @@ def _run(name: str, runtime: Runtime) -> None:
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler running flush, sync and notify on their intervals, and compile daily."""
+    """A scheduler running flush, sync, notify and reconcile on their intervals, and compile
+    daily."""
     settings = runtime.settings
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -45,6 +46,15 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     ):
         scheduler.add_job(
             _run, "interval", seconds=seconds, args=[name, runtime], id=name, name=name
+        )
+    if settings.responses.reconcile_minutes:
+        scheduler.add_job(
+            _run,
+            "interval",
+            minutes=settings.responses.reconcile_minutes,
+            args=["reconcile", runtime],
+            id="reconcile",
+            name="reconcile",
         )
     hour, minute = (int(x) for x in settings.compile_at.split(":"))
     scheduler.add_job(

@@ -110,12 +110,13 @@ def jobs() -> None:
 
 
 @jobs.command("run")
-@click.argument("name", type=click.Choice(["flush", "sync", "notify", "compile"]))
+@click.argument("name", type=click.Choice(["flush", "sync", "notify", "compile", "reconcile"]))
 @_with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
-    """Run one job once, now. NAME: flush (write new registrations to the sheet) or sync (read
+    """Run one job once, now. NAME: flush (write new registrations to the sheet), sync (read
     verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
-    the messages that are due) or compile (rebuild Daftar Final).
+    the messages that are due), compile (rebuild Daftar Final) or reconcile (take in the form's
+    responses sheet rows the webhook missed).
 
     Example:
 
@@ -180,6 +181,58 @@ def sheet_set(
         runtime.sheets, runtime.settings, worksheet, registration_id, column, value
     )
     click.echo(f"{worksheet}: {registration_id} {column} = {stored}")
+
+
+@sheet.command("import-responses")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--no-reconcile",
+    is_flag=True,
+    help="Only fill the responses worksheet (local backend); the scheduler's reconcile takes "
+    "the rows in later.",
+)
+@_with_runtime
+def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) -> None:
+    """Take in the form's responses from FILE.csv, the CSV Google Forms downloads (Responses >
+    Download responses). Responses the ledger has already are recognised and counted once.
+
+    On the local backend the rows join the responses worksheet ([responses] worksheet), rows
+    already there are not added twice, and the reconcile job runs at once. On the Google backend
+    the responses go straight into the ledger; the form's linked sheet is left as it is.
+
+    Example:
+
+        prens --config config/balangan.toml sheet import-responses ~/Unduhan/respons.csv
+    """
+    from jobs.reconcile import import_responses, reconcile
+
+    try:
+        with open(csv_file, encoding="utf-8-sig", newline="") as handle:
+            table = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"{csv_file}: not a UTF-8 CSV file ({exc})") from exc
+    if not table:
+        raise click.ClickException(f"{csv_file}: empty file")
+    settings = runtime.settings
+    report = import_responses(
+        runtime.ledger, runtime.responses_sheets(), settings, table[0], table[1:]
+    )
+    if settings.sheet_backend != "local":
+        click.echo(
+            f"{report.stored} new response(s) stored, {report.already} already in the ledger"
+            + (
+                f", {report.waiting} under the settle time (import again later)"
+                if report.waiting
+                else ""
+            )
+        )
+        return
+    click.echo(
+        f"{settings.responses.worksheet}: {report.added} row(s) added, "
+        f"{report.present} already there"
+    )
+    if not no_reconcile:
+        click.echo(reconcile(runtime.ledger, runtime.responses_sheets(), settings).summary())
 
 
 @sheet.command("setup")

@@ -87,6 +87,16 @@ class Notifications:
 
 
 @dataclass(frozen=True)
+class Responses:
+    """The form's linked responses sheet, read by the reconcile job."""
+
+    worksheet: str = "Form Responses 1"
+    spreadsheet_key: str = ""  # empty: the spreadsheet of [sheet]
+    settle_seconds: int = 120  # younger responses are left to the webhook
+    reconcile_minutes: int = 10  # 0: the scheduler does not run reconcile
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path
     program_name: str
@@ -125,6 +135,7 @@ class Settings:
     sync_seconds: int
     compile_at: str
     notifications: Notifications
+    responses: Responses = Responses()
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -378,6 +389,7 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     )
     schedule.done()
     notifications = _notifications(root.table("notifications"), source)
+    responses = _responses(root.table("responses"))
     root.done()
 
     return Settings(
@@ -418,7 +430,31 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         notify_seconds=notify_seconds,
         notifications=notifications,
         compile_at=compile_at,
+        responses=responses,
     )
+
+
+def _responses(t: _Section) -> Responses:
+    worksheet = t.get(
+        "worksheet",
+        str,
+        Responses.worksheet,
+        lambda v: 0 < len(v) <= 100,
+        'the linked responses worksheet\'s name, e.g. "Form Responses 1"',
+    )
+    key = t.get("spreadsheet_key", str, "", expected="the id in the responses sheet's URL")
+    settle = t.get(
+        "settle_seconds", int, Responses.settle_seconds, lambda v: 0 <= v <= 3600, "0 to 3600"
+    )
+    minutes = t.get(
+        "reconcile_minutes",
+        int,
+        Responses.reconcile_minutes,
+        lambda v: 0 <= v <= 1440,
+        "0 (off) to 1440 minutes",
+    )
+    t.done()
+    return Responses(worksheet, key, settle, minutes)
 
 
 def _verifier_column(source: Path, index: int, item: Any) -> VerifierColumn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prens.errors import LedgerError
+from prens.errors import LedgerError, PrensError
 from prens.runtime import Runtime
 from sheets_bridge.base import SheetError
 from sheets_bridge.setup import worksheet_layouts
@@ -56,7 +56,45 @@ def run_checks(runtime: Runtime) -> list[Check]:
         )
     )
     checks += _sheet_checks(runtime)
+    checks.append(_reconcile_check(runtime))
     return checks
+
+
+def _reconcile_check(runtime: Runtime) -> Check:
+    """The reconcile lag: responses in the form's responses sheet not yet in the ledger."""
+    from jobs.reconcile import measure_lag, source_name
+
+    s = runtime.settings
+    subject = f"Sheet respons formulir ({s.responses.worksheet})"
+    try:
+        lag = measure_lag(runtime.ledger, runtime.responses_sheets(), s)
+    except (SheetError, PrensError) as exc:
+        return Check(ERROR, subject, f"tidak dapat dibaca: {exc}")
+    if lag is None:
+        if s.sheet_backend == "local":
+            return Check(
+                OK, subject, "belum ada (isi dengan `prens sheet import-responses FILE.csv`)"
+            )
+        return Check(
+            ERROR,
+            subject,
+            "tidak ditemukan: periksa [responses] worksheet dan spreadsheet_key di konfigurasi",
+        )
+    cursor = runtime.ledger.cursor(source_name(s))
+    last = (
+        "rekonsiliasi terakhir "
+        + cursor.checked_at.astimezone(s.timezone).strftime("%d-%m-%Y %H:%M")
+        if cursor
+        else "rekonsiliasi belum pernah berjalan"
+    )
+    detail = (
+        f"{lag.responses} respons; {lag.missing} belum masuk basis data"
+        + (f" ({lag.overdue} sudah lewat waktu tunggu)" if lag.overdue else "")
+        + (f"; {lag.unreadable} baris tanpa stempel waktu" if lag.unreadable else "")
+        + f"; {last}"
+        + ("; jalankan `prens jobs run reconcile`" if lag.overdue else "")
+    )
+    return Check(WARNING if lag.overdue or lag.unreadable else OK, subject, detail)
 
 
 def _sheet_checks(runtime: Runtime) -> list[Check]:

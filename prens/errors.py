@@ -3,7 +3,8 @@
 PrensError
  ├── ConfigError        a configuration value is wrong (start-up stops)
  ├── PayloadError       a webhook body is not the contract's shape (HTTP 400)
- └── LedgerError        the ledger cannot be used (HTTP 503, command exits non-zero)
+ ├── LedgerError        the ledger cannot be used (HTTP 503, command exits non-zero)
+ └── ResponsesLayoutError  the form's responses sheet lacks a configured question's column
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class ConfigError(PrensError, ValueError):
         self.source, self.key, self.value, self.expected = source, key, value, expected
         shown = "(missing)" if value is None else repr(value)
         super().__init__(f"{source}: {key} = {shown}: expected {expected}")
+
+
+class ResponsesLayoutError(PrensError, ValueError):
+    """The responses sheet's header row lacks the timestamp or a configured question."""
 
 
 class PayloadError(PrensError, ValueError):

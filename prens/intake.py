@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prens.config import Settings
+from prens.fingerprint import Fingerprint, fingerprint
 from prens.ledger import Candidate, Ledger, Registration
+from prens.problems import Problem
 from prens.submission import Submission
 from prens.validation import assess, phone_shared_warning
 
@@ -25,19 +27,38 @@ class IntakeResult:
         return {"id": reg.id, "status": reg.status, "problems": [p.as_dict() for p in reg.problems]}
 
 
+def submission_fingerprint(settings: Settings, submission: Submission) -> Fingerprint:
+    """The fingerprint both roads compute: the stamped second and the name as typed."""
+    name = submission.answers.get(settings.questions["nama"], "")
+    return fingerprint(submission.submitted_at, name if isinstance(name, str) else "")
+
+
 def receive(
-    ledger: Ledger, settings: Settings, submission: Submission, now: datetime
+    ledger: Ledger,
+    settings: Settings,
+    submission: Submission,
+    now: datetime,
+    extra_problems: tuple[Problem, ...] = (),
 ) -> IntakeResult:
-    """Validate `submission` and store it once; a replayed response returns its first answer."""
+    """Validate `submission` and store it once; a replayed response returns its first answer.
+
+    `extra_problems` are warnings the caller found on the way (the reconcile job's note that a
+    NIK was read back from the responses sheet as a number)."""
     registered_on = submission.submitted_at.astimezone(settings.timezone).date()
     assessment = assess(submission.answers, settings, registered_on)
+    if extra_problems:
+        assessment.problems.extend(extra_problems)
     # A citizen whose submission needs correction is told so, if their phone can be reached.
     reachable = assessment.person.get("telepon", "").startswith("+62") and not any(
         p.field == "telepon" for p in assessment.problems
     )
+    # A NIK or KK the responses sheet stored as a number may have lost its last digit: the
+    # citizen is not told it is wrong; the verifier sees why in "Perlu Perbaikan".
+    trusted = not any(p.code == "sheet_number" for p in extra_problems)
     notify = (
         not assessment.valid
         and reachable
+        and trusted
         and "needs_correction" in settings.notifications.templates
     )
     candidate = Candidate(
@@ -48,6 +69,7 @@ def receive(
         answers=submission.answers,
         problems=assessment.problems,
         notify_event="needs_correction" if notify else None,
+        fingerprint=submission_fingerprint(settings, submission),
     )
     registration, created = ledger.record(
         candidate, now, lambda others: phone_shared_warning(others, settings)

@@ -16,10 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     Connection,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -37,8 +40,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prens.database import write_transaction
 from prens.errors import LedgerError
+from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.group_commit import GroupCommit
 from prens.problems import Problem
+from prens.submission import RESPONSE_ID_PREFIX
 
 ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
 FIRST_STATE = "MENUNGGU VERIFIKASI"
@@ -80,6 +85,32 @@ job_leases = Table(
     Column("expires_at", DateTime, nullable=False),
 )
 
+# Each response's fingerprint (prens.fingerprint): how a response read from the form's responses
+# sheet is known to be one the webhook already stored, and the other way round. Two responses
+# that both carry a form responseId are told apart by it, whatever their fingerprints.
+response_fingerprints = Table(
+    "response_fingerprints",
+    metadata,
+    Column("response_key", String(200), primary_key=True),
+    Column("name_hash", String(40), nullable=False),
+    Column("second", BigInteger, nullable=False),
+    Column("has_response_id", Boolean, nullable=False),
+    Column("registration_id", String(16), nullable=False, index=True),
+    Index("ix_response_fingerprints_match", "name_hash", "second"),
+)
+
+# Where the reconcile job stopped reading a responses sheet, and what it saw there.
+reconcile_cursors = Table(
+    "reconcile_cursors",
+    metadata,
+    Column("source", String(300), primary_key=True),
+    Column("next_row", Integer, nullable=False),  # the sheet row to read from next time
+    Column("anchor", String(80), nullable=False),  # fingerprint of the row before next_row
+    Column("checked_at", DateTime, nullable=False),
+    Column("responses", Integer, nullable=False),  # data rows seen at the last run
+    Column("lag", Integer, nullable=False),  # of those, not yet in the ledger after the run
+)
+
 
 # Statements built once: building a Core statement costs more than running it on SQLite.
 _BY_KEY = select(registrations).where(registrations.c.response_key == bindparam("key"))
@@ -103,6 +134,17 @@ _LOOKUP = select(
     _PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(), _TO_CORRECT.scalar_subquery()
 )
 _INSERT = insert(registrations)
+_SEEN = (
+    select(response_fingerprints.c.registration_id)
+    .where(
+        response_fingerprints.c.name_hash == bindparam("hash"),
+        response_fingerprints.c.second.between(bindparam("low"), bindparam("high")),
+    )
+    .limit(1)
+)
+# For a response with a responseId: only one that came without one can be the same response.
+_SEEN_WITHOUT_ID = _SEEN.where(response_fingerprints.c.has_response_id.is_(False))
+_INSERT_FINGERPRINT = insert(response_fingerprints)
 
 
 def utcnow() -> datetime:
@@ -111,6 +153,24 @@ def utcnow() -> datetime:
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _seen_params(fp: Fingerprint) -> dict[str, Any]:
+    return {
+        "hash": fp.name_hash,
+        "low": fp.second - TOLERANCE_SECONDS,
+        "high": fp.second + TOLERANCE_SECONDS,
+    }
+
+
+def _fingerprint_row(fp: Fingerprint, response_key: str, registration_id: str) -> dict[str, Any]:
+    return {
+        "response_key": response_key,
+        "name_hash": fp.name_hash,
+        "second": fp.second,
+        "has_response_id": response_key.startswith(RESPONSE_ID_PREFIX),
+        "registration_id": registration_id,
+    }
 
 
 def new_registration_id(prefix: str) -> str:
@@ -152,6 +212,17 @@ class Registration:
         )
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where the reconcile job stopped in a responses sheet."""
+
+    next_row: int  # the first sheet row not yet taken in
+    anchor: str  # digest of the row just before it, to notice rows deleted or sorted
+    checked_at: datetime
+    responses: int  # data rows in the sheet at the last run
+    lag: int  # of those, not in the ledger after the last run (still settling, unreadable)
+
+
 @dataclass
 class Candidate:
     """A submission assessed and ready to store; the ledger decides duplicate or not."""
@@ -163,6 +234,7 @@ class Candidate:
     answers: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     notify_event: str | None = None  # a message to queue with it ("needs_correction")
+    fingerprint: Fingerprint | None = None  # stored once: a second response with it is a replay
 
 
 class Ledger:
@@ -220,17 +292,75 @@ class Ledger:
         )
         for _attempt in range(8):
             try:
-                return self._group.run(
-                    lambda conn: (self._insert(conn, candidate, encoded, now, phone_warning), True)
+                stored, seen_as = self._group.run(
+                    lambda conn: self._insert(conn, candidate, encoded, now, phone_warning)
                 )
             except IntegrityError:
-                # The same response stored already (a replay, perhaps in the same batch);
-                # otherwise another process took the NIK, or an id was drawn twice: the next
-                # attempt's lookups see it.
+                # The same response stored already (a replay, perhaps in the same batch, or the
+                # same response arriving by the other road); otherwise another process took the
+                # NIK, or an id was drawn twice: the next attempt's lookups see it.
                 existing = self.by_response_key(candidate.response_key)
                 if existing:
                     return existing, False
+                continue
+            if stored is not None:
+                return stored, True
+            existing = self.get(seen_as)
+            if existing:
+                return existing, False
         raise LedgerError("could not store the submission after repeated conflicts")
+
+    def seen(self, fps: list[Fingerprint]) -> list[bool]:
+        """For each fingerprint, whether the ledger holds a response it matches."""
+        stored: dict[str, list[int]] = {}
+        hashes = sorted({fp.name_hash for fp in fps})
+        with self.engine.connect() as conn:
+            for start in range(0, len(hashes), 500):
+                rows = conn.execute(
+                    select(response_fingerprints.c.name_hash, response_fingerprints.c.second).where(
+                        response_fingerprints.c.name_hash.in_(hashes[start : start + 500])
+                    )
+                )
+                for name_hash, second in rows:
+                    stored.setdefault(name_hash, []).append(second)
+        return [
+            any(abs(s - fp.second) <= TOLERANCE_SECONDS for s in stored.get(fp.name_hash, ()))
+            for fp in fps
+        ]
+
+    def backfill_fingerprints(self, name_title: str) -> int:
+        """Give fingerprints to registrations stored before fingerprints existed; return how
+        many. `name_title` is the name question's title in the stored answers."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    registrations.c.id,
+                    registrations.c.response_key,
+                    registrations.c.submitted_at,
+                    registrations.c.answers,
+                )
+                .select_from(
+                    registrations.outerjoin(
+                        response_fingerprints,
+                        response_fingerprints.c.registration_id == registrations.c.id,
+                    )
+                )
+                .where(response_fingerprints.c.registration_id.is_(None))
+                .order_by(registrations.c.seq)
+            ).all()
+        added = 0
+        for reg_id, key, submitted_at, answers in rows:
+            name = json.loads(answers).get(name_title, "")
+            fp = fingerprint(
+                submitted_at.replace(tzinfo=UTC), name if isinstance(name, str) else ""
+            )
+            try:
+                with write_transaction(self.engine) as conn:
+                    conn.execute(_INSERT_FINGERPRINT, _fingerprint_row(fp, key, reg_id))
+                added += 1
+            except IntegrityError:
+                continue  # stored meanwhile
+        return added
 
     def _insert(
         self,
@@ -239,7 +369,16 @@ class Ledger:
         encoded: tuple[str, str],
         now: datetime,
         phone_warning: Callable[[int], Problem | None] | None,
-    ) -> Registration:
+    ) -> tuple[Registration | None, str | None]:
+        """Insert the candidate: (the registration, None), or (None, the id of the stored
+        registration whose fingerprint it matches)."""
+        if c.fingerprint is not None:
+            with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
+            seen = conn.execute(
+                _SEEN_WITHOUT_ID if with_id else _SEEN, _seen_params(c.fingerprint)
+            ).scalar()
+            if seen:
+                return None, seen
         nik = c.person.get("nik")
         problems = list(c.problems)
         status: str = ACCEPTED if c.valid else NEEDS_CORRECTION
@@ -288,6 +427,10 @@ class Ledger:
                 .where(registrations.c.id == corrects)
                 .values(corrected_by=reg_id)
             )
+        if c.fingerprint is not None:
+            conn.execute(
+                _INSERT_FINGERPRINT, _fingerprint_row(c.fingerprint, c.response_key, reg_id)
+            )
         if status == NEEDS_CORRECTION and c.notify_event:
             from prens.outbox import enqueue
 
@@ -305,7 +448,7 @@ class Ledger:
             corrects=corrects,
             state=state,
             seq=seq,
-        )
+        ), None
 
     # -- flushing to the sheet -------------------------------------------------------------
 
@@ -387,6 +530,43 @@ class Ledger:
                 select(registrations.c.status, func.count()).group_by(registrations.c.status)
             ).all()
         return {status: n for status, n in rows}
+
+    def fingerprints_missing(self) -> bool:
+        """Whether some registration has no fingerprint (stored before they existed)."""
+        with self.engine.connect() as conn:
+            regs = conn.execute(select(func.count()).select_from(registrations)).scalar_one()
+            fps = conn.execute(select(func.count()).select_from(response_fingerprints)).scalar_one()
+        return bool(regs > fps)
+
+    # -- the reconcile job's place in a responses sheet ------------------------------------
+
+    def cursor(self, source: str) -> Cursor | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(reconcile_cursors).where(reconcile_cursors.c.source == source)
+            ).first()
+        if row is None:
+            return None
+        return Cursor(
+            row.next_row, row.anchor, row.checked_at.replace(tzinfo=UTC), row.responses, row.lag
+        )
+
+    def save_cursor(self, source: str, cursor: Cursor) -> None:
+        values = {
+            "next_row": cursor.next_row,
+            "anchor": cursor.anchor,
+            "checked_at": _naive_utc(cursor.checked_at),
+            "responses": cursor.responses,
+            "lag": cursor.lag,
+        }
+        with write_transaction(self.engine) as conn:
+            changed = conn.execute(
+                update(reconcile_cursors)
+                .where(reconcile_cursors.c.source == source)
+                .values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(reconcile_cursors).values(source=source, **values))
 
     # -- job leases ------------------------------------------------------------------------
 

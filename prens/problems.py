@@ -79,6 +79,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "name_title": (WARNING, "Nama tampaknya memuat gelar atau jabatan ({titles})."),
     "phone_shared": (WARNING, "Nomor HP ini dipakai oleh lebih dari {limit} pendaftar."),
+    # Not in DESIGN.md's list: found only by the reconcile job (see prens/responses.py).
+    "sheet_number": (
+        WARNING,
+        "{label} dibaca dari sheet respons formulir, yang menyimpannya sebagai bilangan: "
+        "angka terakhirnya bisa berubah. Cocokkan dengan {document}.",
+    ),
 }
 
 ERROR_CODES = frozenset(code for code, (sev, _) in CATALOGUE.items() if sev == ERROR)

@@ -12,7 +12,7 @@ from prens.database import make_engine
 from prens.ledger import Ledger
 from prens.outbox import Outbox
 from prens.verification import VerificationStore
-from sheets_bridge.backends import open_backend
+from sheets_bridge.backends import open_backend, open_responses_backend
 from sheets_bridge.base import SheetBackend
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ class Runtime:
     store: VerificationStore | None = None
     _outbox: Outbox | None = None
     _provider: Provider | None = None
+    _responses: SheetBackend | None = None
 
     def verification(self) -> VerificationStore:
         """The lifecycle's store (verifier values seen, states entered, the audit log)."""
@@ -48,6 +49,12 @@ class Runtime:
             cfg = self.settings.notifications
             self._provider = open_provider(cfg.provider, cfg.options, self.settings.data_dir)
         return self._provider
+
+    def responses_sheets(self) -> SheetBackend:
+        """The spreadsheet holding the form's linked responses sheet ([responses])."""
+        if self._responses is None:
+            self._responses = open_responses_backend(self.settings, self.sheets)
+        return self._responses
 
     def close(self) -> None:
         self.engine.dispose()

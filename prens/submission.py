@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prens.errors import PayloadError
 
+RESPONSE_ID_PREFIX = "rid:"  # the ledger tells responses that carried a responseId by it
 Answer = str | list[str]
-_TIMESTAMP_TITLES = ("Timestamp", "Stempel waktu", "Cap waktu")
+# The responses sheet's first column, by the form owner's language.
+TIMESTAMP_TITLES = ("Timestamp", "Stempel waktu", "Cap waktu")
+# Google Forms' CSV download: "2026/11/21 2:03:05 PM GMT+8".
+_FORMS_CSV = re.compile(
+    r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AaPp][Mm]))?"
+    r"(?: ?GMT([+-])(\d{1,2})(?::?(\d{2}))?)?"
+)
 MAX_ID_LENGTH = 200
 
 
@@ -43,17 +51,42 @@ def _answer(title: str, value: Any) -> Answer:
     raise PayloadError(f"answer to {title!r} must be a string or a list of strings")
 
 
-def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
-    """Read an ISO 8601 timestamp, or the responses sheet's ``m/d/yyyy H:MM:SS``; naive is local."""
+def _forms_csv(text: str) -> datetime | None:
+    m = _FORMS_CSV.fullmatch(text)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    half, sign, off_h, off_m = m[7], m[8], m[9], m[10]
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    tzinfo = None
+    if sign:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        tzinfo = timezone(offset if sign == "+" else -offset)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=tzinfo)
+    except ValueError:
+        return None
+
+
+def parse_timestamp(text: str, tz: ZoneInfo, date_order: str = "mdy") -> datetime:
+    """Read an ISO 8601 timestamp, the responses sheet's ``m/d/yyyy H:MM:SS`` (``d/m/yyyy`` when
+    `date_order` is "dmy"), or the Forms CSV download's ``yyyy/m/d h:mm:ss PM GMT+8``; a time
+    without a zone is in `tz`."""
     text = text.strip()
     moment = None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"):
+        moment = _forms_csv(text)
+        day_first = "%d/%m/%Y" if date_order == "dmy" else "%m/%d/%Y"
+        for fmt in (f"{day_first} %H:%M:%S", f"{day_first} %H:%M"):
+            if moment is not None:
+                break
             try:
                 moment = datetime.strptime(text, fmt)
-                break
             except ValueError:
                 continue
     if moment is None:
@@ -66,13 +99,14 @@ def response_key(
 ) -> str:
     """The key that identifies a response: its form responseId, else a hash of its content."""
     if response_id:
-        return "rid:" + response_id
+        return RESPONSE_ID_PREFIX + response_id
     canonical = json.dumps([submitted_at.isoformat(), answers], sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def parse_submission(body: Any, tz: ZoneInfo) -> Submission:
-    """Check the shape of a decoded JSON body and return the submission it holds."""
+def parse_submission(body: Any, tz: ZoneInfo, date_order: str = "mdy") -> Submission:
+    """Check the shape of a decoded JSON body and return the submission it holds. A timestamp
+    taken from the answers (the sheet's text) is read in `date_order`."""
     if not isinstance(body, dict):
         raise PayloadError("body must be a JSON object")
     has_answers, has_named = "answers" in body, "namedValues" in body
@@ -106,11 +140,11 @@ def parse_submission(body: Any, tz: ZoneInfo) -> Submission:
         )
     stamp = body.get("timestamp")
     if stamp is None:
-        stamp = next((answers.pop(t) for t in _TIMESTAMP_TITLES if t in answers), None)
+        stamp = next((answers.pop(t) for t in TIMESTAMP_TITLES if t in answers), None)
     if not isinstance(stamp, str):
         raise PayloadError('"timestamp" must be a string (ISO 8601)')
-    submitted_at = parse_timestamp(stamp, tz)
-    for title in _TIMESTAMP_TITLES:
+    submitted_at = parse_timestamp(stamp, tz, date_order)
+    for title in TIMESTAMP_TITLES:
         answers.pop(title, None)
     if response_id is not None:
         response_id = clean_text(response_id)

@@ -22,3 +22,21 @@ def open_backend(settings: Settings, engine: Engine) -> SheetBackend:
         reads_per_minute=settings.reads_per_minute,
         writes_per_minute=settings.writes_per_minute,
     )
+
+
+def open_responses_backend(settings: Settings, sheets: SheetBackend) -> SheetBackend:
+    """The spreadsheet of the form's responses sheet: `sheets` itself, unless [responses]
+    names another Google spreadsheet."""
+    key = settings.responses.spreadsheet_key
+    if settings.sheet_backend == "local" or not key or key == settings.spreadsheet_key:
+        return sheets
+    from sheets_bridge.google import open_google
+
+    # Only read: the sharing guard (which protects writes of personal data) does not apply.
+    return open_google(
+        key,
+        credentials_file=settings.credentials_file,
+        allow_public_link=True,
+        reads_per_minute=settings.reads_per_minute,
+        writes_per_minute=settings.writes_per_minute,
+    )

@@ -76,6 +76,16 @@ class SheetBackend(ABC):
         written (local); each list as long as the longest."""
 
     @abstractmethod
+    def read_rows(self, name: str, first_row: int) -> tuple[list[str], list[list[Any]]]:
+        """The header row, and the rows from sheet row `first_row` (2 is the first data row)
+        to the last, in one read. Cells as stored: text as text; on Google, numbers as numbers
+        and dates and times as serial numbers (days since 1899-12-30, in `time_zone()`)."""
+
+    def time_zone(self) -> str | None:
+        """The spreadsheet's time zone (serial date-times are in it), if it has its own."""
+        return None
+
+    @abstractmethod
     def update_rows_by_key(
         self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
     ) -> None:

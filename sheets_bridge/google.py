@@ -243,6 +243,29 @@ class GoogleSheets(SheetBackend):
         longest = max((len(v) for v in out.values()), default=0)
         return {h: v + [""] * (longest - len(v)) for h, v in out.items()}  # Google trims ends
 
+    def read_rows(self, name: str, first_row: int) -> tuple[list[str], list[list[Any]]]:
+        """One metadata read (the grid may have grown) and one values.batchGet."""
+        self.metadata(refresh=True)
+        grid = self.sheet_properties(name)["properties"]["gridProperties"]
+        last = column_letters(grid["columnCount"] - 1)
+        ranges = [f"{a1_sheet(name)}!A1:{last}1"]
+        if first_row <= grid["rowCount"]:
+            ranges.append(f"{a1_sheet(name)}!A{first_row}:{last}")
+        reply = self.http.values_batch_get(
+            self.key,
+            ranges,
+            params={
+                "valueRenderOption": "UNFORMATTED_VALUE",
+                "dateTimeRenderOption": "SERIAL_NUMBER",
+            },
+        )
+        parts = [vr.get("values", []) for vr in reply.get("valueRanges", [])]
+        header = [str(v) for v in parts[0][0]] if parts and parts[0] else []
+        return header, parts[1] if len(parts) > 1 else []
+
+    def time_zone(self) -> str | None:
+        return self.metadata()["properties"].get("timeZone")  # type: ignore[no-any-return]
+
     def update_rows_by_key(
         self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
     ) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from prens.database import write_transaction
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
@@ -141,6 +153,21 @@ class LocalSheets(SheetBackend):
         if missing:
             raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
         return {h: [r[head.index(h)] for r in rows[1:]] for h in headers}
+
+    def read_rows(self, name: str, first_row: int) -> tuple[list[str], list[list[Any]]]:
+        with self.engine.connect() as conn:
+            if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
+                raise WorksheetNotFound(name)
+            found = conn.execute(
+                select(rows_table.c.row_no, rows_table.c.cells)
+                .where(
+                    rows_table.c.worksheet == name,
+                    or_(rows_table.c.row_no == 1, rows_table.c.row_no >= first_row),
+                )
+                .order_by(rows_table.c.row_no)
+            ).all()
+        header = json.loads(found[0].cells) if found and found[0].row_no == 1 else []
+        return header, [json.loads(r.cells) for r in found if r.row_no >= max(first_row, 2)]
 
     def update_rows_by_key(
         self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]

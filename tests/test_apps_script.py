@@ -86,12 +86,32 @@ def test_a_form_submit_event_reaches_the_ledger(deployment, tmp_path) -> None:  
     assert stored.answers[settings.questions["persetujuan"]] == [settings.consent_option]
 
 
-def test_a_spreadsheet_trigger_event_is_accepted(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("with_range", [True, False])
+def test_a_spreadsheet_trigger_event_sends_the_responses_own_time(
+    deployment, tmp_path, with_range: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The reconcile job matches a response by its stamped second: the script must send the
+    response's time (the row's Date, else the sheet's "Timestamp" text), not the time it ran."""
     served, settings = deployment
-    fields = person(settings, random.Random(4), datetime.now(settings.timezone).date()).fields
+    seed = 4 if with_range else 14
+    fields = person(settings, random.Random(seed), datetime.now(settings.timezone).date()).fields
     named = {settings.questions[k]: v if isinstance(v, list) else [v] for k, v in fields.items()}
-    out = run_script(tmp_path, {"namedValues": named}, served.url, SECRET)
+    stamped = datetime(2026, 11, 20, 14, 3, 5, 250000, tzinfo=settings.timezone)
+    named["Timestamp"] = ["11/20/2026 14:03:05"]  # the sheet's text: m/d/yyyy, to the second
+    spec: dict = {"namedValues": named}  # type: ignore[type-arg]
+    if with_range:
+        spec["rowTimestamp"] = stamped.isoformat()
+    out = run_script(tmp_path, spec, served.url, SECRET)
     assert out["returned"] == 200 and out["logs"][-1]["text"].endswith(" accepted")
+    reg_id = out["logs"][-1]["text"].split()[-2]
+    engine = make_engine(settings.database_url)
+    try:
+        stored = Ledger(engine, "BLG").get(reg_id)
+    finally:
+        engine.dispose()
+    assert stored is not None
+    expected = stamped if with_range else stamped.replace(microsecond=0)
+    assert stored.submitted_at == expected
 
 
 def test_a_wrong_secret_is_refused_and_logged_without_personal_data(deployment, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ def google_runtime(runtime, tmp_path: Path, **options):  # type: ignore[no-untyp
         runtime.settings, sheet_backend="google", spreadsheet_key=SPREADSHEET, **options
     )
     sheets, fake = google_on_fake(tmp_path)
+    fake.spreadsheets[SPREADSHEET].add_sheet(settings.responses.worksheet)  # the form's own
     sheets.allow_public_link = settings.allow_public_link
     return Runtime(settings, runtime.engine, runtime.ledger, sheets), fake
 
@@ -53,6 +54,20 @@ def test_doctor_reports_a_public_link_as_an_error(runtime, tmp_path: Path) -> No
     assert [c.status for c in sharing] == [ERROR]
     assert "siapa saja yang memiliki link" in sharing[0].detail
     assert "anyoneWithLink" in sharing[0].detail and "Dibatasi" in sharing[0].detail
+
+
+def test_doctor_reports_a_missing_responses_sheet(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runtime, fake = google_runtime(runtime, tmp_path)
+    checks = {c.subject: c for c in run_checks(runtime)}
+    ok = checks["Sheet respons formulir (Form Responses 1)"]
+    assert (ok.status, ok.detail.split(";")[0]) == (OK, "0 respons")
+    book = fake.spreadsheets[SPREADSHEET]
+    book.sheets = [s for s in book.sheets if s.title != "Form Responses 1"]
+    runtime.sheets.metadata(refresh=True)
+    missing = {c.subject: c for c in run_checks(runtime)}[
+        "Sheet respons formulir (Form Responses 1)"
+    ]
+    assert missing.status == ERROR and "[responses] worksheet" in missing.detail
 
 
 def test_doctor_names_a_renamed_column(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

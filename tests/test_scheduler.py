@@ -15,7 +15,7 @@ from jobs.scheduler import build_scheduler
 def test_every_job_is_scheduled_as_configured(runtime) -> None:  # type: ignore[no-untyped-def]
     scheduler = build_scheduler(runtime)
     jobs = {job.id: job.trigger for job in scheduler.get_jobs()}
-    assert set(jobs) == {"flush", "sync", "notify", "compile"}
+    assert set(jobs) == {"flush", "sync", "notify", "compile", "reconcile"}
     s = runtime.settings
     for name, seconds in (
         ("flush", s.flush_seconds),
@@ -24,6 +24,8 @@ def test_every_job_is_scheduled_as_configured(runtime) -> None:  # type: ignore[
     ):
         assert isinstance(jobs[name], IntervalTrigger)
         assert jobs[name].interval.total_seconds() == seconds
+    assert isinstance(jobs["reconcile"], IntervalTrigger)
+    assert jobs["reconcile"].interval.total_seconds() == s.responses.reconcile_minutes * 60 == 600
     assert isinstance(jobs["compile"], CronTrigger)
     assert "hour='2'" in str(jobs["compile"]) and "minute='0'" in str(jobs["compile"])
 

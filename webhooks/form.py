@@ -51,7 +51,7 @@ def google_form():  # type: ignore[no-untyped-def]
     except (ValueError, RecursionError):
         return _error(400, "bad_json", "body is not valid UTF-8 JSON")
     try:
-        submission = parse_submission(decoded, settings.timezone)
+        submission = parse_submission(decoded, settings.timezone, settings.date_order)
     except PayloadError as exc:
         return _error(400, "bad_payload", str(exc))
     try:

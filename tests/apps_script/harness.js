@@ -70,6 +70,12 @@ function formResponse(spec) {
 vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(codePath, 'utf8'), sandbox, { filename: 'Code.gs' });
 const spec = JSON.parse(fs.readFileSync(eventPath, 'utf8'));
-const event = spec.response ? { response: formResponse(spec.response) } : { namedValues: spec.namedValues };
+// A spreadsheet-bound event: the new row's Range, whose first cell holds the response's Date.
+function rowRange(stamp) {
+  return { getCell: (r, c) => ({ getValue: () => (r === 1 && c === 1 ? new Date(stamp) : '') }) };
+}
+const event = spec.response
+  ? { response: formResponse(spec.response) }
+  : { namedValues: spec.namedValues, ...(spec.rowTimestamp ? { range: rowRange(spec.rowTimestamp) } : {}) };
 const returned = sandbox.onFormSubmit(event);
 process.stdout.write(JSON.stringify({ returned, logs }));

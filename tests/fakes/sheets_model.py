@@ -91,6 +91,7 @@ class Spreadsheet:
     sheets: list[Sheet] = field(default_factory=list)
     permissions: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 1
+    time_zone: str = "Asia/Makassar"
 
     def sheet(self, title: str) -> Sheet:
         for s in self.sheets:

@@ -27,7 +27,7 @@ def metadata(book: Spreadsheet) -> dict[str, Any]:
             "title": book.title,
             "locale": "in_ID",
             "autoRecalc": "ON_CHANGE",
-            "timeZone": "Asia/Makassar",
+            "timeZone": book.time_zone,
         },
         "sheets": sheets,
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.key}/edit",

@@ -11,6 +11,10 @@
  * Properties PRENS_WEBHOOK_URL and PRENS_WEBHOOK_SECRET, then run installTrigger() once.
  * A failed send is logged (Executions); the backend's reconcile job picks the response up later
  * from the linked responses sheet, so nothing is lost.
+ *
+ * The backend knows a response it reads from that sheet is one this script already sent by its
+ * fingerprint: the response's own timestamp (to the second) and the name answer. So the body
+ * always carries the response's timestamp, never the time the script happened to run.
  */
 
 
@@ -31,12 +35,26 @@ function onFormSubmit(e) {
   if (e && e.response) {
     body = prensBodyFromResponse_(e.response);
   } else if (e && e.namedValues) {
-    body = {timestamp: new Date().toISOString(), namedValues: e.namedValues};
+    body = {namedValues: e.namedValues};
+    var stamp = prensRowTimestamp_(e);
+    if (stamp) {
+      body.timestamp = stamp;
+    }  // else the backend reads namedValues' "Timestamp" (the sheet's text, to the second)
   } else {
     console.error('Lindungi Prens: event without a response; was this run by hand?');
     return null;
   }
   return prensSend_(body);
+}
+
+/** The response's timestamp in a spreadsheet-bound event: its row's first cell, a Date. */
+function prensRowTimestamp_(e) {
+  try {
+    var value = e.range && e.range.getCell(1, 1).getValue();
+    return value instanceof Date ? value.toISOString() : null;
+  } catch (err) {
+    return null;
+  }
 }
 
 /** The contract's body for a FormResponse. */

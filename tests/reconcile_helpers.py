@@ -1,0 +1,61 @@
+"""People, a fake Google Form and the Google backend wired for the reconcile tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from prens.config import Settings
+from prens.runtime import Runtime
+from tests.fakes.google_form import GoogleForm
+from tests.fakes.sheets_api import FakeSheetsAPI
+from tests.google_fixtures import SPREADSHEET, google_on_fake
+
+RESPONSES = "Form Responses 1"
+_LETTERS = "ABCDEFGHIJ"
+
+
+def person(settings: Settings, i: int, **changes: Any) -> dict[str, Any]:
+    """Answers of the i-th valid citizen (i < 999). The NIK's serial ends in 0, so the sheet's
+    15 significant digits keep it; the phone starts with 0, which the sheet drops."""
+    word = "".join(_LETTERS[int(d)] for d in f"{i:03d}").capitalize()
+    fields = {
+        "nama": f"Siti {word}",
+        "nik": f"631106450790{i + 1:03d}0",
+        "kk": "6311060101150020",
+        "tanggal_lahir": "1990-07-05",
+        "jenis_kelamin": "Perempuan",
+        "telepon": f"08123456{i:04d}",
+        "kecamatan": "Paringin",
+        "desa": "Lasung Batu",
+        "alamat": "RT 01 RW 02, Gang Damai",
+        "pekerjaan": "Petani",
+        "persetujuan": [settings.consent_option],
+        **changes,
+    }
+    return {settings.questions[k]: v for k, v in fields.items() if v is not None}
+
+
+def google_form(settings: Settings, **options: Any) -> GoogleForm:
+    return GoogleForm(
+        titles=list(settings.questions.values()),
+        date_titles=frozenset({settings.questions["tanggal_lahir"]}),
+        **options,
+    )
+
+
+def on_google(runtime: Runtime, tmp_path: Path) -> tuple[Runtime, FakeSheetsAPI]:
+    """The same ledger, with the Google backend on the fake, the responses sheet in the same
+    spreadsheet."""
+    settings = dataclasses.replace(
+        runtime.settings, sheet_backend="google", spreadsheet_key=SPREADSHEET
+    )
+    sheets, fake = google_on_fake(tmp_path)
+    fake.spreadsheets[SPREADSHEET].add_sheet(RESPONSES)
+    return Runtime(settings, runtime.engine, runtime.ledger, sheets), fake
+
+
+def an_hour_ago(settings: Settings) -> datetime:
+    return datetime.now(settings.timezone).replace(microsecond=123000) - timedelta(hours=1)
