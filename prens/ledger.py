@@ -8,7 +8,9 @@ requests cannot both win.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,6 +155,24 @@ def utcnow() -> datetime:
 
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+_HOST = socket.gethostname()[:30]
+
+
+def _holder_dead(holder: str) -> bool:
+    """Whether a lease holder ("host:pid:token") is a process of this machine that is gone."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 def _seen_params(fp: Fingerprint) -> dict[str, Any]:
@@ -574,9 +594,10 @@ class Ledger:
     def lease(self, name: str, seconds: int, now: datetime | None = None) -> Iterator[bool]:
         """Hold the lease `name` while the block runs; yields False if another holder has it.
 
-        A lease left by a dead process expires after `seconds`, so it never blocks forever.
+        A lease left by a dead process never blocks for long: it expires after `seconds`, and a
+        process on the same machine takes it over at once when its holder's PID is gone.
         """
-        holder = secrets.token_hex(8)
+        holder = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
         start = _naive_utc(now) if now else utcnow()
         expires = start + timedelta(seconds=seconds)
         acquired = False
@@ -588,14 +609,15 @@ class Ledger:
             acquired = True
         except IntegrityError:
             with write_transaction(self.engine) as conn:
+                current = conn.execute(
+                    select(job_leases.c.holder).where(job_leases.c.name == name)
+                ).scalar()
+                takeable = or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)
+                if current is not None and _holder_dead(current):
+                    takeable = or_(takeable, job_leases.c.holder == current)
                 taken = conn.execute(
                     update(job_leases)
-                    .where(
-                        and_(
-                            job_leases.c.name == name,
-                            or_(job_leases.c.expires_at < start, job_leases.c.holder == holder),
-                        )
-                    )
+                    .where(and_(job_leases.c.name == name, takeable))
                     .values(holder=holder, expires_at=expires)
                 ).rowcount
             acquired = taken == 1

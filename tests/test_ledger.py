@@ -83,3 +83,51 @@ def test_a_lease_left_by_a_dead_holder_expires(runtime) -> None:  # type: ignore
     assert holder.__enter__() is True  # taken ten minutes ago, never released (a crash)
     with ledger.lease("job", 60) as taken_over:
         assert taken_over
+
+
+def test_a_lease_of_a_process_that_died_is_taken_over_at_once(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A job killed with SIGKILL leaves its lease; the next run on the machine does not wait
+    for it to expire."""
+    import subprocess
+    import sys
+
+    from prens.ledger import job_leases
+
+    code = (
+        "import sys; from prens.database import make_engine; from prens.ledger import Ledger\n"
+        "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
+        "holder = ledger.lease('job', 3600)\n"
+        "assert holder.__enter__()\n"
+        "import os; os._exit(0)\n"  # dies holding it: no release
+    )
+    subprocess.run([sys.executable, "-c", code, runtime.settings.database_url], check=True)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(job_leases.select()).first() is not None  # left behind
+    with runtime.ledger.lease("job", 3600) as taken_over:
+        assert taken_over
+
+
+def test_a_lease_of_a_live_process_is_respected(runtime) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; from prens.database import make_engine; from prens.ledger import Ledger\n"
+        "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
+        "with ledger.lease('job', 3600) as held:\n"
+        "    print(held, flush=True); time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, runtime.settings.database_url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "True"
+        with runtime.ledger.lease("job", 3600) as second:
+            assert second is False
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
