@@ -38,7 +38,7 @@ class Served:
         self._logfile = None
 
     def start(self) -> Served:
-        self._logfile = self.log.open("wb")
+        self._logfile = self.log.open("ab")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -80,6 +80,14 @@ class Served:
         finally:
             if self._logfile:
                 self._logfile.close()
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies at whatever instruction it was running."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+        if self._logfile:
+            self._logfile.close()
 
     def output(self) -> str:
         return self.log.read_text()

@@ -112,7 +112,8 @@ def test_a_lease_of_a_live_process_is_respected(runtime) -> None:  # type: ignor
     import sys
 
     code = (
-        "import sys, time; from prens.database import make_engine; from prens.ledger import Ledger\n"
+        "import sys, time\n"
+        "from prens.database import make_engine; from prens.ledger import Ledger\n"
         "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
         "with ledger.lease('job', 3600) as held:\n"
         "    print(held, flush=True); time.sleep(30)\n"
