@@ -36,6 +36,7 @@ class SyncReport:
     moves: dict[str, int] = field(default_factory=dict)  # transition kind -> count
     written: int = 0
     missing: int = 0
+    repaired: int = 0  # rows whose Status or Catatan lagged the ledger (a run killed mid-way)
     busy: bool = False
 
     def summary(self) -> str:
@@ -43,6 +44,8 @@ class SyncReport:
             return "sync: another sync is running; nothing done"
         moves = ", ".join(f"{n} {k}" for k, n in sorted(self.moves.items())) or "no state change"
         restored = f", {self.missing} missing row(s) to restore" if self.missing else ""
+        if self.repaired:
+            restored += f", {self.repaired} row(s) brought level with the ledger"
         return (
             f"sync: {self.rows} row(s) read, {self.changed} changed ({moves}), "
             f"{self.written} row(s) written back{restored}"
@@ -130,7 +133,8 @@ def sync(
             return report  # nothing flushed yet: nothing for verifiers to have ticked
         # Taken before the read: a row flushed after it is not missing, only not seen yet.
         flushed = ledger.flushed_ids(PENDAFTAR)
-        columns = sheets.read_columns(name, [id_header, *verifier])
+        status_header, note_header = settings.columns["status"], settings.columns["catatan"]
+        columns = sheets.read_columns(name, [id_header, *verifier, status_header, note_header])
         ids = [str(i) for i in columns[id_header]]
         missing = sorted(flushed - set(ids))
         if missing:
@@ -166,10 +170,28 @@ def sync(
             previous_notes = last.get(ob.registration_id, ({}, ""))[1]
             if ob.kind or ob.notes != previous_notes:
                 back[ob.registration_id] = {
-                    settings.columns["status"]: ob.state_after,
-                    settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
+                    status_header: ob.state_after,
+                    note_header: catatan(known[ob.registration_id], ob.notes),
                     settings.columns["diperbarui"]: stamp,
                 }
+        # A run killed between storing what it saw and writing back left Status or Catatan
+        # behind the ledger: the sheet is brought level with what was stored.
+        observed = {ob.registration_id: ob for ob in observations}
+        for index, reg_id in enumerate(ids):
+            reg = known.get(reg_id)
+            if reg is None or reg_id in back:
+                continue
+            ob = observed.get(reg_id)
+            state = ob.state_after if ob else reg.state or ""
+            notes = ob.notes if ob else last.get(reg_id, ({}, ""))[1]
+            want = {status_header: state, note_header: catatan(reg, notes)}
+            have = {
+                status_header: columns[status_header][index],
+                note_header: columns[note_header][index],
+            }
+            if {h: str(v) for h, v in have.items()} != want:
+                back[reg_id] = dict(want)
+                report.repaired += 1
         # Notifikasi Terakhir: the outcome of each registration's latest message, once known.
         told = {k: m for k, m in (outbox.to_write_back() if outbox else {}).items() if k in known}
         for reg_id, message in told.items():

@@ -199,3 +199,23 @@ def test_a_row_deleted_by_hand_comes_back_with_its_ticks(verifying) -> None:  # 
 def test_a_sync_before_the_first_flush_does_nothing(runtime) -> None:  # type: ignore[no-untyped-def]
     report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
     assert (report.rows, report.changed, report.written) == (0, 0, 0)
+
+
+def test_a_status_left_behind_by_a_killed_sync_is_brought_level(verifying) -> None:  # type: ignore[no-untyped-def]
+    """A sync killed after storing what it saw, before its write-back, leaves Status behind the
+    ledger; the next sync sees no change in the ticks, and still writes Status back."""
+    runtime, _fake, (a, _b, _c, _d) = verifying
+    store = runtime.verification()
+    tick(runtime, a, "Verifikasi Dinas")
+    tick(runtime, a, "Verifikasi BPJS")
+    sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert status(runtime, a)[0] == TERVERIFIKASI
+    # What the sheet looks like when the write-back never happened.
+    s = runtime.settings
+    runtime.sheets.update_rows_by_key(
+        s.worksheets["pendaftar"], s.columns["id"], {a: {s.columns["status"]: MENUNGGU}}
+    )
+    report = sync(runtime.ledger, runtime.sheets, runtime.settings, store)
+    assert (report.changed, report.repaired, report.written) == (0, 1, 1)
+    assert status(runtime, a)[0] == TERVERIFIKASI
+    assert sync(runtime.ledger, runtime.sheets, runtime.settings, store).written == 0
