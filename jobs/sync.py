@@ -181,9 +181,9 @@ def sync(
             reg = known.get(reg_id)
             if reg is None or reg_id in back:
                 continue
-            ob = observed.get(reg_id)
-            state = ob.state_after if ob else reg.state or ""
-            notes = ob.notes if ob else last.get(reg_id, ({}, ""))[1]
+            seen = observed.get(reg_id)
+            state = seen.state_after if seen else reg.state or ""
+            notes = seen.notes if seen else last.get(reg_id, ({}, ""))[1]
             want = {status_header: state, note_header: catatan(reg, notes)}
             have = {
                 status_header: columns[status_header][index],
