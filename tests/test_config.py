@@ -75,6 +75,13 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
         ('kk = "NOMOR KARTU KELUARGA (KK)"\n', "", "form.questions.kk", "exact question title"),
         ('role = "documents"', 'role = "berkas"', "sheet.verifier_columns[2].role", "one of"),
         (
+            "reconcile_minutes = 10",
+            "reconcile_minutes = -1",
+            "responses.reconcile_minutes",
+            "0 (off) to 1440",
+        ),
+        ('worksheet = "Form Responses 1"', 'worksheet = ""', "responses.worksheet", "name"),
+        (
             'header = "Verifikasi BPJS"',
             'header = "Verifikasi Dinas"',
             "sheet.columns",
