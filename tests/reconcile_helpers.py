@@ -9,8 +9,9 @@ from typing import Any
 
 from prens.config import Settings
 from prens.runtime import Runtime
-from tests.fakes.google_form import GoogleForm
+from tests.fakes.google_form import GoogleForm, Response
 from tests.fakes.sheets_api import FakeSheetsAPI
+from tests.fakes.sheets_model import Spreadsheet
 from tests.google_fixtures import SPREADSHEET, google_on_fake
 
 RESPONSES = "Form Responses 1"
@@ -59,3 +60,32 @@ def on_google(runtime: Runtime, tmp_path: Path) -> tuple[Runtime, FakeSheetsAPI]
 
 def an_hour_ago(settings: Settings) -> datetime:
     return datetime.now(settings.timezone).replace(microsecond=123000) - timedelta(hours=1)
+
+
+@dataclasses.dataclass
+class Linked:
+    """The Google backend on the fake, and a form filling its linked responses sheet there."""
+
+    runtime: Runtime
+    fake: FakeSheetsAPI
+    form: GoogleForm
+
+    @property
+    def book(self) -> Spreadsheet:
+        return self.fake.spreadsheets[SPREADSHEET]
+
+    def respond(self, i: int, at: datetime, **changes: Any) -> Response:
+        """The i-th person submits at `at`; the row lands in the responses sheet."""
+        response = self.form.submit(person(self.runtime.settings, i, **changes), at)
+        self.form.write_row(self.book, RESPONSES, response)
+        return response
+
+    def respond_many(self, numbers: range) -> list[Response]:
+        """People `numbers` submit a second apart, from an hour ago."""
+        start = an_hour_ago(self.runtime.settings)
+        return [self.respond(i, start + timedelta(seconds=i)) for i in numbers]
+
+
+def linked(runtime: Runtime, tmp_path: Path, **form_options: Any) -> Linked:
+    grt, fake = on_google(runtime, tmp_path)
+    return Linked(grt, fake, google_form(grt.settings, **form_options))

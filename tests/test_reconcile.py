@@ -24,7 +24,14 @@ from prens.submission import parse_submission
 from tests.conftest import post
 from tests.fakes.sheets_model import render
 from tests.google_fixtures import SPREADSHEET
-from tests.reconcile_helpers import RESPONSES, an_hour_ago, google_form, on_google, person
+from tests.reconcile_helpers import (
+    RESPONSES,
+    an_hour_ago,
+    google_form,
+    linked,
+    on_google,
+    person,
+)
 
 
 def pendaftar_ids(runtime) -> list[str]:  # type: ignore[no-untyped-def]
@@ -117,24 +124,16 @@ def test_two_people_of_one_name_in_one_second_both_count(runtime, client) -> Non
 
 
 def test_after_the_first_pass_only_new_rows_are_read(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    grt, fake = on_google(runtime, tmp_path)
-    form = google_form(grt.settings)
-    book = fake.spreadsheets[SPREADSHEET]
-    start = an_hour_ago(grt.settings)
-    for i in range(600):
-        form.write_row(
-            book, RESPONSES, form.submit(person(grt.settings, i), start + timedelta(seconds=i))
-        )
+    sheet = linked(runtime, tmp_path)
+    grt, fake = sheet.runtime, sheet.fake
+    sheet.respond_many(range(600))
     first = reconcile(grt.ledger, grt.sheets, grt.settings)
     assert (first.rows_read, first.stored, first.full_pass) == (600, 600, True)
 
-    for i in range(600, 605):
-        form.write_row(
-            book, RESPONSES, form.submit(person(grt.settings, i), start + timedelta(seconds=i))
-        )
+    sheet.respond_many(range(600, 605))
     reads = fake.counts["read"]
     second = reconcile(grt.ledger, grt.sheets, grt.settings)
-    # The anchor row and the five new ones, in one metadata read and one values read.
+    # From the anchor row: the five new ones, in one metadata read and one values read.
     assert (second.rows_read, second.stored, second.full_pass) == (5, 5, False)
     assert fake.counts["read"] - reads == 2
     quiet = reconcile(grt.ledger, grt.sheets, grt.settings)
@@ -144,34 +143,24 @@ def test_after_the_first_pass_only_new_rows_are_read(runtime, tmp_path: Path) ->
 def test_rows_deleted_by_hand_make_one_whole_read_and_nothing_doubles(
     runtime, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    grt, fake = on_google(runtime, tmp_path)
-    form = google_form(grt.settings)
-    book = fake.spreadsheets[SPREADSHEET]
-    start = an_hour_ago(grt.settings)
-    for i in range(10):
-        form.write_row(
-            book, RESPONSES, form.submit(person(grt.settings, i), start + timedelta(seconds=i))
-        )
+    sheet = linked(runtime, tmp_path)
+    grt = sheet.runtime
+    sheet.respond_many(range(10))
     reconcile(grt.ledger, grt.sheets, grt.settings)
     for _ in range(3):
-        fake.delete_row(SPREADSHEET, RESPONSES, 2)  # someone tidies the sheet
-    form.write_row(
-        book, RESPONSES, form.submit(person(grt.settings, 10), start + timedelta(seconds=10))
-    )
+        sheet.fake.delete_row(SPREADSHEET, RESPONSES, 2)  # someone tidies the sheet
+    sheet.respond_many(range(10, 11))
     report = reconcile(grt.ledger, grt.sheets, grt.settings)
     assert (report.full_pass, report.stored, report.already) == (True, 1, 7)
     assert grt.ledger.counts_by_status() == {"accepted": 11}
 
 
 def test_young_responses_are_left_for_the_webhook(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    grt, fake = on_google(runtime, tmp_path)
-    form = google_form(grt.settings)
-    book = fake.spreadsheets[SPREADSHEET]
+    sheet = linked(runtime, tmp_path)
+    grt = sheet.runtime
     start = an_hour_ago(grt.settings)
-    old = form.submit(person(grt.settings, 1), start)
-    young = form.submit(person(grt.settings, 2), start + timedelta(minutes=59, seconds=30))
-    for r in (old, young):
-        form.write_row(book, RESPONSES, r)
+    sheet.respond(1, start)
+    sheet.respond(2, start + timedelta(minutes=59, seconds=30))
     now = start + timedelta(hours=1)
     report = reconcile(grt.ledger, grt.sheets, grt.settings, now=now)
     assert (report.stored, report.waiting) == (1, 1)
@@ -231,13 +220,10 @@ def test_a_mangled_nik_that_fails_is_not_blamed_on_the_citizen(runtime, tmp_path
 def test_registrations_from_before_fingerprints_are_not_taken_in_again(
     runtime, client, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    grt, fake = on_google(runtime, tmp_path)
-    form = google_form(grt.settings)
-    book = fake.spreadsheets[SPREADSHEET]
-    for i in range(3):
-        r = form.submit(person(grt.settings, i), an_hour_ago(grt.settings) + timedelta(seconds=i))
-        form.write_row(book, RESPONSES, r)
-        post(client, r.webhook_body())
+    sheet = linked(runtime, tmp_path)
+    grt = sheet.runtime
+    for response in sheet.respond_many(range(3)):
+        post(client, response.webhook_body())
     with grt.engine.begin() as conn:
         conn.execute(delete(response_fingerprints))  # a ledger written by an older version
     report = reconcile(grt.ledger, grt.sheets, grt.settings)
@@ -319,12 +305,9 @@ def test_import_refuses_a_csv_of_another_form(config_path: Path, tmp_path: Path)
 def test_doctor_shows_the_reconcile_lag(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from prens.doctor import WARNING, run_checks
 
-    grt, fake = on_google(runtime, tmp_path)
-    form = google_form(grt.settings)
-    book = fake.spreadsheets[SPREADSHEET]
-    for i in range(4):
-        r = form.submit(person(grt.settings, i), an_hour_ago(grt.settings) + timedelta(seconds=i))
-        form.write_row(book, RESPONSES, r)
+    sheet = linked(runtime, tmp_path)
+    grt = sheet.runtime
+    sheet.respond_many(range(4))
     lag = measure_lag(grt.ledger, grt.sheets, grt.settings)
     assert lag is not None and (lag.responses, lag.missing, lag.overdue) == (4, 4, 4)
     (check,) = [c for c in run_checks(grt) if c.subject.startswith("Sheet respons")]
