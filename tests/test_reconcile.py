@@ -315,5 +315,10 @@ def test_doctor_shows_the_reconcile_lag(runtime, tmp_path: Path) -> None:  # typ
     assert "4 respons; 4 belum masuk basis data" in check.detail
     assert "rekonsiliasi belum pernah berjalan" in check.detail
     reconcile(grt.ledger, grt.sheets, grt.settings)
-    (check,) = [c for c in run_checks(grt) if c.subject.startswith("Sheet respons")]
+    checks = {c.subject: c for c in run_checks(grt)}
+    (check,) = [c for subject, c in checks.items() if subject.startswith("Sheet respons")]
     assert "4 respons; 0 belum masuk basis data; rekonsiliasi terakhir" in check.detail
+    # The flush backlog: taken in, not yet written to the sheet.
+    assert "4 pendaftaran tersimpan; 4 menunggu ditulis ke spreadsheet" in (
+        checks["Basis data"].detail
+    )
