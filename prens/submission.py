@@ -91,6 +91,8 @@ def parse_timestamp(text: str, tz: ZoneInfo, date_order: str = "mdy") -> datetim
                 continue
     if moment is None:
         raise PayloadError(f"timestamp {text[:40]!r} is not an ISO 8601 date and time")
+    if not 2000 <= moment.year <= 2999:  # a form response is never stamped outside these
+        raise PayloadError(f"timestamp {text[:40]!r} is not a plausible date of a form response")
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 

@@ -108,3 +108,10 @@ def test_a_row_without_a_timestamp_is_reported_not_guessed(settings: Settings) -
     head = header(settings)
     read = read_row(9, ["", "Siti"], columns(head, settings), settings, WITA)
     assert read.submission is None and read.error == "row 9: no timestamp"
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00", "9999-12-31T23:59:59+14:00"])
+def test_timestamps_no_form_could_have_are_refused(text: str) -> None:
+    """Found by fuzzing: year 1 in WITA overflowed when turned into UTC (a 500)."""
+    with pytest.raises(PayloadError, match="plausible"):
+        parse_timestamp(text, WITA)
