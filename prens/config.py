@@ -67,6 +67,7 @@ PLACEHOLDERS = (
     "alasan",
     "masalah",
     "form_url",
+    "cek_status_url",
     "program",
     "kabupaten",
 )
@@ -94,6 +95,22 @@ class Responses:
     spreadsheet_key: str = ""  # empty: the spreadsheet of [sheet]
     settle_seconds: int = 120  # younger responses are left to the webhook
     reconcile_minutes: int = 10  # 0: the scheduler does not run reconcile
+
+
+@dataclass(frozen=True)
+class Public:
+    """The citizen and public pages."""
+
+    base_url: str = ""  # the service's public address, for links in messages
+    recipients_list: bool = True  # /daftar-penerima on or off
+    cek_status_per_client: str = "10 per minute"  # rate limits (limits' notation)
+    cek_status_per_nik: str = "5 per hour"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    page_size: int = 50
+
+    @property
+    def cek_status_url(self) -> str:
+        return self.base_url.rstrip("/") + "/cek-status" if self.base_url else ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +153,7 @@ class Settings:
     compile_at: str
     notifications: Notifications
     responses: Responses = Responses()
+    public: Public = Public()
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -390,6 +408,16 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     schedule.done()
     notifications = _notifications(root.table("notifications"), source)
     responses = _responses(root.table("responses"))
+    public = _public(root.table("public"), source)
+    using_link = [e for e, text in notifications.templates.items() if "{cek_status_url}" in text]
+    if using_link and not public.base_url:
+        raise ConfigError(
+            source,
+            "public.base_url",
+            "",
+            "the service's public address (https://...): the "
+            f"{using_link[0]} template uses {{cek_status_url}}",
+        )
     root.done()
 
     return Settings(
@@ -431,7 +459,51 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         notifications=notifications,
         compile_at=compile_at,
         responses=responses,
+        public=public,
     )
+
+
+def _rate(value: str) -> bool:
+    from limits import parse_many
+
+    try:
+        return bool(parse_many(value))
+    except ValueError:
+        return False
+
+
+def _public(t: _Section, source: Path) -> Public:
+    base_url = t.get(
+        "base_url",
+        str,
+        "",
+        lambda v: not v or bool(re.fullmatch(r"https?://[^\s/]+(/\S*)?", v)),
+        'the public address, e.g. "https://prens.balangankab.go.id" (or empty)',
+    )
+    public = Public(
+        base_url=base_url,
+        recipients_list=t.get("recipients_list", bool, True, expected="true or false"),
+        cek_status_per_client=t.get(
+            "cek_status_per_client",
+            str,
+            Public.cek_status_per_client,
+            _rate,
+            'a rate such as "10 per minute" or "10/minute;100/day"',
+        ),
+        cek_status_per_nik=t.get(
+            "cek_status_per_nik",
+            str,
+            Public.cek_status_per_nik,
+            _rate,
+            'a rate such as "5 per hour"',
+        ),
+        trusted_proxies=t.get(
+            "trusted_proxies", int, 0, lambda v: 0 <= v <= 5, "0 to 5 reverse proxies"
+        ),
+        page_size=t.get("page_size", int, 50, lambda v: 10 <= v <= 500, "10 to 500 rows"),
+    )
+    t.done()
+    return public
 
 
 def _responses(t: _Section) -> Responses:

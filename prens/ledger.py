@@ -268,6 +268,7 @@ class Ledger:
         # The modules that add tables to the ledger's metadata, so all are created.
         import prens.officers  # noqa: F401
         import prens.outbox  # noqa: F401
+        import prens.rate_store  # noqa: F401
         import prens.verification  # noqa: F401
 
         metadata.create_all(self.engine)
@@ -283,6 +284,18 @@ class Ledger:
     def by_response_key(self, key: str) -> Registration | None:
         with self.engine.connect() as conn:
             row = conn.execute(_BY_KEY, {"key": key}).first()
+        return Registration.from_row(row) if row else None
+
+    def for_citizen(self, nik: str) -> Registration | None:
+        """The registration a citizen with this NIK asks about: the active one, else the
+        latest (a submission needing correction, or a rejected one)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(registrations)
+                .where(registrations.c.nik == nik)
+                .order_by((registrations.c.active_nik == nik).desc(), registrations.c.seq.desc())
+                .limit(1)
+            ).first()
         return Registration.from_row(row) if row else None
 
     def get(self, registration_id: str) -> Registration | None:

@@ -29,6 +29,7 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
         "masalah": " ".join(p.message for p in reg.problems if p.severity == ERROR),
         "kontak": settings.notifications.contact,
         "form_url": settings.form_url,
+        "cek_status_url": settings.public.cek_status_url,
         "program": settings.program_name,
         "kabupaten": settings.district,
     }

@@ -89,5 +89,14 @@ class Officers:
             return None
         return str(row.name)
 
+    def stamp(self, name: str) -> str | None:
+        """A value for a login session that stops matching when the officer is removed or given
+        a new token; None for no such officer."""
+        with self.engine.connect() as conn:
+            digest = conn.execute(
+                select(officers.c.token_sha256).where(officers.c.name == name, officers.c.active)
+            ).scalar()
+        return hashlib.sha256(("session:" + digest).encode()).hexdigest()[:24] if digest else None
+
 
 __all__ = ["OfficerError", "Officers"]

@@ -2,35 +2,113 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import hashlib
+import hmac
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from prens.runtime import Runtime
+from webhooks.charts import number
+
+# For the HTML pages: nothing from elsewhere, no script, no framing.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_MACHINE_PATHS = ("/webhooks/", "/healthz")
+
+
+def session_key(webhook_secret: bytes) -> str:
+    """The key that signs session cookies and CSRF tokens, the same in every worker process."""
+    return hmac.new(webhook_secret, b"prens: flask session", hashlib.sha256).hexdigest()
 
 
 def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None = None) -> Flask:
     """Build the web app for one deployment."""
+    settings = runtime.settings
     app = Flask(__name__)
-    app.config.from_mapping(MAX_CONTENT_LENGTH=runtime.settings.max_body_bytes, JSON_AS_ASCII=False)
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_AS_ASCII=False,
+        SECRET_KEY=session_key(webhook_secret),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["prens"] = runtime
     app.extensions["prens.webhook_secret"] = webhook_secret
+    if settings.public.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.public.trusted_proxies, x_proto=1
+        )
 
     from prens.officers import Officers
-    from webhooks import dinas, form, health
+    from webhooks import dinas, form, health, public
 
     app.extensions["prens.officers"] = Officers(runtime.engine)
+    csrf = CSRFProtect(app)
+    csrf.exempt(form.bp)  # machines sign their requests instead
     app.register_blueprint(form.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(dinas.bp)
+    public.register(app, runtime)
+    app.add_template_filter(number, "angka")
+
+    @app.context_processor
+    def _page_context() -> dict[str, object]:
+        return {
+            "program": settings.program_name,
+            "district": settings.district,
+            "form_url": settings.form_url,
+            "recipients_list": settings.public.recipients_list,
+        }
+
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            # Pages answer about people: never kept by a browser or a proxy.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def _page(status: int, heading: str, text: str) -> ResponseReturnValue:
+        return render_template("message.html", heading=heading, text=text, back=None), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
+        return _page(
+            400,
+            "Formulir kedaluwarsa",
+            "Halaman ini sudah terlalu lama dibuka atau dibuka dari tempat lain. "
+            "Muat ulang halaman, lalu isi kembali.",
+        )
+
+    @app.errorhandler(429)
+    def _too_many(_exc: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith(_MACHINE_PATHS):
+            return jsonify(error="too_many_requests", message="slow down"), 429
+        return _page(
+            429,
+            "Terlalu banyak percobaan",
+            "Anda sudah terlalu sering mencoba. Tunggu beberapa menit, lalu coba lagi.",
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         # Machines call the webhook: answer them in JSON, never with an HTML error page.
-        if request.path.startswith("/webhooks/") or request.path == "/healthz":
+        if request.path.startswith(_MACHINE_PATHS):
             return jsonify(error=exc.name, message=exc.description), exc.code
+        if exc.code == 404:
+            return _page(404, "Halaman tidak ditemukan", "Alamat ini tidak ada.")
         return exc
 
     return app

@@ -8,10 +8,21 @@ many rows.
 from __future__ import annotations
 
 import base64
+import hmac
 import io
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from openpyxl import Workbook
 
 from jobs.compile import final_list
@@ -30,8 +41,15 @@ def _runtime() -> Runtime:
 
 
 def _officer() -> str | None:
-    header = request.headers.get("Authorization", "")
+    """The officer of this request: from the login session, or HTTP Basic/Bearer."""
     officers: Officers = current_app.extensions["prens.officers"]
+    signed_in = session.get("officer")
+    if isinstance(signed_in, dict):
+        name = str(signed_in.get("name", ""))
+        stamp = officers.stamp(name)
+        if stamp is not None and hmac.compare_digest(stamp, str(signed_in.get("stamp", ""))):
+            return name
+    header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer":
         return officers.who(value.strip())
@@ -46,7 +64,11 @@ def _officer() -> str | None:
 
 @bp.before_request
 def _authenticate():  # type: ignore[no-untyped-def]
+    if request.endpoint in ("dinas.login", "dinas.logout"):
+        return None
     g.officer = _officer()
+    if g.officer is None and request.endpoint == "dinas.dashboard":
+        return redirect(url_for("dinas.login"))
     if g.officer is None:
         return Response(
             "Masuk dengan akun petugas Dinas untuk mengunduh data ini.\n",
@@ -164,3 +186,63 @@ def berita_acara_xlsx() -> Response:
     wb.save(out)
     _audit("berita-acara.xlsx", 0)
     return _attachment(out.getvalue(), "berita-acara.xlsx", XLSX)
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """The officers' login page: name and token, kept in a signed session cookie."""
+    if request.method == "GET":
+        return render_template("masuk.html", error=None, next="")
+    officers: Officers = current_app.extensions["prens.officers"]
+    name = request.form.get("nama", "").strip()
+    who = officers.who(request.form.get("token", "").strip(), name)
+    if who is None:
+        return render_template("masuk.html", error="Nama atau token salah.", next=""), 401
+    session.clear()
+    session["officer"] = {"name": who, "stamp": officers.stamp(who)}
+    _runtime().verification().log(
+        None, "login", who, {"ip": request.remote_addr}, datetime.now(UTC)
+    )
+    return redirect(url_for("dinas.dashboard"))
+
+
+@bp.get("/keluar")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("dinas.login"))
+
+
+@bp.get("/dashboard")
+def dashboard() -> str:
+    from prens.outbox import STATUSES
+    from prens.stats import STATUS_ORDER
+    from prens.stats import dashboard as numbers
+    from webhooks import charts
+
+    runtime = _runtime()
+    now = datetime.now(UTC)
+    d = numbers(runtime.engine, runtime.settings, now)
+    statuses = [s for s in STATUS_ORDER if any(c.get(s) for c in d.by_kecamatan.values())]
+    drawn = {
+        "per_day": charts.columns(
+            [(day.strftime("%d-%m"), n) for day, n in d.per_day], "Formulir masuk per hari"
+        ),
+        "funnel": charts.bars(d.funnel, "Tahapan pendaftaran"),
+        "kecamatan": charts.stacked(
+            dict(sorted(d.by_kecamatan.items())), statuses, "Pendaftar per kecamatan dan status"
+        ),
+        "corrections": charts.bars(
+            [(code, n) for code, _q, n in d.corrections[:8]],
+            "Formulir perlu perbaikan menurut kode masalah",
+            charts.PALETTE[2],
+        ),
+    }
+    return render_template(
+        "dashboard.html",
+        d=d,
+        charts=drawn,
+        statuses=statuses,
+        delivery_statuses=STATUSES,
+        officer=g.officer,
+        generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
+    )
