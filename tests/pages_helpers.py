@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -42,7 +43,8 @@ MEMBERSHIP = "25012345678"
 
 def populate(runtime: Runtime, client) -> dict[str, Person]:  # type: ignore[no-untyped-def]
     """Six people, one at each stage, through the webhook, the flush and the sync."""
-    for key, p in PEOPLE.items():
+    people = {key: dataclasses.replace(p) for key, p in PEOPLE.items()}
+    for key, p in people.items():
         changes = {"nama": p.nama, "nik": p.nik, "desa": p.desa, "kecamatan": p.kecamatan}
         if key == "perbaikan":
             changes["telepon"] = "08123"  # an error: asked to correct
@@ -54,13 +56,13 @@ def populate(runtime: Runtime, client) -> dict[str, Person]:  # type: ignore[no-
     both = ("Verifikasi Dinas", "Verifikasi BPJS")
     for key in ("terverifikasi", "berkas", "terdaftar"):
         for column in both:
-            tick(runtime, PEOPLE[key].id, column)
+            tick(runtime, people[key].id, column)
     for key in ("berkas", "terdaftar"):
-        tick(runtime, PEOPLE[key].id, "Berkas Diterima")
-    tick(runtime, PEOPLE["terdaftar"].id, "Nomor Kepesertaan BPJS", MEMBERSHIP)
-    tick(runtime, PEOPLE["ditolak"].id, "Alasan Penolakan", "Bukan pekerja informal")
+        tick(runtime, people[key].id, "Berkas Diterima")
+    tick(runtime, people["terdaftar"].id, "Nomor Kepesertaan BPJS", MEMBERSHIP)
+    tick(runtime, people["ditolak"].id, "Alasan Penolakan", "Bukan pekerja informal")
     sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
-    return PEOPLE
+    return people
 
 
 def csrf_token(client, path: str = "/cek-status") -> str:  # type: ignore[no-untyped-def]
