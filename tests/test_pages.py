@@ -164,7 +164,7 @@ def test_the_public_list_can_be_switched_off(tmp_path) -> None:  # type: ignore[
     from prens.config import load_settings
     from prens.runtime import open_runtime
 
-    path = write_config(tmp_path, {"[schedule]": "[public]\nrecipients_list = false\n\n[schedule]"})
+    path = write_config(tmp_path, {"recipients_list = true": "recipients_list = false"})
     rt = open_runtime(load_settings(path))
     try:
         client = create_app(rt, SECRET, {"TESTING": True}).test_client()
@@ -239,8 +239,8 @@ def test_messages_can_link_to_cek_status(tmp_path) -> None:  # type: ignore[no-u
     }
     with pytest.raises(ConfigError, match="public.base_url"):
         load_settings(write_config(tmp_path, needs_link))
-    base = '[public]\nbase_url = "https://prens.balangankab.go.id"\n\n[schedule]'
-    settings = load_settings(write_config(tmp_path, {**needs_link, "[schedule]": base}))
+    base = 'base_url = "https://prens.balangankab.go.id"'
+    settings = load_settings(write_config(tmp_path, {**needs_link, 'base_url = ""': base}))
     rt = open_runtime(settings)
     try:
         client = create_app(rt, SECRET, {"TESTING": True}).test_client()
