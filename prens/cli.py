@@ -367,6 +367,79 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
     click.echo(f"{output}: {len(table) - 1} row(s)")
 
 
+@main.group()
+def db() -> None:
+    """The ledger's database: schema upgrades and moving to PostgreSQL.
+
+    Example:
+
+        prens --config config/balangan.toml db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or upgrade the database schema to the newest revision (Alembic migrations). The
+    service does this at start too; run it by hand before starting several workers at once.
+
+    Example:
+
+        prens --config config/balangan.toml db upgrade
+    """
+    from prens.database import make_engine
+    from prens.migrate import current, upgrade
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        before = current(engine)
+        after = upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+@db.command("copy")
+@click.option("--to", "target_url", required=True, help="The SQLAlchemy URL of the empty target.")
+@click.pass_context
+def db_copy(ctx: click.Context, target_url: str) -> None:
+    """Copy this deployment's whole database (ledger, audit log, outbox, officers, local sheet)
+    into another, empty one, such as PostgreSQL; the row counts of every table are checked.
+    Stop the service first; then point [storage] url (or PRENS_DATABASE_URL) at the target.
+
+    Example:
+
+        prens --config config/balangan.toml db copy --to postgresql+psycopg://prens@db/prens
+    """
+    from prens.database import make_engine
+    from prens.migrate import copy_database
+
+    settings = _settings(ctx)
+    source = make_engine(settings.database_url, settings.sqlite_synchronous)
+    target = make_engine(target_url)
+    copied: dict[str, int] = {}
+
+    def progress(table: str, n: int) -> None:
+        copied[table] = copied.get(table, 0) + n
+        click.echo(f"\r{table}: {copied[table]} rows", nl=False, err=True)
+
+    try:
+        counts = copy_database(source, target, progress)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source.dispose()
+        target.dispose()
+    click.echo("", err=True)
+    wrong = {t: c for t, c in counts.items() if c[0] != c[1]}
+    for table, (there, here) in counts.items():
+        click.echo(f"{table}: {there} -> {here}" + ("  MISMATCH" if there != here else ""))
+    if wrong:
+        raise click.ClickException(f"row counts differ in {', '.join(wrong)}")
+    click.echo(f"copied {sum(c[0] for c in counts.values())} rows; counts match")
+
+
 @main.command()
 @click.argument("registration_id")
 @_with_runtime

@@ -265,13 +265,10 @@ class Ledger:
         self._group = GroupCommit(engine)
 
     def create_schema(self) -> None:
-        # The modules that add tables to the ledger's metadata, so all are created.
-        import prens.officers  # noqa: F401
-        import prens.outbox  # noqa: F401
-        import prens.rate_store  # noqa: F401
-        import prens.verification  # noqa: F401
+        """Create or upgrade the schema (Alembic migrations; see prens.migrate)."""
+        from prens.migrate import upgrade
 
-        metadata.create_all(self.engine)
+        upgrade(self.engine)
 
     def ping(self) -> None:
         """Raise LedgerError unless the database answers."""

@@ -21,7 +21,7 @@ _FORMS_CSV = re.compile(
     r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AaPp][Mm]))?"
     r"(?: ?GMT([+-])(\d{1,2})(?::?(\d{2}))?)?"
 )
-MAX_ID_LENGTH = 200
+MAX_ID_LENGTH = 190  # with its "rid:" prefix it fits response_key (200)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_named_values_shape_from_a_spreadsheet_trigger() -> None:
         ({"timestamp": "kemarin", "answers": {}}, "ISO 8601"),
         ({"responseId": 7, "timestamp": "2026-11-21T10:00:00", "answers": {}}, "responseId"),
         (
-            {"responseId": "x" * 201, "timestamp": "2026-11-21T10:00:00", "answers": {}},
+            {"responseId": "x" * 191, "timestamp": "2026-11-21T10:00:00", "answers": {}},
             "responseId",
         ),
     ],

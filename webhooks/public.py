@@ -83,6 +83,8 @@ def daftar_penerima() -> str:
 
 def register(app: Flask, runtime: Runtime) -> Limiter:
     """Add the public pages to `app`, with `/cek-status` rate-limited."""
+    import prens.rate_store  # noqa: F401  (registers the "prens-sql" storage scheme)
+
     limits = runtime.settings.public
     limiter = Limiter(
         get_remote_address,

@@ -1,0 +1,67 @@
+"""Schema through Alembic: a fresh database, the migrations from empty, a ledger from before
+migrations, and copying a whole deployment into another database (PostgreSQL when available)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import MetaData, func, inspect, select
+
+from prens.cli import main
+from prens.database import make_engine
+from prens.migrate import HEAD, alembic_config, current, head, target_metadata, upgrade
+from tests.conftest import post
+from tests.test_webhook import body
+
+
+def test_head_is_the_newest_migration() -> None:
+    assert head() == HEAD
+
+
+def test_the_migrations_build_exactly_the_tables_a_fresh_database_gets(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), target_metadata())
+    assert diffs == []
+    assert current(engine) == HEAD
+
+
+def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    baseline = MetaData()
+    for table in target_metadata().tables.values():
+        if table.name not in ("response_fingerprints", "reconcile_cursors", "rate_limits"):
+            table.to_metadata(baseline)
+    baseline.create_all(engine)  # what the first release made, with create_all
+    registrations = baseline.tables["job_leases"]
+    with engine.begin() as conn:
+        conn.execute(
+            registrations.insert().values(name="x", holder="h", expires_at=func.current_timestamp())
+        )
+    assert current(engine) is None
+    assert upgrade(engine) == HEAD
+    tables = set(inspect(engine).get_table_names())
+    assert {"response_fingerprints", "reconcile_cursors", "rate_limits"} <= tables
+    with engine.connect() as conn:  # data kept
+        assert conn.execute(select(func.count()).select_from(registrations)).scalar() == 1
+
+
+def test_db_upgrade_and_copy_commands(config_path: Path, runtime, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for i in range(3):
+        post(client, body(runtime.settings, rid=f"copy-{i}", nik=f"63110645079000{i + 1}1"))
+    upgraded = CliRunner().invoke(main, ["--config", str(config_path), "db", "upgrade"])
+    assert upgraded.exit_code == 0 and f"database at revision {HEAD}" in upgraded.output
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    copied = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
+    assert copied.exit_code == 0, copied.output
+    assert "registrations: 3 -> 3" in copied.output and "counts match" in copied.output
+    again = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
+    assert again.exit_code == 1 and "already holds registrations" in again.output
