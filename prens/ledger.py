@@ -36,6 +36,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -147,6 +148,7 @@ _SEEN = (
 # For a response with a responseId: only one that came without one can be the same response.
 _SEEN_WITHOUT_ID = _SEEN.where(response_fingerprints.c.has_response_id.is_(False))
 _INSERT_FINGERPRINT = insert(response_fingerprints)
+_NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def utcnow() -> datetime:
@@ -403,6 +405,10 @@ class Ledger:
         """Insert the candidate: (the registration, None), or (None, the id of the stored
         registration whose fingerprint it matches)."""
         if c.fingerprint is not None:
+            if conn.dialect.name == "postgresql":
+                # Check-then-insert of a fingerprint must not interleave with another
+                # transaction's for the same name (SQLite's writers are serialised already).
+                conn.execute(_NAME_LOCK, {"key": int(c.fingerprint.name_hash[:15], 16)})
             with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
             seen = conn.execute(
                 _SEEN_WITHOUT_ID if with_id else _SEEN, _seen_params(c.fingerprint)

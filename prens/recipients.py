@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Engine, func, select, type_coerce
+from sqlalchemy import Engine, func, select
 
 from prens.identity import mask
 from prens.ledger import ACCEPTED, registrations
 from prens.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.sql import json_text
 
 PUBLIC_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
-_PERSON = type_coerce(registrations.c.person, JSON)
 nama_col, desa_col, kecamatan_col, nik_col = (
-    _PERSON[key].as_string() for key in ("nama", "desa", "kecamatan", "nik")
+    json_text(registrations.c.person, key) for key in ("nama", "desa", "kecamatan", "nik")
 )
 
 

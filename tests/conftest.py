@@ -12,6 +12,7 @@ import pytest
 from prens.config import Settings, load_settings
 from prens.runtime import Runtime, open_runtime
 from prens.signing import sign
+from tests.databases import ON_POSTGRESQL, drop_created, new_postgresql_url
 from webhooks import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,11 +34,21 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def write_config(directory: Path, replace: dict[str, str] | None = None) -> Path:
-    """The shipped Balangan configuration, with its data directory inside `directory`."""
+def write_config(
+    directory: Path, replace: dict[str, str] | None = None, database: str | None = None
+) -> Path:
+    """The shipped Balangan configuration, with its data directory inside `directory`; its
+    database is SQLite there, or a fresh PostgreSQL schema (`database="postgresql"`, or every
+    configuration when PRENS_TEST_DATABASE=postgresql)."""
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
         'data_dir = "../data"', 'data_dir = "data"'
     )
+    if database == "postgresql" or (database is None and ON_POSTGRESQL):
+        url = new_postgresql_url()
+        text = text.replace(
+            '# url = "postgresql+psycopg://user@host/prens"   # or PRENS_DATABASE_URL',
+            f'url = "{url}"',
+        )
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
@@ -46,9 +57,28 @@ def write_config(directory: Path, replace: dict[str, str] | None = None) -> Path
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas():  # type: ignore[no-untyped-def]
+    yield
+    drop_created()
+
+
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    return write_config(tmp_path)
+def database(request: pytest.FixtureRequest) -> str | None:
+    """ "sqlite" or "postgresql" in the modules marked both_databases; None elsewhere."""
+    return getattr(request, "param", None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases") and (
+        "database" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, database: str | None) -> Path:
+    return write_config(tmp_path, database=database)
 
 
 @pytest.fixture

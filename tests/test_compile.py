@@ -17,6 +17,8 @@ from prens.exports import write_csv, write_xlsx
 from sheets_bridge import final
 from tests.lifecycle_helpers import tick
 
+pytestmark = pytest.mark.both_databases
+
 KEC = {0: ("Paringin", "Lasung Batu"), 1: ("Juai", "Muara Ninian"), 2: ("Paringin", "Balida")}
 
 

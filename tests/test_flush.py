@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
+
 from jobs.flush import flush
 from prens.config import Settings
 from prens.intake import receive
@@ -13,6 +15,8 @@ from prens.submission import parse_submission
 from sheets_bridge import layout
 from sheets_bridge.local import LocalSheets
 from tests.test_webhook import body
+
+pytestmark = pytest.mark.both_databases
 
 
 def _submit(runtime, settings: Settings, n: int, **changes: object) -> list[str]:  # type: ignore[no-untyped-def]

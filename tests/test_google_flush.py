@@ -21,6 +21,8 @@ from sheets_bridge.base import SheetError, SheetsUnavailable
 from tests.conftest import write_config
 from tests.google_fixtures import SPREADSHEET, google_on_fake
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def deployment(tmp_path: Path, request):  # type: ignore[no-untyped-def]

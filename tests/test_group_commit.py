@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from prens.database import make_engine
 from prens.group_commit import GroupCommit
 
+pytestmark = pytest.mark.both_databases
+
 meta = MetaData()
 items = Table("items", meta, Column("id", Integer, primary_key=True), Column("name", String(20)))
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from prens.config import Settings
 from prens.intake import receive
 from prens.ledger import ID_ALPHABET, Ledger, new_registration_id
 from prens.submission import parse_submission
 from tests.test_webhook import body
+
+pytestmark = pytest.mark.both_databases
 
 
 def _race(n: int, fn) -> list:  # type: ignore[no-untyped-def]

@@ -28,6 +28,8 @@ from tests.fakes.providers import Answer, ProviderServer
 from tests.lifecycle_helpers import tick
 from tests.test_webhook import body
 
+pytestmark = pytest.mark.both_databases
+
 WITA = 8
 DAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC) - timedelta(hours=WITA)  # 10:00 WITA
 

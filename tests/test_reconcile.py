@@ -33,6 +33,8 @@ from tests.reconcile_helpers import (
     person,
 )
 
+pytestmark = pytest.mark.both_databases
+
 
 def pendaftar_ids(runtime) -> list[str]:  # type: ignore[no-untyped-def]
     s = runtime.settings

@@ -15,6 +15,8 @@ from tests.google_fixtures import SPREADSHEET
 from tests.lifecycle_helpers import status, tick
 from tests.test_webhook import body
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_the_lifecycle_on_both_backends(verifying, capsys) -> None:  # type: ignore[no-untyped-def]
     runtime, fake, (a, b, c, d) = verifying

@@ -1,0 +1,73 @@
+"""The databases the tests run on: SQLite files by default; PostgreSQL schemas, one per test,
+when PRENS_TEST_POSTGRESQL_URL names a server.
+
+- PRENS_TEST_POSTGRESQL_URL=postgresql+psycopg://user:pass@host/db: the server for the tests
+  that run on both databases (the ledger and job modules), and for the whole suite when
+- PRENS_TEST_DATABASE=postgresql: every configuration the tests write uses PostgreSQL.
+
+In CI (CI set), the PostgreSQL tests must run: no server is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+POSTGRESQL_URL = os.environ.get("PRENS_TEST_POSTGRESQL_URL", "")
+ON_POSTGRESQL = os.environ.get("PRENS_TEST_DATABASE", "") == "postgresql"
+_created: list[str] = []
+
+
+@lru_cache(maxsize=1)
+def admin() -> Engine:
+    return create_engine(POSTGRESQL_URL, pool_size=1)
+
+
+def postgresql_available() -> bool:
+    if not POSTGRESQL_URL:
+        return False
+    try:
+        with admin().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means "not available", said below
+        return False
+    return True
+
+
+def require_postgresql() -> None:
+    """Skip (developer machine) or fail (CI) when no PostgreSQL server is there."""
+    if postgresql_available():
+        return
+    reason = (
+        "no PostgreSQL server: set PRENS_TEST_POSTGRESQL_URL (see .ci/run)"
+        if not POSTGRESQL_URL
+        else "PostgreSQL at PRENS_TEST_POSTGRESQL_URL does not answer"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def new_postgresql_url() -> str:
+    """A fresh, empty schema on the test server, as a URL whose connections use it."""
+    require_postgresql()
+    schema = "t_" + secrets.token_hex(6)
+    with admin().begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    _created.append(schema)
+    options = quote(f"-csearch_path={schema}")
+    return f"{POSTGRESQL_URL}{'&' if '?' in POSTGRESQL_URL else '?'}options={options}"
+
+
+def drop_created() -> None:
+    if not _created:
+        return
+    with admin().begin() as conn:
+        for schema in _created:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    _created.clear()
