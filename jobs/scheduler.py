@@ -7,6 +7,7 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from jobs.election import worker_name
 from jobs.registry import run_job
 from prens.runtime import Runtime
 
@@ -23,14 +24,21 @@ def _on_error(event: JobExecutionEvent) -> None:
     )
 
 
-def _run(name: str, runtime: Runtime) -> None:
-    log.debug(run_job(name, runtime))  # the jobs log what they change; a quiet run logs nothing
+def _run(name: str, runtime: Runtime, worker: str) -> None:
+    run_id = runtime.ledger.run_started(name, worker)
+    outcome = "failed"
+    try:
+        outcome = run_job(name, runtime)
+        log.debug(outcome)  # the jobs log what they change; a quiet run logs nothing
+    finally:
+        runtime.ledger.run_finished(run_id, outcome)
 
 
-def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:
     """A scheduler running flush, sync, notify and reconcile on their intervals, and compile
     daily."""
     settings = runtime.settings
+    worker = worker or worker_name()
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # A failing job is reported once, by _on_error; APScheduler's executor would log it again.
@@ -45,14 +53,14 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         ("notify", settings.notify_seconds),
     ):
         scheduler.add_job(
-            _run, "interval", seconds=seconds, args=[name, runtime], id=name, name=name
+            _run, "interval", seconds=seconds, args=[name, runtime, worker], id=name, name=name
         )
     if settings.responses.reconcile_minutes:
         scheduler.add_job(
             _run,
             "interval",
             minutes=settings.responses.reconcile_minutes,
-            args=["reconcile", runtime],
+            args=["reconcile", runtime, worker],
             id="reconcile",
             name="reconcile",
         )
@@ -62,7 +70,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         "cron",
         hour=hour,
         minute=minute,
-        args=["compile", runtime],
+        args=["compile", runtime, worker],
         id="compile",
         name="compile",
     )

@@ -3,6 +3,7 @@ its errors into a message and a non-zero exit."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -97,6 +98,36 @@ def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
     from prens.server import run_server
 
     run_server(runtime, host, port, threads, echo=click.echo)
+
+
+@main.command()
+@click.option(
+    "--poll-seconds",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="How often to check who leads (a dead leader is replaced within this).",
+)
+@_with_runtime
+def worker(runtime: Runtime, poll_seconds: float) -> None:
+    """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app.
+    Any number of workers may run on one database: one leads and runs the jobs, the others
+    take over when it dies. Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example:
+
+        prens --config config/balangan.toml worker
+    """
+    import signal
+
+    from jobs.worker import Worker
+
+    runner = Worker(runtime, poll_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+    click.echo(f"worker {runner.name}: waiting to lead ({runtime.settings.district})")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already
+        runner.run()
+    click.echo(f"worker {runner.name}: stopped")
 
 
 @main.group()

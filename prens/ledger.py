@@ -88,6 +88,18 @@ job_leases = Table(
     Column("expires_at", DateTime, nullable=False),
 )
 
+# Each run of a scheduled job: which worker ran it, when (operators' view; the failover test).
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(50), nullable=False, index=True),
+    Column("worker", String(64), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),  # NULL: running, or its process died
+    Column("outcome", String(200)),
+)
+
 # Each response's fingerprint (prens.fingerprint): how a response read from the form's responses
 # sheet is known to be one the webhook already stored, and the other way round. Two responses
 # that both carry a form responseId are told apart by it, whatever their fingerprints.
@@ -162,7 +174,7 @@ def _naive_utc(moment: datetime) -> datetime:
 _HOST = socket.gethostname()[:30]
 
 
-def _holder_dead(holder: str) -> bool:
+def holder_dead(holder: str) -> bool:
     """Whether a lease holder ("host:pid:token") is a process of this machine that is gone."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
@@ -574,6 +586,28 @@ class Ledger:
             fps = conn.execute(select(func.count()).select_from(response_fingerprints)).scalar_one()
         return bool(regs > fps)
 
+    # -- runs of scheduled jobs ------------------------------------------------------------
+
+    def run_started(self, job: str, worker: str) -> int:
+        with write_transaction(self.engine) as conn:
+            key = conn.execute(
+                insert(job_runs).values(job=job, worker=worker, started_at=utcnow())
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def run_finished(self, run_id: int, outcome: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(job_runs)
+                .where(job_runs.c.id == run_id)
+                .values(finished_at=utcnow(), outcome=outcome[:200])
+            )
+
+    def runs(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(job_runs).order_by(job_runs.c.id)).all())
+
     # -- the reconcile job's place in a responses sheet ------------------------------------
 
     def cursor(self, source: str) -> Cursor | None:
@@ -629,7 +663,7 @@ class Ledger:
                     select(job_leases.c.holder).where(job_leases.c.name == name)
                 ).scalar()
                 takeable = or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)
-                if current is not None and _holder_dead(current):
+                if current is not None and holder_dead(current):
                     takeable = or_(takeable, job_leases.c.holder == current)
                 taken = conn.execute(
                     update(job_leases)

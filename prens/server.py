@@ -10,7 +10,7 @@ from types import FrameType
 
 from waitress.server import create_server
 
-from jobs.scheduler import build_scheduler
+from jobs.worker import Worker
 from prens.runtime import Runtime
 from prens.signing import load_secret
 from webhooks import create_app
@@ -45,7 +45,7 @@ def run_server(
     secret, is_dev = load_secret(os.environ, settings.data_dir, allow_dev=True)
     app = create_app(runtime, secret)
     server = create_server(app, host=host, port=port, threads=threads, ident="prens")
-    scheduler = build_scheduler(runtime)
+    worker = Worker(runtime)
     url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     echo(f"Lindungi Prens ({settings.district}) serving on {url}")
     echo(f"  webhook:  {url}/webhooks/google-form")
@@ -62,13 +62,13 @@ def run_server(
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop)
-    scheduler.start()
+    worker.start()  # runs the scheduled jobs while it leads (one process on a database does)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
-        scheduler.shutdown(wait=True)
+        worker.stop()
         server.close()
         runtime.close()
         echo("stopped")

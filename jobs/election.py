@@ -1,0 +1,131 @@
+"""Which process runs the scheduled jobs: one at a time, whatever the number of `prens worker`
+(and `prens serve`) processes on one database.
+
+PostgreSQL: a session-level advisory lock, held on a connection of its own for as long as the
+process leads. When the process dies, its connection closes and PostgreSQL frees the lock at
+once; another process takes it at its next poll.
+
+SQLite (one machine): a lease row in `job_leases`, renewed at every poll. A lease whose holder
+process is gone is taken over at once, and one left by a process of another machine expires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from prens.database import write_transaction
+from prens.ledger import holder_dead, job_leases, utcnow
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 30
+
+
+def worker_name() -> str:
+    """This process, as leases and run records name it: host:pid:token."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leadership:
+    """Try to lead with `acquire()` at every poll; `leading` says whether this process does."""
+
+    def __init__(self, engine: Engine, name: str = "scheduler", worker: str | None = None):
+        self.engine, self.name = engine, name
+        self.worker = worker or worker_name()
+        self.leading = False
+        self._conn: Connection | None = None
+        digest = hashlib.sha256(f"prens:{name}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
+
+    def poll(self) -> bool:
+        """Take the lead if it is free, or confirm it is still ours; return whether we lead."""
+        try:
+            if self.engine.dialect.name == "postgresql":
+                self.leading = self._poll_postgresql()
+            else:
+                self.leading = self._poll_lease()
+        except SQLAlchemyError as exc:
+            log.warning("leadership check failed (%s): not leading until it works again", exc)
+            self._drop_connection()
+            self.leading = False
+        return self.leading
+
+    def release(self) -> None:
+        if self.engine.dialect.name == "postgresql":
+            if self._conn is not None:
+                with contextlib.suppress(SQLAlchemyError):
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+                    self._conn.commit()
+            self._drop_connection()
+        elif self.leading:
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    job_leases.delete().where(
+                        job_leases.c.name == self.name, job_leases.c.holder == self.worker
+                    )
+                )
+        self.leading = False
+
+    # -- PostgreSQL ------------------------------------------------------------------------
+
+    def _poll_postgresql(self) -> bool:
+        if self._conn is None:
+            self._conn = self.engine.connect()
+            got = self._conn.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+            ).scalar()
+            self._conn.commit()
+            if not got:
+                self._drop_connection()
+                return False
+            return True
+        self._conn.execute(text("SELECT 1"))  # the lock lives as long as this connection
+        self._conn.commit()
+        return True
+
+    def _drop_connection(self) -> None:
+        """Close the lock's connection for good (not back to the pool, where a session lock
+        would live on)."""
+        if self._conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._conn.invalidate()
+                self._conn.close()
+            self._conn = None
+
+    # -- SQLite: a renewed lease -----------------------------------------------------------
+
+    def _poll_lease(self) -> bool:
+        now = utcnow()
+        expires = now + timedelta(seconds=LEASE_SECONDS)
+        with write_transaction(self.engine) as conn:
+            holder = conn.execute(
+                select(job_leases.c.holder).where(job_leases.c.name == self.name)
+            ).scalar()
+            if holder is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(job_leases).values(
+                                name=self.name, holder=self.worker, expires_at=expires
+                            )
+                        )
+                    return True
+                except IntegrityError:
+                    return False
+            takeable = or_(job_leases.c.holder == self.worker, job_leases.c.expires_at < now)
+            if holder != self.worker and holder_dead(holder):
+                takeable = or_(takeable, job_leases.c.holder == holder)
+            taken = conn.execute(
+                update(job_leases)
+                .where(and_(job_leases.c.name == self.name, takeable))
+                .values(holder=self.worker, expires_at=expires)
+            ).rowcount
+        return taken == 1
