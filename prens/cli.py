@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from prens.config import Settings, load_settings
+from prens.config import Settings
 from prens.errors import PrensError
 from prens.runtime import Runtime, open_runtime
 from sheets_bridge.base import SheetError
@@ -22,14 +22,21 @@ from sheets_bridge.base import SheetError
 CONFIG_HELP = "Configuration file (TOML). Default: $PRENS_CONFIG."
 
 
-def _settings(ctx: click.Context) -> Settings:
+def _config_path(ctx: click.Context) -> str:
     path = ctx.obj.get("config") or os.environ.get("PRENS_CONFIG")
     if not path:
         raise click.UsageError(
             "no configuration: pass --config PATH or set PRENS_CONFIG "
             "(example: --config config/balangan.toml)"
         )
-    return load_settings(path)
+    return str(path)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    """The settings of the program a command acts on (--program among several)."""
+    from prens.deployment import load_deployment
+
+    return load_deployment(_config_path(ctx)).program(ctx.obj.get("program"))
 
 
 def _with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,10 +61,14 @@ def _with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option(
+    "--program",
+    help="With a deployment file of several programs: the program a command acts on.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.version_option(package_name="lindungi-prens")
 @click.pass_context
-def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
+def main(ctx: click.Context, config: str | None, program: str | None, verbose: bool) -> None:
     """Lindungi Prens: the backend behind the registration form.
 
     Example:
@@ -66,6 +77,7 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["program"] = program
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -84,9 +96,10 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
 @click.option(
     "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads."
 )
-@_with_runtime
-def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
-    """Run the web app and the scheduler in one process (the embedded default).
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Run the web app and the scheduler in one process (the embedded default); with a
+    deployment file, every program it lists.
 
     Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
     Stops cleanly on SIGTERM or Ctrl-C.
@@ -97,7 +110,10 @@ def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
     """
     from prens.server import run_server
 
-    run_server(runtime, host, port, threads, echo=click.echo)
+    try:
+        run_server(_config_path(ctx), host, port, threads, echo=click.echo)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -108,11 +124,12 @@ def serve(runtime: Runtime, host: str, port: int, threads: int) -> None:
     type=click.FloatRange(0.1, 60),
     help="How often to check who leads (a dead leader is replaced within this).",
 )
-@_with_runtime
-def worker(runtime: Runtime, poll_seconds: float) -> None:
-    """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app.
-    Any number of workers may run on one database: one leads and runs the jobs, the others
-    take over when it dies. Stops cleanly on SIGTERM or Ctrl-C.
+@click.pass_context
+def worker(ctx: click.Context, poll_seconds: float) -> None:
+    """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app;
+    with a deployment file, for every program it lists (or --program). Any number of workers
+    may run on one database: one leads and runs the jobs, the others take over when it dies.
+    Stops cleanly on SIGTERM or Ctrl-C.
 
     Example:
 
@@ -121,13 +138,32 @@ def worker(runtime: Runtime, poll_seconds: float) -> None:
     import signal
 
     from jobs.worker import Worker
+    from prens.deployment import load_deployment
 
-    runner = Worker(runtime, poll_seconds)
-    signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
-    click.echo(f"worker {runner.name}: waiting to lead ({runtime.settings.district})")
+    try:
+        deployment = load_deployment(_config_path(ctx))
+        chosen = ctx.obj.get("program")
+        names = [chosen] if chosen else list(deployment.programs)
+        runtimes = [open_runtime(deployment.program(name)) for name in names]
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+    workers = [Worker(runtime, poll_seconds) for runtime in runtimes]
+    stopping = workers[0].stopping
+    for w in workers[1:]:
+        w.stopping = stopping  # one signal stops them all
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for w, runtime in zip(workers, runtimes, strict=True):
+        click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
+    for w in workers[1:]:
+        w.start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already
-        runner.run()
-    click.echo(f"worker {runner.name}: stopped")
+        workers[0].run()
+    stopping.set()
+    for w in workers[1:]:
+        w.stop()
+    for runtime in runtimes:
+        runtime.close()
+    click.echo("worker: stopped")
 
 
 @main.group()

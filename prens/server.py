@@ -12,8 +12,8 @@ from waitress.server import create_server
 
 from jobs.worker import Worker
 from prens.runtime import Runtime
-from prens.signing import load_secret
-from webhooks import create_app
+from prens.signing import DEV_SECRET_FILE
+from webhooks.serving import deployment_app
 
 log = logging.getLogger(__name__)
 
@@ -38,37 +38,49 @@ def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
 
 
 def run_server(
-    runtime: Runtime, host: str, port: int, threads: int, echo: Callable[[str], None] = print
+    config: str, host: str, port: int, threads: int, echo: Callable[[str], None] = print
 ) -> None:
-    """Serve until SIGTERM or Ctrl-C, then stop the scheduler and close the database cleanly."""
-    settings = runtime.settings
-    secret, is_dev = load_secret(os.environ, settings.data_dir, allow_dev=True)
-    app = create_app(runtime, secret)
+    """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
+    program taking part in its scheduler election; then stop them and close the databases."""
+    app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
     server = create_server(app, host=host, port=port, threads=threads, ident="prens")
-    worker = Worker(runtime)
+    workers = [Worker(runtime) for runtime in runtimes.values()]
     url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
-    echo(f"Lindungi Prens ({settings.district}) serving on {url}")
-    echo(f"  webhook:  {url}/webhooks/google-form")
-    echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
-    echo(f"  sheet:    {settings.sheet_backend}")
-    if settings.sheet_backend == "google":
-        _check_sharing(runtime, echo)
-    if is_dev:
-        echo(
-            f"  development webhook secret (set PRENS_WEBHOOK_SECRET in production): "
-            f"{secret.decode()}"
-        )
+    single = list(runtimes) == [""]
+    names = ", ".join(rt.settings.district for rt in runtimes.values())
+    echo(f"Lindungi Prens ({names}) serving on {url}")
+    for name, runtime in runtimes.items():
+        settings = runtime.settings
+        prefix = "" if single else f"/{name}"
+        if not single:
+            echo(f"  program {name} ({settings.district}):")
+        echo(f"  webhook:  {url}/webhooks/google-form{prefix and '/' + name}")
+        echo(f"  pages:    {url}{prefix}/cek-status")
+        echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
+        echo(f"  sheet:    {settings.sheet_backend}")
+        if settings.sheet_backend == "google":
+            _check_sharing(runtime, echo)
+        if dev[name]:
+            secret = (settings.data_dir / DEV_SECRET_FILE).read_text(encoding="utf-8").strip()
+            echo(
+                "  development webhook secret (set PRENS_WEBHOOK_SECRET"
+                f"{'' if single else '_' + name.upper().replace('-', '_')} in production): "
+                f"{secret}"
+            )
     # waitress warns at every request that waits for a free thread: under load, one log line per
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop)
-    worker.start()  # runs the scheduled jobs while it leads (one process on a database does)
+    for worker in workers:
+        worker.start()  # runs the jobs while it leads (one process per database does)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
         server.close()
-        runtime.close()
+        for runtime in runtimes.values():
+            runtime.close()
         echo("stopped")

@@ -1,0 +1,17 @@
+"""The WSGI entry point for several web workers (Linux):
+
+    PRENS_CONFIG=/etc/prens/balangan.toml PRENS_WEBHOOK_SECRET=... \\
+        gunicorn --workers 4 --bind 127.0.0.1:8000 'webhooks.wsgi:app'
+
+Each worker process opens its own connections to the deployment's database(s). The web
+workers run no scheduled jobs: run `prens worker` (one or more) beside them. A deployment file
+listing several programs is served by one dispatcher (webhooks/dispatch.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+from webhooks.serving import deployment_app
+
+app = deployment_app(os.environ["PRENS_CONFIG"], os.environ, allow_dev_secret=False)[0]
