@@ -63,12 +63,43 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not become healthy")
 
 
+def fresh_database(url: str) -> tuple[str, str]:
+    """For a PostgreSQL `url`: a new schema there, and the URL whose connections use it."""
+    if not url:
+        return "", ""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{random.getrandbits(40):010x}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    joiner = "&" if "?" in url else "?"
+    return schema, f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def drop_database(url: str, schema: str) -> None:
+    if schema:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
 def start_prens(
-    workdir: Path, flush_seconds: int, threads: int
-) -> tuple[subprocess.Popen[bytes], int, Path]:
+    workdir: Path, flush_seconds: int, threads: int, workers: int = 0, database_url: str = ""
+) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
+    """`prens serve` (workers 0), or gunicorn with `workers` processes plus a `prens worker`."""
     text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
+    if database_url:
+        text = text.replace(
+            '# url = "postgresql+psycopg://user@host/prens"   # or PRENS_DATABASE_URL',
+            f'url = "{database_url}"',
+        )
     text = text.replace("flush_seconds = 5", f"flush_seconds = {flush_seconds}")
     text = text.replace(
         'sqlite_synchronous = "FULL"',
@@ -76,7 +107,43 @@ def start_prens(
     )
     config.write_text(text, encoding="utf-8")
     port = free_port()
-    env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode()}
+    env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode(), "PRENS_CONFIG": str(config)}
+    if workers:
+        prens = [sys.executable, "-m", "prens", "--config", str(config)]
+        subprocess.run(
+            [*prens, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "webhooks.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        jobs = subprocess.Popen(
+            [*prens, "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_healthy(port, web)
+        return [web, jobs], port, config
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -96,7 +163,7 @@ def start_prens(
         stderr=subprocess.DEVNULL,
     )
     wait_healthy(port, proc)
-    return proc, port, config
+    return [proc], port, config
 
 
 def start_floor(workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -234,6 +301,17 @@ def main() -> None:
         help="the scheduler's flush interval in prens (as configured: 5)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="prens under gunicorn with this many worker processes (0: prens serve)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL URL for prens (a fresh schema per round); default: SQLite",
+    )
+    parser.add_argument(
         "--client",
         choices=["wrk", "python"],
         default="wrk" if shutil.which("wrk") else "python",
@@ -247,6 +325,8 @@ def main() -> None:
     print(
         f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
         f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
+        f"prens={'gunicorn x' + str(args.workers) if args.workers else 'serve'} "
+        f"db={'postgresql' if args.database_url else 'sqlite'} "
         + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}")
     )
     for r in range(args.rounds):
@@ -258,10 +338,15 @@ def main() -> None:
         order = ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]
         for target in order:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
+            schema = ""
             if target == "prens":
-                proc, port, _ = start_prens(workdir, args.flush_seconds, args.threads)
+                schema, url = fresh_database(args.database_url)
+                procs, port, _ = start_prens(
+                    workdir, args.flush_seconds, args.threads, args.workers, url
+                )
             else:
-                proc, port = start_floor(workdir, args.threads)
+                floor, port = start_floor(workdir, args.threads)
+                procs = [floor]
             try:
                 load(port, bodies[:50], min(args.c, 4))  # warm-up, not counted
                 fresh = [
@@ -274,9 +359,11 @@ def main() -> None:
                     else load(port, fresh, args.c)
                 )
             finally:
-                proc.terminate()
-                proc.wait(timeout=20)
+                for proc in procs:
+                    proc.terminate()
+                    proc.wait(timeout=30)
                 shutil.rmtree(workdir, ignore_errors=True)
+                drop_database(args.database_url, schema)
             results[target].append(figures)
             print(
                 f"round {r + 1} {target:5}: {figures['rps']:7.1f} req/s  "
@@ -298,6 +385,8 @@ def main() -> None:
     print(
         f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
         f"{args.threads} --client {args.client} {size}"
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (" --database-url URL" if args.database_url else "")
     )
 
 

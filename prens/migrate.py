@@ -76,8 +76,12 @@ def upgrade(engine: Engine) -> str:
     """Bring the database to the newest schema; return the revision it is at."""
     if current(engine) == HEAD:
         return HEAD  # the usual case, without loading Alembic (a command starts faster)
+    import logging
+
     from alembic import command
     from alembic.runtime.migration import MigrationContext
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines at every start
 
     with write_lock(engine), engine.begin() as conn:
         context = MigrationContext.configure(conn)
