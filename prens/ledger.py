@@ -159,6 +159,16 @@ _SEEN = (
 )
 # For a response with a responseId: only one that came without one can be the same response.
 _SEEN_WITHOUT_ID = _SEEN.where(response_fingerprints.c.has_response_id.is_(False))
+# A valid candidate's lookups and its fingerprint's, in one round trip inside the write lock.
+_LOOKUP_SEEN = {
+    with_id: select(
+        (_SEEN_WITHOUT_ID if with_id else _SEEN).scalar_subquery(),
+        _PHONE_COUNT.scalar_subquery(),
+        _ACTIVE_ID.scalar_subquery(),
+        _TO_CORRECT.scalar_subquery(),
+    )
+    for with_id in (True, False)
+}
 _INSERT_FINGERPRINT = insert(response_fingerprints)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -416,31 +426,39 @@ class Ledger:
     ) -> tuple[Registration | None, str | None]:
         """Insert the candidate: (the registration, None), or (None, the id of the stored
         registration whose fingerprint it matches)."""
+        nik = c.person.get("nik")
+        phone = c.person.get("telepon") if c.valid else None
+        looked_up: tuple[Any, ...] | None = None
         if c.fingerprint is not None:
             if conn.dialect.name == "postgresql":
                 # Check-then-insert of a fingerprint must not interleave with another
                 # transaction's for the same name (SQLite's writers are serialised already).
                 conn.execute(_NAME_LOCK, {"key": int(c.fingerprint.name_hash[:15], 16)})
             with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
-            seen = conn.execute(
-                _SEEN_WITHOUT_ID if with_id else _SEEN, _seen_params(c.fingerprint)
-            ).scalar()
+            if c.valid:
+                seen, *rest = conn.execute(
+                    _LOOKUP_SEEN[with_id],
+                    {**_seen_params(c.fingerprint), "phone": phone, "nik": nik},
+                ).one()
+                looked_up = tuple(rest)
+            else:
+                seen = conn.execute(
+                    _SEEN_WITHOUT_ID if with_id else _SEEN, _seen_params(c.fingerprint)
+                ).scalar()
             if seen:
                 return None, seen
-        nik = c.person.get("nik")
         problems = list(c.problems)
         status: str = ACCEPTED if c.valid else NEEDS_CORRECTION
         target: str | None = PENDAFTAR if c.valid else PERLU_PERBAIKAN
         state: str | None = FIRST_STATE if c.valid else None
         duplicate_of: str | None = None
         corrects: str | None = None
-        phone = c.person.get("telepon") if c.valid else None
         if c.valid:
             # One round trip: how many use this phone, the NIK's active registration, and the
             # submission this one may correct.
-            shared, duplicate_of, corrects = conn.execute(
-                _LOOKUP, {"phone": phone, "nik": nik}
-            ).one()
+            shared, duplicate_of, corrects = (
+                looked_up or conn.execute(_LOOKUP, {"phone": phone, "nik": nik}).one()
+            )
             warning = phone_warning(int(shared)) if phone_warning and phone else None
             if warning:
                 problems.append(warning)
