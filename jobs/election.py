@@ -42,8 +42,7 @@ class Leadership:
         self.worker = worker or worker_name()
         self.leading = False
         self._conn: Connection | None = None
-        digest = hashlib.sha256(f"prens:{name}".encode()).digest()
-        self._key = int.from_bytes(digest[:8], "big", signed=True)
+        self._key: int | None = None
 
     def poll(self) -> bool:
         """Take the lead if it is free, or confirm it is still ours; return whether we lead."""
@@ -76,9 +75,19 @@ class Leadership:
 
     # -- PostgreSQL ------------------------------------------------------------------------
 
+    def _lock_key(self, conn: Connection) -> int:
+        """Advisory locks are per server database: the key names the schema too, so programs
+        in schemas of one database each elect their own leader."""
+        if self._key is None:
+            where = conn.execute(text("SELECT current_database() || '.' || current_schema()"))
+            digest = hashlib.sha256(f"prens:{where.scalar()}:{self.name}".encode()).digest()
+            self._key = int.from_bytes(digest[:8], "big", signed=True)
+        return self._key
+
     def _poll_postgresql(self) -> bool:
         if self._conn is None:
             self._conn = self.engine.connect()
+            self._lock_key(self._conn)
             got = self._conn.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
             ).scalar()
