@@ -67,7 +67,7 @@ def new_postgresql_url() -> str:
 def drop_created() -> None:
     if not _created:
         return
-    with admin().begin() as conn:
-        for schema in _created:
+    for schema in _created:  # one transaction each: all at once runs out of lock slots
+        with admin().begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     _created.clear()

@@ -70,3 +70,31 @@ def test_db_upgrade_and_copy_commands(config_path: Path, runtime, client, tmp_pa
     assert "registrations: 3 -> 3" in copied.output and "counts match" in copied.output
     again = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
     assert again.exit_code == 1 and "already holds registrations" in again.output
+
+
+def test_a_sqlite_ledger_is_copied_into_postgresql(config_path: Path, runtime, client) -> None:  # type: ignore[no-untyped-def]
+    """The way out when one machine is not enough: counts checked, and the copy goes on
+    taking registrations (its sequences start past the copied ids)."""
+    from prens.ledger import Ledger
+    from prens.submission import parse_submission
+    from tests.databases import new_postgresql_url
+
+    target = new_postgresql_url()
+    for i in range(5):
+        post(client, body(runtime.settings, rid=f"pg-{i}", nik=f"63110645079000{i + 1}1"))
+    copied = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
+    assert copied.exit_code == 0, copied.output
+    assert "registrations: 5 -> 5" in copied.output and "counts match" in copied.output
+    engine = make_engine(target)
+    try:
+        ledger = Ledger(engine, "BLG")
+        assert ledger.counts_by_status() == {"accepted": 5}
+        from datetime import UTC, datetime
+
+        from prens.intake import receive
+
+        sub = parse_submission(body(runtime.settings, rid="pg-new"), runtime.settings.timezone)
+        reg = receive(ledger, runtime.settings, sub, datetime.now(UTC)).registration
+        assert reg.seq == 6
+    finally:
+        engine.dispose()
