@@ -78,10 +78,9 @@ def upgrade(engine: Engine) -> str:
         return HEAD  # the usual case, without loading Alembic (a command starts faster)
     import logging
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines, even on import
     from alembic import command
     from alembic.runtime.migration import MigrationContext
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines at every start
 
     with write_lock(engine), engine.begin() as conn:
         context = MigrationContext.configure(conn)
