@@ -11,6 +11,7 @@ from types import FrameType
 from waitress.server import create_server
 
 from jobs.worker import Worker
+from prens.errors import PrensError
 from prens.runtime import Runtime
 from prens.signing import DEV_SECRET_FILE
 from webhooks.serving import deployment_app
@@ -43,7 +44,12 @@ def run_server(
     """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
     program taking part in its scheduler election; then stop them and close the databases."""
     app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
-    server = create_server(app, host=host, port=port, threads=threads, ident="prens")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="prens")
+    except OSError as exc:
+        for runtime in runtimes.values():
+            runtime.close()
+        raise PrensError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     workers = [Worker(runtime) for runtime in runtimes.values()]
     url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     single = list(runtimes) == [""]
