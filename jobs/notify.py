@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,14 +37,17 @@ class NotifyReport:
     uncertain: int = 0
     quiet: bool = False
     busy: bool = False
+    interrupted: bool = False  # the process was stopping: the rest wait for the next run
 
     def summary(self) -> str:
         if self.busy:
             return "notify: another notify is running; nothing done"
         if self.quiet:
             return "notify: quiet hours; messages wait"
-        return f"notify: {self.sent} sent, {self.retried} to retry, {self.failed} failed" + (
-            f", {self.uncertain} uncertain" if self.uncertain else ""
+        return (
+            f"notify: {self.sent} sent, {self.retried} to retry, {self.failed} failed"
+            + (f", {self.uncertain} uncertain" if self.uncertain else "")
+            + ("; stopped early (shutting down)" if self.interrupted else "")
         )
 
 
@@ -73,10 +77,13 @@ def notify(
     settings: Settings,
     provider: Provider,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     jitter: Callable[[], float] = random.random,
+    stopping: threading.Event | None = None,
 ) -> NotifyReport:
-    """One run: strand what a dead run left, then send what is due, within pace and hours."""
+    """One run: strand what a dead run left, then send what is due, within pace and hours.
+    When `stopping` is set (the process is shutting down), the run ends before its next
+    message; the rest stay pending for the next run."""
     cfg = settings.notifications
     report = NotifyReport()
     now = clock()
@@ -98,6 +105,9 @@ def notify(
         for n, message in enumerate(outbox.due(now, max(room, 0))):
             if n:
                 sleep(cfg.pause_seconds)  # gateways ban numbers that send in bursts
+            if stopping is not None and stopping.is_set():
+                report.interrupted = True
+                break
             reg = ledger.get(message.registration_id)
             template = cfg.templates.get(message.event)
             if reg is None or template is None or not reg.person.get("telepon", "").startswith("+"):

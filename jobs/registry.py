@@ -29,6 +29,9 @@ def _notify(runtime: Runtime) -> str:
         runtime.verification(),
         runtime.settings,
         runtime.provider(),
+        # Shutting down: the pause between messages ends at once, and so does the run.
+        sleep=runtime.stopping.wait,
+        stopping=runtime.stopping,
     ).summary()
 
 

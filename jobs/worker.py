@@ -39,6 +39,7 @@ class Worker:
                 self.step()
                 self.stopping.wait(self.poll_seconds)
         finally:
+            self.runtime.stopping.set()  # a job in flight ends early rather than holding us
             self._stand_down()
             self.leadership.release()
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -29,6 +30,8 @@ class Runtime:
     _outbox: Outbox | None = None
     _provider: Provider | None = None
     _responses: SheetBackend | None = None
+    # Set when the process is shutting down: long jobs (notify's paced sending) end early.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def verification(self) -> VerificationStore:
         """The lifecycle's store (verifier values seen, states entered, the audit log)."""

@@ -227,6 +227,40 @@ def test_pace_and_pause(runtime, client, settings) -> None:  # type: ignore[no-u
     assert run_notify(runtime, DAY + timedelta(minutes=2)).sent == 10
 
 
+def test_a_shutdown_ends_a_paced_run_early_and_loses_nothing(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Stopping the process does not wait out 3-second pauses for every due message: the run
+    ends before its next message, and the rest stay pending for the next run."""
+    import threading
+
+    for i in range(10):
+        post(
+            client,
+            body(settings, rid=f"s{i}", kk="6371010101150002", nik=f"631106450790{i + 1:04d}"),
+        )
+    stopping = threading.Event()
+    sent_before_stop: list[float] = []
+
+    def pause(seconds: float) -> None:
+        sent_before_stop.append(seconds)
+        if len(sent_before_stop) == 3:
+            stopping.set()  # SIGTERM arrives during the third pause
+
+    report = notify(
+        runtime.ledger,
+        runtime.outbox(),
+        runtime.verification(),
+        settings,
+        runtime.provider(),
+        clock=clock_at(DAY),
+        sleep=pause,
+        stopping=stopping,
+    )
+    assert report.sent == 3 and report.interrupted
+    assert "stopped early" in report.summary()
+    assert runtime.outbox().counts() == {"sent": 3, "pending": 7}
+    assert run_notify(runtime, DAY + timedelta(minutes=1)).sent == 7
+
+
 def test_unknown_placeholder_is_a_configuration_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = write_config(
         tmp_path, {"(ID {id}) sudah TERVERIFIKASI": "(NIK {nik}) sudah TERVERIFIKASI"}
