@@ -5,7 +5,8 @@
 
 Each worker process opens its own connections to the deployment's database(s). The web
 workers run no scheduled jobs: run `prens worker` (one or more) beside them. A deployment file
-listing several programs is served by one dispatcher (webhooks/dispatch.py).
+listing several programs is served by one dispatcher (webhooks/dispatch.py). Run
+`prens db upgrade` once before starting the workers, so they do not all create the schema.
 """
 
 from __future__ import annotations
@@ -14,4 +15,6 @@ import os
 
 from webhooks.serving import deployment_app
 
+if not os.environ.get("PRENS_CONFIG"):
+    raise SystemExit("webhooks.wsgi: set PRENS_CONFIG to the configuration or deployment file")
 app = deployment_app(os.environ["PRENS_CONFIG"], os.environ, allow_dev_secret=False)[0]
