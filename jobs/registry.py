@@ -59,6 +59,14 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
 }
 
 
-def run_job(name: str, runtime: Runtime) -> str:
-    """Run job `name` once, now."""
-    return JOBS[name](runtime)
+def run_job(name: str, runtime: Runtime, worker: str = "") -> str:
+    """Run job `name` once, now; the run is recorded (job_runs) with `worker`'s name."""
+    from jobs.election import worker_name
+
+    run_id = runtime.ledger.run_started(name, worker or worker_name())
+    outcome = "failed"
+    try:
+        outcome = JOBS[name](runtime)
+        return outcome
+    finally:
+        runtime.ledger.run_finished(run_id, outcome)

@@ -25,13 +25,7 @@ def _on_error(event: JobExecutionEvent) -> None:
 
 
 def _run(name: str, runtime: Runtime, worker: str) -> None:
-    run_id = runtime.ledger.run_started(name, worker)
-    outcome = "failed"
-    try:
-        outcome = run_job(name, runtime)
-        log.debug(outcome)  # the jobs log what they change; a quiet run logs nothing
-    finally:
-        runtime.ledger.run_finished(run_id, outcome)
+    log.debug(run_job(name, runtime, worker))  # the jobs log what they change
 
 
 def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:

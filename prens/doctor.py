@@ -7,6 +7,7 @@ operator is a Dinas officer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prens.errors import LedgerError, PrensError
 from prens.runtime import Runtime
@@ -57,7 +58,41 @@ def run_checks(runtime: Runtime) -> list[Check]:
     )
     checks += _sheet_checks(runtime)
     checks.append(_reconcile_check(runtime))
+    checks.append(_jobs_check(runtime))
     return checks
+
+
+def _jobs_check(runtime: Runtime) -> Check:
+    """When each scheduled job last ran, by which worker; a warning when flush has stalled."""
+    from datetime import UTC, datetime
+
+    s = runtime.settings
+    try:
+        runs = runtime.ledger.runs()
+    except Exception as exc:  # noqa: BLE001 - the doctor reports, never raises
+        return Check(ERROR, "Tugas terjadwal", f"riwayat tidak dapat dibaca ({exc})")
+    last: dict[str, Any] = {}
+    for run in runs:
+        last[run.job] = run
+    if not last:
+        return Check(
+            WARNING,
+            "Tugas terjadwal",
+            "belum pernah berjalan: jalankan `prens serve` atau `prens worker`",
+        )
+    now = datetime.now(UTC).replace(tzinfo=None)
+    parts = []
+    for job, run in sorted(last.items()):
+        at = run.started_at.replace(tzinfo=UTC).astimezone(s.timezone)
+        parts.append(f"{job} {at:%d-%m %H:%M}")
+    flush = last.get("flush")
+    stalled = flush is not None and (now - flush.started_at).total_seconds() > max(
+        600, 10 * s.flush_seconds
+    )
+    detail = "terakhir: " + ", ".join(parts)
+    if stalled:
+        detail += "; flush tidak berjalan lebih dari 10 menit: periksa `prens worker`"
+    return Check(WARNING if stalled else OK, "Tugas terjadwal", detail)
 
 
 def _reconcile_check(runtime: Runtime) -> Check:

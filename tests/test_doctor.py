@@ -47,7 +47,7 @@ def test_doctor_reports_a_public_link_as_an_error(runtime, tmp_path: Path) -> No
     runtime, fake = google_runtime(runtime, tmp_path)
     for layout in worksheet_layouts(runtime.settings):
         runtime.sheets.apply_layout(layout)
-    checks = run_checks(runtime)
+    checks = [c for c in run_checks(runtime) if c.subject != "Tugas terjadwal"]  # none ran yet
     assert all(c.status == OK for c in checks), [c.line() for c in checks]
     fake.spreadsheets[SPREADSHEET].permissions.append(PUBLIC)
     sharing = [c for c in run_checks(runtime) if c.subject == "Berbagi"]
@@ -102,3 +102,27 @@ def test_the_override_writes_and_warns(client, runtime, settings, tmp_path, capl
     assert runtime.ledger.count_pending_flush() == 0
     assert "allow_public_link" in caplog.text
     assert [c.status for c in run_checks(runtime) if c.subject == "Berbagi"] == [WARNING]
+
+
+def test_doctor_shows_when_the_jobs_last_ran(runtime) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jobs.registry import run_job
+    from prens.ledger import job_runs, utcnow
+
+    def jobs_check():  # type: ignore[no-untyped-def]
+        return next(c for c in run_checks(runtime) if c.subject == "Tugas terjadwal")
+
+    never = jobs_check()
+    assert never.status == WARNING and "belum pernah berjalan" in never.detail
+    run_job("flush", runtime)
+    run_job("sync", runtime)
+    recent = jobs_check()
+    assert recent.status == OK and recent.detail.startswith("terakhir: flush ")
+    assert ", sync " in recent.detail
+    with runtime.engine.begin() as conn:  # the flush last ran an hour ago: stalled
+        conn.execute(update(job_runs).values(started_at=utcnow() - timedelta(hours=1)))
+    stalled = jobs_check()
+    assert stalled.status == WARNING and "flush tidak berjalan" in stalled.detail
