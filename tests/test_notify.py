@@ -206,22 +206,32 @@ def test_quiet_window_wraps_midnight(local: str, quiet: bool) -> None:
     assert in_quiet_hours(t(h, m), "00:00", "00:00") is False
 
 
-def test_pace_and_pause(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
-    for i in range(30):  # 30 corrections to send; 20 a minute, 3 s apart
+def queue_corrections(client, settings, count: int) -> None:  # type: ignore[no-untyped-def]
+    """`count` submissions whose KK is from elsewhere: each queues a needs_correction message."""
+    for i in range(count):
         post(
             client,
             body(settings, rid=f"r{i}", kk="6371010101150002", nik=f"631106450790{i + 1:04d}"),
         )
-    pauses: list[float] = []
-    report = notify(
+
+
+def notify_paced(runtime, **options):  # type: ignore[no-untyped-def]
+    """One notify run at DAY, with a stand-in for the pause between messages."""
+    return notify(
         runtime.ledger,
         runtime.outbox(),
         runtime.verification(),
-        settings,
+        runtime.settings,
         runtime.provider(),
         clock=clock_at(DAY),
-        sleep=pauses.append,
+        **options,
     )
+
+
+def test_pace_and_pause(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
+    queue_corrections(client, settings, 30)  # 30 corrections to send; 20 a minute, 3 s apart
+    pauses: list[float] = []
+    report = notify_paced(runtime, sleep=pauses.append)
     assert report.sent == 20 and pauses == [3.0] * 19
     assert run_notify(runtime, DAY + timedelta(seconds=30)).sent == 0  # same minute: none
     assert run_notify(runtime, DAY + timedelta(minutes=2)).sent == 10
@@ -232,11 +242,7 @@ def test_a_shutdown_ends_a_paced_run_early_and_loses_nothing(runtime, client, se
     ends before its next message, and the rest stay pending for the next run."""
     import threading
 
-    for i in range(10):
-        post(
-            client,
-            body(settings, rid=f"s{i}", kk="6371010101150002", nik=f"631106450790{i + 1:04d}"),
-        )
+    queue_corrections(client, settings, 10)
     stopping = threading.Event()
     sent_before_stop: list[float] = []
 
@@ -245,16 +251,7 @@ def test_a_shutdown_ends_a_paced_run_early_and_loses_nothing(runtime, client, se
         if len(sent_before_stop) == 3:
             stopping.set()  # SIGTERM arrives during the third pause
 
-    report = notify(
-        runtime.ledger,
-        runtime.outbox(),
-        runtime.verification(),
-        settings,
-        runtime.provider(),
-        clock=clock_at(DAY),
-        sleep=pause,
-        stopping=stopping,
-    )
+    report = notify_paced(runtime, sleep=pause, stopping=stopping)
     assert report.sent == 3 and report.interrupted
     assert "stopped early" in report.summary()
     assert runtime.outbox().counts() == {"sent": 3, "pending": 7}
