@@ -14,32 +14,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
-import secrets
-import socket
-from datetime import timedelta
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from prens.database import write_transaction
-from prens.ledger import holder_dead, job_leases, utcnow
+from prens.ledger import holder_name, release_lease, take_lease
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 30
 
 
-def worker_name() -> str:
-    """This process, as leases and run records name it: host:pid:token."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
 class Leadership:
-    """Try to lead with `acquire()` at every poll; `leading` says whether this process does."""
+    """Call `poll()` at every poll interval; `leading` says whether this process leads."""
 
     def __init__(self, engine: Engine, name: str = "scheduler", worker: str | None = None):
         self.engine, self.name = engine, name
-        self.worker = worker or worker_name()
+        self.worker = worker or holder_name()
         self.leading = False
         self._conn: Connection | None = None
         self._key: int | None = None
@@ -65,12 +55,7 @@ class Leadership:
                     self._conn.commit()
             self._drop_connection()
         elif self.leading:
-            with write_transaction(self.engine) as conn:
-                conn.execute(
-                    job_leases.delete().where(
-                        job_leases.c.name == self.name, job_leases.c.holder == self.worker
-                    )
-                )
+            release_lease(self.engine, self.name, self.worker)
         self.leading = False
 
     # -- PostgreSQL ------------------------------------------------------------------------
@@ -112,29 +97,4 @@ class Leadership:
     # -- SQLite: a renewed lease -----------------------------------------------------------
 
     def _poll_lease(self) -> bool:
-        now = utcnow()
-        expires = now + timedelta(seconds=LEASE_SECONDS)
-        with write_transaction(self.engine) as conn:
-            holder = conn.execute(
-                select(job_leases.c.holder).where(job_leases.c.name == self.name)
-            ).scalar()
-            if holder is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(job_leases).values(
-                                name=self.name, holder=self.worker, expires_at=expires
-                            )
-                        )
-                    return True
-                except IntegrityError:
-                    return False
-            takeable = or_(job_leases.c.holder == self.worker, job_leases.c.expires_at < now)
-            if holder != self.worker and holder_dead(holder):
-                takeable = or_(takeable, job_leases.c.holder == holder)
-            taken = conn.execute(
-                update(job_leases)
-                .where(and_(job_leases.c.name == self.name, takeable))
-                .values(holder=self.worker, expires_at=expires)
-            ).rowcount
-        return taken == 1
+        return take_lease(self.engine, self.name, self.worker, LEASE_SECONDS)

@@ -7,8 +7,8 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from jobs.election import worker_name
 from jobs.registry import run_job
+from prens.ledger import holder_name
 from prens.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:
     """A scheduler running flush, sync, notify and reconcile on their intervals, and compile
     daily."""
     settings = runtime.settings
-    worker = worker or worker_name()
+    worker = worker or holder_name()
     # APScheduler logs every run at INFO: every few seconds for the flush job.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # A failing job is reported once, by _on_error; APScheduler's executor would log it again.

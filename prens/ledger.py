@@ -184,7 +184,7 @@ def _naive_utc(moment: datetime) -> datetime:
 _HOST = socket.gethostname()[:30]
 
 
-def holder_dead(holder: str) -> bool:
+def _holder_dead(holder: str) -> bool:
     """Whether a lease holder ("host:pid:token") is a process of this machine that is gone."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
@@ -665,37 +665,56 @@ class Ledger:
         A lease left by a dead process never blocks for long: it expires after `seconds`, and a
         process on the same machine takes it over at once when its holder's PID is gone.
         """
-        holder = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-        start = _naive_utc(now) if now else utcnow()
-        expires = start + timedelta(seconds=seconds)
-        acquired = False
-        try:
-            with write_transaction(self.engine) as conn:
-                conn.execute(
-                    insert(job_leases).values(name=name, holder=holder, expires_at=expires)
-                )
-            acquired = True
-        except IntegrityError:
-            with write_transaction(self.engine) as conn:
-                current = conn.execute(
-                    select(job_leases.c.holder).where(job_leases.c.name == name)
-                ).scalar()
-                takeable = or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)
-                if current is not None and holder_dead(current):
-                    takeable = or_(takeable, job_leases.c.holder == current)
-                taken = conn.execute(
-                    update(job_leases)
-                    .where(and_(job_leases.c.name == name, takeable))
-                    .values(holder=holder, expires_at=expires)
-                ).rowcount
-            acquired = taken == 1
+        holder = holder_name()
+        acquired = take_lease(self.engine, name, holder, seconds, now)
         try:
             yield acquired
         finally:
             if acquired:
-                with write_transaction(self.engine) as conn:
+                release_lease(self.engine, name, holder)
+
+
+def holder_name() -> str:
+    """This process, as leases and run records name it: host:pid:token."""
+    return f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def take_lease(
+    engine: Engine, name: str, holder: str, seconds: int, now: datetime | None = None
+) -> bool:
+    """Take the lease `name` for `holder` (or renew it, when `holder` has it already) until
+    `seconds` from now; False while another live holder has it. A lease that expired, or whose
+    holder is a process of this machine that is gone, is taken over."""
+    start = _naive_utc(now) if now else utcnow()
+    expires = start + timedelta(seconds=seconds)
+    with write_transaction(engine) as conn:
+        current = conn.execute(
+            select(job_leases.c.holder).where(job_leases.c.name == name)
+        ).scalar()
+        if current is None:
+            try:
+                with conn.begin_nested():
                     conn.execute(
-                        job_leases.delete().where(
-                            and_(job_leases.c.name == name, job_leases.c.holder == holder)
-                        )
+                        insert(job_leases).values(name=name, holder=holder, expires_at=expires)
                     )
+                return True
+            except IntegrityError:
+                return False  # another process inserted it first
+        takeable = or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)
+        if current != holder and _holder_dead(current):
+            takeable = or_(takeable, job_leases.c.holder == current)
+        taken = conn.execute(
+            update(job_leases)
+            .where(and_(job_leases.c.name == name, takeable))
+            .values(holder=holder, expires_at=expires)
+        ).rowcount
+    return bool(taken == 1)
+
+
+def release_lease(engine: Engine, name: str, holder: str) -> None:
+    with write_transaction(engine) as conn:
+        conn.execute(
+            job_leases.delete().where(
+                and_(job_leases.c.name == name, job_leases.c.holder == holder)
+            )
+        )

@@ -148,16 +148,14 @@ def copy_database(source: Engine, target: Engine, progress=None) -> dict[str, tu
 
 
 def _reset_sequences(conn, table) -> None:  # type: ignore[no-untyped-def]
-    """After rows came with their ids, PostgreSQL's sequences must start past them."""
-    for column in table.primary_key.columns:
-        if column.autoincrement is True or (
-            column.autoincrement == "auto"
-            and len(table.primary_key.columns) == 1
-            and column.type.python_type is int
-        ):
-            conn.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
-                )
+    """After rows came with their ids, PostgreSQL's sequences must start past them (a table
+    without a serial column has no sequence, and setval on NULL does nothing)."""
+    columns = list(table.primary_key.columns)
+    if len(columns) == 1 and columns[0].type.python_type is int:
+        name = columns[0].name
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{name}'), "
+                f"COALESCE((SELECT MAX({name}) FROM {table.name}), 0) + 1, false)"
             )
+        )

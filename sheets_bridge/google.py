@@ -144,16 +144,9 @@ class GoogleSheets(SheetBackend):
         if name not in self.worksheet_names():
             self._add_sheet(name, len(headers))
         current = self.header(name)
-        if not current:
-            self.http.values_update(
-                self.key,
-                f"{a1_sheet(name)}!A1",
-                params={"valueInputOption": "RAW"},
-                body={"values": [headers]},
-            )
-            self._headers[name] = list(headers)
-        elif headers[: len(current)] == current and len(current) < len(headers):
-            # Repair: columns a newer version adds at the end get their headers.
+        # A new worksheet gets its headers; one a newer version adds columns to at the end
+        # gets the new headers (a repair).
+        if headers[: len(current)] == current and len(current) < len(headers):
             self.http.values_update(
                 self.key,
                 f"{a1_sheet(name)}!A1",
