@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:
+    # A second SIGTERM (a supervisor's, or `timeout` forwarding one) must not cut the shutdown.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(0)
 
 
