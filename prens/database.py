@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -10,27 +11,95 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, this process's threads are queued only
+    fcntl = None  # type: ignore[assignment]
+
 WRITE_OPTION = "prens_write"
 
 
-_write_locks: dict[str, threading.Lock] = {}
+class SQLiteWriteLock:
+    """The lock a writer to one SQLite file holds from BEGIN IMMEDIATE to COMMIT: a thread lock
+    for this process's threads, then an `flock` on a file beside the database for the other
+    processes (web workers, `prens worker`, a command run by hand).
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which gives writers that wait
+    for each other a long latency tail; a waiter here sleeps in the kernel and is woken as soon
+    as the lock is free. SQLite's locks still guard the file from any other program."""
+
+    def __init__(self, path: str | None):
+        self.path = path  # None: an in-memory database, seen by this process only
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+
+    def _file(self) -> int | None:
+        if self.path is None or fcntl is None:
+            return None
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._fd
+
+    def __enter__(self) -> SQLiteWriteLock:
+        self._threads.acquire()
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # type: ignore[union-attr]
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[union-attr]
+        finally:
+            self._threads.release()
+
+
+_write_locks: dict[str, SQLiteWriteLock] = {}
 _write_locks_guard = threading.Lock()
 
 
+def _forget_locks_after_fork() -> None:
+    # A forked child has one thread: a lock another thread of its parent held stays held in the
+    # child forever, and an inherited open file would share the parent's hold. Start afresh.
+    global _write_locks_guard
+    for lock in _write_locks.values():
+        if lock._fd is not None:  # the parent's open file stays open, and its hold with it
+            os.close(lock._fd)
+    _write_locks.clear()
+    _write_locks_guard = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_after_fork)
+
+
 def write_lock(engine: Engine) -> AbstractContextManager[object]:
-    """This process's lock for writing to `engine`'s database (SQLite has one writer at a time;
-    other databases need none). SQLite's own busy handler polls with sleeps of up to 100 ms,
-    which gives writers that wait for each other a long latency tail; a thread lock hands over
-    at once, so threads queue here and SQLite's wait is left to other processes."""
+    """The lock for writing to `engine`'s database: SQLite has one writer at a time, and its
+    writers queue here (SQLiteWriteLock); other databases need none."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
     with _write_locks_guard:
-        return _write_locks.setdefault(str(engine.url), threading.Lock())
+        lock = _write_locks.get(str(engine.url))
+        if lock is None:
+            database = engine.url.database
+            in_memory = not database or database == ":memory:" or database.startswith("file:")
+            lock = SQLiteWriteLock(None if in_memory else f"{database}-writer")
+            _write_locks[str(engine.url)] = lock
+        return lock
 
 
 def begin_write(engine: Engine) -> AbstractContextManager[Connection]:
     """Begin a transaction that writes (SQLite: BEGIN IMMEDIATE); the caller holds write_lock."""
-    return engine.execution_options(**{WRITE_OPTION: True}).begin()
+    writer: Engine | None = getattr(engine, "_prens_writer", None)
+    if writer is None:  # made once per engine: intake begins a write for every submission
+        writer = engine.execution_options(**{WRITE_OPTION: True})
+        engine._prens_writer = writer  # type: ignore[attr-defined]
+    return writer.begin()
 
 
 @contextmanager

@@ -1,11 +1,15 @@
 """Group commit: the writes waiting for the database share one transaction and one commit.
 
-Each caller queues its write, then takes the process's write lock. Whoever gets the lock first
-leads: it runs every write queued so far in one transaction, commits once, and marks each done.
-The callers it carried find their write done when they get the lock, and return. Idle, a batch
-is one write and costs what a transaction of its own would. Under load, the BEGIN, the COMMIT
-(an fsync) and the hand-overs of the GIL around them are paid once per batch, not once per write.
-Each caller gets its answer only after the commit that stored its write.
+A caller queues its write. If no thread of this process is committing, it becomes the leader:
+it takes the database's write lock, runs every write queued so far in one transaction, commits
+once, and marks each done; it goes on with the next batch until its own write is done, then
+hands the lead to the oldest write still queued, whose thread wakes and leads the next round.
+Every other caller sleeps on its own event until its write is done: followers never touch the
+write lock, so the lock passes only between threads that have writes to run.
+
+Idle, a batch is one write and costs what a transaction of its own would. Under load, the BEGIN,
+the COMMIT (an fsync) and the hand-overs of the GIL around them are paid once per batch, not once
+per write. Each caller gets its answer only after the commit that stored its write.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from sqlalchemy import Connection, Engine
 
 from prens.database import begin_write, write_lock
 
+QUEUED, DONE, LEAD = "queued", "done", "lead"
+
 
 @dataclass
 class _Write:
     fn: Callable[[Connection], Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+    state: str = QUEUED  # changed under the queue lock, then `wake` is set
     result: Any = None
     error: BaseException | None = None
 
@@ -36,6 +43,7 @@ class GroupCommit:
         self.engine, self.max_batch = engine, max_batch
         self._queue: list[_Write] = []
         self._queue_lock = threading.Lock()
+        self._leading = False  # a thread of this process is running batches
 
     def run(self, fn: Callable[[Connection], Any]) -> Any:
         """Run `fn(conn)` in a transaction shared with other waiting writes; return once it is
@@ -43,23 +51,41 @@ class GroupCommit:
         write = _Write(fn)
         with self._queue_lock:
             self._queue.append(write)
-        while not write.done.is_set():
-            with write_lock(self.engine):
-                if write.done.is_set():
-                    break
-                with self._queue_lock:
-                    batch, self._queue = (
-                        self._queue[: self.max_batch],
-                        self._queue[self.max_batch :],
-                    )
-                if batch:
-                    self._commit(batch)
-            if not write.done.is_set():
-                # Another leader (on a database without a process lock) is running our batch.
-                write.done.wait(0.05)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            write.wake.wait()
+            lead = write.state == LEAD
+        if lead:
+            self._lead(write)
         if write.error is not None:
             raise write.error
         return write.result
+
+    def _lead(self, own: _Write) -> None:
+        """Commit batches until `own` is done; then pass the lead on, or give it up."""
+        try:
+            while own.state != DONE:
+                with write_lock(self.engine):
+                    with self._queue_lock:
+                        batch, self._queue = (
+                            self._queue[: self.max_batch],
+                            self._queue[self.max_batch :],
+                        )
+                    self._commit(batch)
+        finally:
+            with self._queue_lock:
+                if own.state != DONE:  # taking the write lock raised: `own` was not run
+                    if own in self._queue:
+                        self._queue.remove(own)
+                    own.state = DONE
+                    own.error = own.error or RuntimeError("group commit leader failed")
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.state = LEAD
+                    successor.wake.set()
+                else:
+                    self._leading = False
 
     def _commit(self, batch: list[_Write]) -> None:
         try:
@@ -74,8 +100,11 @@ class GroupCommit:
             for write in batch:
                 write.result, write.error = None, write.error or exc
         finally:
+            with self._queue_lock:
+                for write in batch:
+                    write.state = DONE
             for write in batch:
-                write.done.set()
+                write.wake.set()
 
     @contextmanager
     def _savepoint(self, conn: Connection) -> Iterator[None]:

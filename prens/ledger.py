@@ -218,7 +218,11 @@ def _fingerprint_row(fp: Fingerprint, response_key: str, registration_id: str) -
 
 
 def new_registration_id(prefix: str) -> str:
-    return prefix + "-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+    n, digits = secrets.randbelow(len(ID_ALPHABET) ** 6), []  # one draw, uniform
+    for _ in range(6):
+        n, d = divmod(n, len(ID_ALPHABET))
+        digits.append(ID_ALPHABET[d])
+    return prefix + "-" + "".join(digits)
 
 
 @dataclass
@@ -498,9 +502,9 @@ class Ledger:
                 _INSERT_FINGERPRINT, _fingerprint_row(c.fingerprint, c.response_key, reg_id)
             )
         if status == NEEDS_CORRECTION and c.notify_event:
-            from prens.outbox import enqueue
+            from prens.outbox import add_message
 
-            enqueue(conn, reg_id, c.notify_event, now)
+            add_message(conn, reg_id, c.notify_event, now)  # a new registration: no conflict
         return Registration(
             id=reg_id,
             response_key=c.response_key,

@@ -59,25 +59,35 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+_INSERT = insert(notifications)  # built once: intake adds messages on its hot path
+
+
+def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:
+    """Add the message for (registration, event) in the caller's transaction. For a registration
+    that transaction created; otherwise use `enqueue`, which tolerates one already there."""
+    at = _naive(now)
+    conn.execute(
+        _INSERT,
+        {
+            "registration_id": registration_id,
+            "event": event,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": at,
+            "reference": "",
+            "reason": "",
+            "created_at": at,
+            "updated_at": at,
+            "written_back": False,
+        },
+    )
+
+
 def enqueue(conn: Connection, registration_id: str, event: str, now: datetime) -> bool:
     """Add the message for (registration, event) in the caller's transaction; False if it exists."""
-    at = _naive(now)
     try:
         with conn.begin_nested():
-            conn.execute(
-                insert(notifications).values(
-                    registration_id=registration_id,
-                    event=event,
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=at,
-                    reference="",
-                    reason="",
-                    created_at=at,
-                    updated_at=at,
-                    written_back=False,
-                )
-            )
+            add_message(conn, registration_id, event, now)
     except IntegrityError:
         return False
     return True

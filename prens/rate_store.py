@@ -1,8 +1,8 @@
-"""Rate-limit counters in the ledger's database: a storage for the `limits` library (which
-flask-limiter uses), shared by every worker process that uses the same database.
+"""Rate-limit counters in the ledger's database: a storage for the `limits` library, shared by
+every worker process that uses the same database.
 
-Keys are what flask-limiter builds from the limit and the client or NIK key function; the NIK
-key function hashes the NIK first, so no NIK is ever stored here. Each counter is a fixed window:
+Keys are what `limits` builds from the limit and the client or NIK key (webhooks/public.py); the
+NIK key is a hash of the NIK, so no NIK is ever stored here. Each counter is a fixed window:
 a count and the moment it expires.
 """
 
@@ -28,8 +28,8 @@ rate_limits = Table(
 
 
 class SQLStorage(Storage):
-    """`limits` storage on a SQLAlchemy engine: ``storage_uri="prens-sql://"`` with
-    ``storage_options={"engine": engine}``."""
+    """`limits` storage on a SQLAlchemy engine: ``SQLStorage(engine=engine)`` (or the URI
+    ``prens-sql://`` with the engine in the options)."""
 
     STORAGE_SCHEME = ["prens-sql"]
 

@@ -4,10 +4,11 @@ write fails alone, a failed commit fails every write of its batch."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from prens.database import make_engine
@@ -102,3 +103,39 @@ def test_a_write_that_fails_half_way_leaves_nothing(engine) -> None:  # type: ig
     assert group.run(lambda conn: conn.execute(insert(items).values(id=2, name="ok")).rowcount) == 1
     with engine.connect() as conn:
         assert conn.execute(select(items.c.name)).scalars().all() == ["ok"]
+
+
+def test_writes_that_arrive_together_share_a_commit(engine) -> None:  # type: ignore[no-untyped-def]
+    """While one write is being run, the others queue; the next leader commits them together."""
+    group = GroupCommit(engine)
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    first_running, others_queued = threading.Event(), threading.Event()
+
+    def slow_first(conn):  # type: ignore[no-untyped-def]
+        first_running.set()
+        others_queued.wait(5)
+        return conn.execute(insert(items).values(id=0, name="first")).rowcount
+
+    leader = threading.Thread(target=group.run, args=(slow_first,))
+    leader.start()
+    assert first_running.wait(5)
+
+    def writing(key: int):  # type: ignore[no-untyped-def]
+        return lambda conn: conn.execute(insert(items).values(id=key, name="n")).rowcount
+
+    writes = [writing(i) for i in range(1, 31)]
+    out: list = [None] * len(writes)
+    threads = [
+        threading.Thread(target=lambda i=i: out.__setitem__(i, group.run(writes[i])))
+        for i in range(len(writes))
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # the 30 callers queue behind the running write
+    others_queued.set()
+    leader.join()
+    for t in threads:
+        t.join()
+    assert out == [1] * 30 and count(engine) == 31
+    assert len(commits) == 2  # the first write alone, then the 30 that waited, in one commit

@@ -103,6 +103,7 @@ def test_cek_status_is_limited_per_client(client, people) -> None:  # type: igno
     assert codes[10] == 429
     limited = ask(client, p.nik, p.born, ip="10.9.9.9")
     assert limited.status_code == 429 and "Terlalu banyak percobaan" in limited.data.decode()
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60  # the rest of the minute's window
     assert ask(client, p.nik, p.born, ip="10.9.9.8").status_code == 200  # another client
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Request, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -20,6 +21,16 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _MACHINE_PATHS = ("/webhooks/", "/healthz")
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions for the pages only: machine requests (the webhook, `/healthz`)
+    never carry one, so they get a null session instead of a cookie signer built for nothing."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(_MACHINE_PATHS):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def session_key(webhook_secret: bytes) -> str:
@@ -42,6 +53,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = PageSessions()
     app.extensions["prens"] = runtime
     app.extensions["prens.webhook_secret"] = webhook_secret
     if settings.public.trusted_proxies:
@@ -80,7 +92,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def _page(status: int, heading: str, text: str) -> ResponseReturnValue:
+    def _page(status: int, heading: str, text: str) -> tuple[str, int]:
         return render_template("message.html", heading=heading, text=text, back=None), status
 
     @app.errorhandler(CSRFError)
@@ -93,14 +105,16 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
         )
 
     @app.errorhandler(429)
-    def _too_many(_exc: HTTPException) -> ResponseReturnValue:
+    def _too_many(exc: HTTPException) -> ResponseReturnValue:
+        retry = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
         if request.path.startswith(_MACHINE_PATHS):
-            return jsonify(error="too_many_requests", message="slow down"), 429
-        return _page(
+            return jsonify(error="too_many_requests", message="slow down"), 429, retry
+        body, status = _page(
             429,
             "Terlalu banyak percobaan",
             "Anda sudah terlalu sering mencoba. Tunggu beberapa menit, lalu coba lagi.",
         )
+        return body, status, retry
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -8,10 +8,16 @@ ledger's database, so the limits hold across worker processes.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
+from collections.abc import Callable
+from functools import wraps
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask.typing import ResponseReturnValue
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 from prens import citizen
 from prens.recipients import recipients
@@ -81,23 +87,41 @@ def daftar_penerima() -> str:
     )
 
 
-def register(app: Flask, runtime: Runtime) -> Limiter:
-    """Add the public pages to `app`, with `/cek-status` rate-limited."""
-    import prens.rate_store  # noqa: F401  (registers the "prens-sql" storage scheme)
+def rate_limited(
+    view: Callable[[], ResponseReturnValue], runtime: Runtime
+) -> Callable[[], ResponseReturnValue]:
+    """`view`, limited per client and per NIK with the `limits` library on counters kept in the
+    ledger's database (prens/rate_store.py), so the limits hold across worker processes.
 
-    limits = runtime.settings.public
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri="prens-sql://",
-        storage_options={"engine": runtime.engine},  # type: ignore[dict-item]
-        strategy="fixed-window",
-        headers_enabled=True,
+    Only this view pays for it: a rate-limit extension's hooks would run on every request,
+    the webhook's included."""
+    from prens.rate_store import SQLStorage
+
+    window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
+    public = runtime.settings.public
+    per_client, per_nik = parse(public.cek_status_per_client), parse(public.cek_status_per_nik)
+
+    @wraps(view)
+    def limited() -> ResponseReturnValue:
+        counters = (
+            (per_client, "client:" + (request.remote_addr or "unknown")),
+            (per_nik, nik_key()),
+        )
+        # Every try counts against both limits; the answer waits for the later of the two.
+        refused = [(item, key) for item, key in counters if not window.hit(item, "cek", key)]
+        if refused:
+            reset = max(
+                window.get_window_stats(item, "cek", key).reset_time for item, key in refused
+            )
+            raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+        return view()
+
+    return limited
+
+
+def register(app: Flask, runtime: Runtime) -> None:
+    """Add the public pages to `app`, with `/cek-status` rate-limited."""
+    app.add_url_rule(
+        "/cek-status", "public.cek_status", rate_limited(cek_status, runtime), methods=["POST"]
     )
-    limited = limiter.limit(limits.cek_status_per_client, methods=["POST"])(
-        limiter.limit(limits.cek_status_per_nik, key_func=nik_key, methods=["POST"])(cek_status)
-    )
-    # On the app, not the blueprint: each app gets its own limiter (and storage).
-    app.add_url_rule("/cek-status", "public.cek_status", limited, methods=["POST"])
     app.register_blueprint(bp)
-    return limiter
