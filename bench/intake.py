@@ -89,9 +89,9 @@ def drop_database(url: str, schema: str) -> None:
 
 
 def start_prens(
-    workdir: Path, flush_seconds: int, threads: int, workers: int = 0, database_url: str = ""
+    workdir: Path, flush_seconds: int, threads: int, processes: int = 1, database_url: str = ""
 ) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
-    """`prens serve` (workers 0), or gunicorn with `workers` processes plus a `prens worker`."""
+    """`prens serve` with `processes` web processes, on a fresh data directory."""
     text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
@@ -108,42 +108,6 @@ def start_prens(
     config.write_text(text, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode(), "PRENS_CONFIG": str(config)}
-    if workers:
-        prens = [sys.executable, "-m", "prens", "--config", str(config)]
-        subprocess.run(
-            [*prens, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "webhooks.wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        jobs = subprocess.Popen(
-            [*prens, "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_healthy(port, web)
-        return [web, jobs], port, config
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -156,6 +120,8 @@ def start_prens(
             str(port),
             "--threads",
             str(threads),
+            "--processes",
+            str(processes),
         ],
         cwd=ROOT,
         env=env,
@@ -301,10 +267,10 @@ def main() -> None:
         help="the scheduler's flush interval in prens (as configured: 5)",
     )
     parser.add_argument(
-        "--workers",
+        "--processes",
         type=int,
-        default=0,
-        help="prens under gunicorn with this many worker processes (0: prens serve)",
+        default=1,
+        help="web processes of prens serve (--processes); the floor always runs one",
     )
     parser.add_argument(
         "--database-url",
@@ -325,7 +291,7 @@ def main() -> None:
     print(
         f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
         f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
-        f"prens={'gunicorn x' + str(args.workers) if args.workers else 'serve'} "
+        f"prens=serve --processes {args.processes} "
         f"db={'postgresql' if args.database_url else 'sqlite'} "
         + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}")
     )
@@ -342,7 +308,7 @@ def main() -> None:
             if target == "prens":
                 schema, url = fresh_database(args.database_url)
                 procs, port, _ = start_prens(
-                    workdir, args.flush_seconds, args.threads, args.workers, url
+                    workdir, args.flush_seconds, args.threads, args.processes, url
                 )
             else:
                 floor, port = start_floor(workdir, args.threads)
@@ -381,11 +347,13 @@ def main() -> None:
             f"p99 {med[t]['p99']:6.1f} ms"
         )
     print(f"prens / floor throughput: {med['prens']['rps'] / med['floor']['rps']:.2f}")
+    paired = [p["rps"] / f["rps"] for p, f in zip(results["prens"], results["floor"], strict=True)]
+    print(f"median of the rounds' own ratios: {statistics.median(paired):.2f}")
     size = f"--seconds {args.seconds}" if args.client == "wrk" else f"--n {args.n}"
     print(
         f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
         f"{args.threads} --client {args.client} {size}"
-        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --processes {args.processes}" if args.processes > 1 else "")
         + (" --database-url URL" if args.database_url else "")
     )
 

@@ -96,22 +96,31 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
 @click.option(
     "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads."
 )
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web processes (Linux, macOS): one per core serves more submissions at once.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Run the web app and the scheduler in one process (the embedded default); with a
-    deployment file, every program it lists.
+def serve(ctx: click.Context, host: str, port: int, threads: int, processes: int) -> None:
+    """Run the web app and the scheduler (the embedded default); with a deployment file, every
+    program it lists.
 
+    One process by default. With --processes N, N web processes share the port and the
+    scheduler still runs in only one of them at a time (an election).
     Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
     Stops cleanly on SIGTERM or Ctrl-C.
 
     Example:
 
-        prens --config config/balangan.toml serve --port 8080
+        prens --config config/balangan.toml serve --port 8080 --processes 2
     """
     from prens.server import run_server
 
     try:
-        run_server(_config_path(ctx), host, port, threads, echo=click.echo)
+        run_server(_config_path(ctx), host, port, threads, echo=click.echo, processes=processes)
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
 

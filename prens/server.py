@@ -40,23 +40,17 @@ def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
         echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
 
 
-def run_server(
-    config: str, host: str, port: int, threads: int, echo: Callable[[str], None] = print
+def _announce(
+    url: str,
+    runtimes: dict[str, Runtime],
+    dev: dict[str, bool],
+    echo: Callable[[str], None],
+    processes: int = 1,
 ) -> None:
-    """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
-    program taking part in its scheduler election; then stop them and close the databases."""
-    app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
-    try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="prens")
-    except OSError as exc:
-        for runtime in runtimes.values():
-            runtime.close()
-        raise PrensError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    workers = [Worker(runtime) for runtime in runtimes.values()]
-    url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     single = list(runtimes) == [""]
     names = ", ".join(rt.settings.district for rt in runtimes.values())
-    echo(f"Lindungi Prens ({names}) serving on {url}")
+    extra = f" with {processes} web processes" if processes > 1 else ""
+    echo(f"Lindungi Prens ({names}) serving on {url}{extra}")
     for name, runtime in runtimes.items():
         settings = runtime.settings
         prefix = "" if single else f"/{name}"
@@ -75,6 +69,34 @@ def run_server(
                 f"{'' if single else '_' + name.upper().replace('-', '_')} in production): "
                 f"{secret}"
             )
+
+
+def run_server(
+    config: str,
+    host: str,
+    port: int,
+    threads: int,
+    echo: Callable[[str], None] = print,
+    processes: int = 1,
+) -> None:
+    """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
+    program taking part in its scheduler election; then stop them and close the databases.
+    With `processes` over 1, gunicorn runs that many web processes (prens.prefork)."""
+    app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
+    if processes > 1:
+        from prens.prefork import serve_processes
+
+        # This process only starts the web processes: each opens its own databases after fork.
+        serve_processes(config, host, port, threads, processes, runtimes, dev, echo)
+        return
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="prens")
+    except OSError as exc:
+        for runtime in runtimes.values():
+            runtime.close()
+        raise PrensError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    workers = [Worker(runtime) for runtime in runtimes.values()]
+    _announce(f"http://{host}:{server.effective_port}", runtimes, dev, echo)  # type: ignore[union-attr]
     # waitress warns at every request that waits for a free thread: under load, one log line per
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

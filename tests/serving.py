@@ -28,7 +28,14 @@ def free_port() -> int:
 class Served:
     """`prens --config CONFIG serve` in a child process; stopped with SIGTERM."""
 
-    def __init__(self, config: Path, secret: str, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: Path,
+        secret: str,
+        extra_env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ):
+        self.args = args  # more options for `serve`
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = config
@@ -49,6 +56,7 @@ class Served:
                 "serve",
                 "--port",
                 str(self.port),
+                *self.args,
             ],
             cwd=ROOT,
             env=self.env,

@@ -1,0 +1,111 @@
+"""`prens serve --processes N`: gunicorn runs N web processes on one port (Linux).
+
+One Python process serves requests on one core at a time (the GIL). Each process here builds the
+deployment's app after the fork, with its own database connections, and runs a scheduler worker
+that takes part in the election, as a single `prens serve` does: one of them runs the jobs. On
+SQLite, the processes' writes queue on one lock beside the database file (prens.database).
+
+The first process checks the port, prepares the databases (migrations) and prints the banner;
+then it only watches the web processes: it restarts one that dies, and on SIGTERM or Ctrl-C
+stops them all, each after the requests it is answering.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from prens.errors import PrensError
+from prens.runtime import Runtime
+
+# In a web process: what to stop when it exits (set when its app is built).
+_running: list[Any] = []
+
+
+def _free_port(host: str, port: int) -> int:
+    """Check that `host:port` can be listened on; for port 0, the free port the system chose."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise PrensError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        return int(sock.getsockname()[1])
+
+
+def _stop_process(_arbiter: Any, _worker: Any) -> None:
+    """gunicorn's worker_exit hook: stop this process's scheduler worker, close its databases."""
+    while _running:
+        item = _running.pop()
+        if hasattr(item, "stop"):
+            item.stop()
+        else:
+            item.close()
+
+
+def serve_processes(
+    config: str,
+    host: str,
+    port: int,
+    threads: int,
+    processes: int,
+    runtimes: dict[str, Runtime],
+    dev: dict[str, bool],
+    echo: Callable[[str], None],
+) -> None:
+    """Run gunicorn until SIGTERM or Ctrl-C; `runtimes` (opened here for the migrations and the
+    banner) are closed before the web processes start."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:  # gunicorn is not installed on Windows
+        raise PrensError("--processes needs gunicorn, which runs on Linux and macOS") from exc
+    from prens.server import _announce
+
+    try:
+        port = _free_port(host, port)
+        _announce(f"http://{host}:{port}", runtimes, dev, echo, processes)
+    finally:
+        for runtime in runtimes.values():
+            runtime.close()
+
+    class Prefork(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": processes,
+                "worker_class": "gthread",
+                "threads": threads,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "graceful_timeout": 30,
+                "worker_exit": _stop_process,
+                "proc_name": "prens",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from jobs.worker import Worker
+            from webhooks.serving import deployment_app
+
+            app, opened, _dev = deployment_app(config, os.environ, allow_dev_secret=True)
+            _running.extend(opened.values())
+            for runtime in opened.values():
+                worker = Worker(runtime)
+                worker.start()
+                _running.append(worker)  # stopped first, then the databases are closed
+            return app
+
+    master = os.getpid()
+    try:
+        Prefork().run()
+    except SystemExit as exc:  # gunicorn's way of saying it has stopped
+        if os.getpid() != master:  # a web process leaving: not ours to report
+            raise
+        if exc.code not in (0, None):
+            raise PrensError(f"the web processes stopped with status {exc.code}") from exc
+    echo("stopped")

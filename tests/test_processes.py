@@ -1,0 +1,62 @@
+"""`prens serve --processes 2`: two web processes on one port, one scheduler among them, and a
+clean stop of them all on SIGTERM."""
+
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+
+from prens.config import load_settings
+from prens.demo import body, person, signed_request
+from tests.conftest import write_config
+from tests.serving import Served, prens
+
+pytestmark = pytest.mark.e2e
+SECRET = "processes-secret"
+
+
+def _children(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in children.read_text().split()} if children.exists() else set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_two_web_processes_share_the_port_and_one_scheduler(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"flush_seconds = 5": "flush_seconds = 1"})
+    settings = load_settings(config)
+    people = [person(settings, random.Random(i), date.today()).fields for i in range(60)]
+
+    def send(fields: dict) -> dict:  # type: ignore[type-arg]
+        raw, headers = signed_request(SECRET.encode(), body(settings, fields), int(time.time()))
+        reply = requests.post(served.url + "/webhooks/google-form", data=raw, headers=headers)
+        assert reply.status_code == 200, reply.text
+        return reply.json()  # type: ignore[no-any-return]
+
+    served = Served(config, SECRET, args=("--processes", "2"))
+    with served:
+        assert served.proc is not None
+        web = _children(served.proc.pid)
+        assert len(web) == 2  # the web processes, forked by the first
+        with ThreadPoolExecutor(8) as pool:
+            replies = list(pool.map(send, people))
+        accepted = {r["id"] for r in replies if r["status"] == "accepted"}
+        assert len(accepted) >= 50
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the elected scheduler flushes them
+            exported = prens(config, "sheet", "export", "Pendaftar").stdout
+            if all(i in exported for i in accepted):
+                break
+            time.sleep(0.5)
+        assert all(exported.count(i) == 1 for i in accepted)
+        assert served.stop() == 0
+    output = served.output()
+    assert "serving on" in output and "with 2 web processes" in output
+    assert output.count("leads: running the scheduled jobs") >= 1
+    assert output.strip().endswith("stopped") and output.count("stopped") == 1
+    assert not any(Path(f"/proc/{pid}").exists() for pid in web)  # none left behind
