@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     Column,
     Connection,
     DateTime,
@@ -78,6 +78,12 @@ registrations = Table(
     Column("state", String(30)),  # lifecycle, for accepted registrations
     Column("sheet_target", String(20)),  # worksheet role it goes to, if any
     Column("flushed_at", DateTime, index=True),
+    # The response's fingerprint (prens.fingerprint): how a response read from the form's
+    # responses sheet is known to be one the webhook already stored, and the other way round.
+    # Two responses that both carry a form responseId are told apart by it, whatever these say.
+    Column("fp_hash", String(40)),  # NULL only for a registration stored before fingerprints
+    Column("fp_second", BigInteger),
+    Index("ix_registrations_fingerprint", "fp_hash", "fp_second"),
 )
 
 job_leases = Table(
@@ -98,20 +104,6 @@ job_runs = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),  # NULL: running, or its process died
     Column("outcome", String(200)),
-)
-
-# Each response's fingerprint (prens.fingerprint): how a response read from the form's responses
-# sheet is known to be one the webhook already stored, and the other way round. Two responses
-# that both carry a form responseId are told apart by it, whatever their fingerprints.
-response_fingerprints = Table(
-    "response_fingerprints",
-    metadata,
-    Column("response_key", String(200), primary_key=True),
-    Column("name_hash", String(40), nullable=False),
-    Column("second", BigInteger, nullable=False),
-    Column("has_response_id", Boolean, nullable=False),
-    Column("registration_id", String(16), nullable=False, index=True),
-    Index("ix_response_fingerprints_match", "name_hash", "second"),
 )
 
 # Where the reconcile job stopped reading a responses sheet, and what it saw there.
@@ -150,15 +142,15 @@ _LOOKUP = select(
 )
 _INSERT = insert(registrations)
 _SEEN = (
-    select(response_fingerprints.c.registration_id)
+    select(registrations.c.id)
     .where(
-        response_fingerprints.c.name_hash == bindparam("hash"),
-        response_fingerprints.c.second.between(bindparam("low"), bindparam("high")),
+        registrations.c.fp_hash == bindparam("hash"),
+        registrations.c.fp_second.between(bindparam("low"), bindparam("high")),
     )
     .limit(1)
 )
 # For a response with a responseId: only one that came without one can be the same response.
-_SEEN_WITHOUT_ID = _SEEN.where(response_fingerprints.c.has_response_id.is_(False))
+_SEEN_WITHOUT_ID = _SEEN.where(~registrations.c.response_key.startswith(RESPONSE_ID_PREFIX))
 # A valid candidate's lookups and its fingerprint's, in one round trip inside the write lock.
 _LOOKUP_SEEN = {
     with_id: select(
@@ -169,7 +161,6 @@ _LOOKUP_SEEN = {
     )
     for with_id in (True, False)
 }
-_INSERT_FINGERPRINT = insert(response_fingerprints)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -204,16 +195,6 @@ def _seen_params(fp: Fingerprint) -> dict[str, Any]:
         "hash": fp.name_hash,
         "low": fp.second - TOLERANCE_SECONDS,
         "high": fp.second + TOLERANCE_SECONDS,
-    }
-
-
-def _fingerprint_row(fp: Fingerprint, response_key: str, registration_id: str) -> dict[str, Any]:
-    return {
-        "response_key": response_key,
-        "name_hash": fp.name_hash,
-        "second": fp.second,
-        "has_response_id": response_key.startswith(RESPONSE_ID_PREFIX),
-        "registration_id": registration_id,
     }
 
 
@@ -349,10 +330,17 @@ class Ledger:
             json.dumps(candidate.answers, ensure_ascii=False),
         )
         for _attempt in range(8):
+            # Drawn outside the write lock, and again if it was taken.
+            write = partial(
+                self._insert,
+                c=candidate,
+                encoded=encoded,
+                now=now,
+                phone_warning=phone_warning,
+                reg_id=new_registration_id(self.id_prefix),
+            )
             try:
-                stored, seen_as = self._group.run(
-                    lambda conn: self._insert(conn, candidate, encoded, now, phone_warning)
-                )
+                stored, seen_as = self._group.run(write)
             except IntegrityError:
                 # The same response stored already (a replay, perhaps in the same batch, or the
                 # same response arriving by the other road); otherwise another process took the
@@ -375,8 +363,8 @@ class Ledger:
         with self.engine.connect() as conn:
             for start in range(0, len(hashes), 500):
                 rows = conn.execute(
-                    select(response_fingerprints.c.name_hash, response_fingerprints.c.second).where(
-                        response_fingerprints.c.name_hash.in_(hashes[start : start + 500])
+                    select(registrations.c.fp_hash, registrations.c.fp_second).where(
+                        registrations.c.fp_hash.in_(hashes[start : start + 500])
                     )
                 )
                 for name_hash, second in rows:
@@ -391,33 +379,22 @@ class Ledger:
         many. `name_title` is the name question's title in the stored answers."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(
-                    registrations.c.id,
-                    registrations.c.response_key,
-                    registrations.c.submitted_at,
-                    registrations.c.answers,
-                )
-                .select_from(
-                    registrations.outerjoin(
-                        response_fingerprints,
-                        response_fingerprints.c.registration_id == registrations.c.id,
-                    )
-                )
-                .where(response_fingerprints.c.registration_id.is_(None))
+                select(registrations.c.id, registrations.c.submitted_at, registrations.c.answers)
+                .where(registrations.c.fp_hash.is_(None))
                 .order_by(registrations.c.seq)
             ).all()
         added = 0
-        for reg_id, key, submitted_at, answers in rows:
+        for reg_id, submitted_at, answers in rows:
             name = json.loads(answers).get(name_title, "")
             fp = fingerprint(
                 submitted_at.replace(tzinfo=UTC), name if isinstance(name, str) else ""
             )
-            try:
-                with write_transaction(self.engine) as conn:
-                    conn.execute(_INSERT_FINGERPRINT, _fingerprint_row(fp, key, reg_id))
-                added += 1
-            except IntegrityError:
-                continue  # stored meanwhile
+            with write_transaction(self.engine) as conn:
+                added += conn.execute(
+                    update(registrations)
+                    .where(registrations.c.id == reg_id, registrations.c.fp_hash.is_(None))
+                    .values(fp_hash=fp.name_hash, fp_second=fp.second)
+                ).rowcount
         return added
 
     def _insert(
@@ -427,6 +404,7 @@ class Ledger:
         encoded: tuple[str, str],
         now: datetime,
         phone_warning: Callable[[int], Problem | None] | None,
+        reg_id: str,
     ) -> tuple[Registration | None, str | None]:
         """Insert the candidate: (the registration, None), or (None, the id of the stored
         registration whose fingerprint it matches)."""
@@ -468,7 +446,6 @@ class Ledger:
                 problems.append(warning)
             if duplicate_of:
                 status, target, state, corrects = DUPLICATE, None, None, None
-        reg_id = new_registration_id(self.id_prefix)
         values: dict[str, Any] = {
             "id": reg_id,
             "response_key": c.response_key,
@@ -487,6 +464,8 @@ class Ledger:
             "sheet_target": target,
             "corrected_by": None,
             "flushed_at": None,
+            "fp_hash": c.fingerprint.name_hash if c.fingerprint else None,
+            "fp_second": c.fingerprint.second if c.fingerprint else None,
         }
         inserted = conn.execute(_INSERT, values).inserted_primary_key
         assert inserted is not None
@@ -496,10 +475,6 @@ class Ledger:
                 update(registrations)
                 .where(registrations.c.id == corrects)
                 .values(corrected_by=reg_id)
-            )
-        if c.fingerprint is not None:
-            conn.execute(
-                _INSERT_FINGERPRINT, _fingerprint_row(c.fingerprint, c.response_key, reg_id)
             )
         if status == NEEDS_CORRECTION and c.notify_event:
             from prens.outbox import add_message
@@ -604,9 +579,10 @@ class Ledger:
     def fingerprints_missing(self) -> bool:
         """Whether some registration has no fingerprint (stored before they existed)."""
         with self.engine.connect() as conn:
-            regs = conn.execute(select(func.count()).select_from(registrations)).scalar_one()
-            fps = conn.execute(select(func.count()).select_from(response_fingerprints)).scalar_one()
-        return bool(regs > fps)
+            missing = conn.execute(
+                select(registrations.c.seq).where(registrations.c.fp_hash.is_(None)).limit(1)
+            ).first()
+        return missing is not None
 
     # -- runs of scheduled jobs ------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import MetaData, func, inspect, select
+from sqlalchemy import MetaData, Table, func, inspect, select, text
 
 from prens.cli import main
 from prens.database import make_engine
@@ -38,12 +38,13 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path)
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     baseline = MetaData()
     for table in target_metadata().tables.values():
-        if table.name not in (
-            "response_fingerprints",
-            "reconcile_cursors",
-            "rate_limits",
-            "job_runs",
-        ):
+        if table.name == "registrations":  # without the fingerprint columns of 0004
+            Table(
+                table.name,
+                baseline,
+                *[c._copy() for c in table.columns if not c.name.startswith("fp_")],
+            )
+        elif table.name not in ("reconcile_cursors", "rate_limits", "job_runs"):
             table.to_metadata(baseline)
     baseline.create_all(engine)  # what the first release made, with create_all
     registrations = baseline.tables["job_leases"]
@@ -54,7 +55,8 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path)
     assert current(engine) is None
     assert upgrade(engine) == HEAD
     tables = set(inspect(engine).get_table_names())
-    assert {"response_fingerprints", "reconcile_cursors", "rate_limits", "job_runs"} <= tables
+    assert {"reconcile_cursors", "rate_limits", "job_runs"} <= tables
+    assert "response_fingerprints" not in tables  # moved into registrations (0004)
     with engine.connect() as conn:  # data kept
         assert conn.execute(select(func.count()).select_from(registrations)).scalar() == 1
 
@@ -98,3 +100,35 @@ def test_a_sqlite_ledger_is_copied_into_postgresql(config_path: Path, runtime, c
         assert reg.seq == 6
     finally:
         engine.dispose()
+
+
+def test_fingerprints_move_into_their_registrations(tmp_path: Path) -> None:
+    """0004 on a ledger at 0003: each fingerprint row lands on its registration."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'at3.db'}")
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        for n, key in ((1, "rid:abc"), (2, "fp:x")):
+            conn.execute(
+                text(
+                    "INSERT INTO registrations (id, response_key, submitted_at, received_at,"
+                    " status, person, answers, problems) VALUES (:id, :key, '2026-11-21 01:00:00',"
+                    " '2026-11-21 01:00:01', 'accepted', '{}', '{}', '[]')"
+                ),
+                {"id": f"BLG-{n}", "key": key},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO response_fingerprints VALUES"
+                " ('rid:abc', 'h1', 1790000000, 1, 'BLG-1'), ('fp:x', 'h2', 1790000005, 0, 'BLG-2')"
+            )
+        )
+    assert upgrade(engine) == HEAD
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, fp_hash, fp_second FROM registrations ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [("BLG-1", "h1", 1790000000), ("BLG-2", "h2", 1790000005)]
+    assert "response_fingerprints" not in inspect(engine).get_table_names()
+    engine.dispose()
