@@ -45,6 +45,7 @@ from prens.database import write_transaction
 from prens.errors import LedgerError
 from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.group_commit import GroupCommit
+from prens.prepared import Prepared
 from prens.problems import Problem
 from prens.submission import RESPONSE_ID_PREFIX
 
@@ -140,7 +141,8 @@ _TO_CORRECT = (
 _LOOKUP = select(
     _PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(), _TO_CORRECT.scalar_subquery()
 )
-_INSERT = insert(registrations)
+# Every column the intake writes; the database fills `seq` and returns it.
+_INSERT_KEYS = [c.name for c in registrations.columns if c.name != "seq"]
 _SEEN = (
     select(registrations.c.id)
     .where(
@@ -161,6 +163,11 @@ _LOOKUP_SEEN = {
     )
     for with_id in (True, False)
 }
+# The intake's statements, run inside the write lock on the driver's cursor (prens.prepared).
+_HOT_LOOKUP = Prepared(_LOOKUP)
+_HOT_LOOKUP_SEEN = {with_id: Prepared(stmt) for with_id, stmt in _LOOKUP_SEEN.items()}
+_HOT_SEEN = {True: Prepared(_SEEN_WITHOUT_ID), False: Prepared(_SEEN)}
+_HOT_INSERT = Prepared(insert(registrations).returning(registrations.c.seq), _INSERT_KEYS)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -418,15 +425,12 @@ class Ledger:
                 conn.execute(_NAME_LOCK, {"key": int(c.fingerprint.name_hash[:15], 16)})
             with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
             if c.valid:
-                seen, *rest = conn.execute(
-                    _LOOKUP_SEEN[with_id],
-                    {**_seen_params(c.fingerprint), "phone": phone, "nik": nik},
-                ).one()
+                seen, *rest = _HOT_LOOKUP_SEEN[with_id].first(
+                    conn, {**_seen_params(c.fingerprint), "phone": phone, "nik": nik}
+                ) or (None,)
                 looked_up = tuple(rest)
             else:
-                seen = conn.execute(
-                    _SEEN_WITHOUT_ID if with_id else _SEEN, _seen_params(c.fingerprint)
-                ).scalar()
+                (seen,) = _HOT_SEEN[with_id].first(conn, _seen_params(c.fingerprint)) or (None,)
             if seen:
                 return None, seen
         problems = list(c.problems)
@@ -439,7 +443,7 @@ class Ledger:
             # One round trip: how many use this phone, the NIK's active registration, and the
             # submission this one may correct.
             shared, duplicate_of, corrects = (
-                looked_up or conn.execute(_LOOKUP, {"phone": phone, "nik": nik}).one()
+                looked_up or _HOT_LOOKUP.first(conn, {"phone": phone, "nik": nik}) or ()
             )
             warning = phone_warning(int(shared)) if phone_warning and phone else None
             if warning:
@@ -467,7 +471,7 @@ class Ledger:
             "fp_hash": c.fingerprint.name_hash if c.fingerprint else None,
             "fp_second": c.fingerprint.second if c.fingerprint else None,
         }
-        inserted = conn.execute(_INSERT, values).inserted_primary_key
+        inserted = _HOT_INSERT.first(conn, values)
         assert inserted is not None
         seq = inserted[0]
         if corrects:
