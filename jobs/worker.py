@@ -32,9 +32,12 @@ class Worker:
     def name(self) -> str:
         return self.leadership.worker
 
-    def run(self) -> None:
-        """Poll until stop(): lead when the lead is free, follow otherwise."""
+    def run(self, delay: float = 0.0) -> None:
+        """Poll until stop(): lead when the lead is free, follow otherwise. The first poll
+        waits `delay` seconds (a standby that leaves the first election to another worker)."""
         try:
+            if delay:
+                self.stopping.wait(delay)
             while not self.stopping.is_set():
                 self.step()
                 self.stopping.wait(self.poll_seconds)
@@ -58,9 +61,11 @@ class Worker:
             self._scheduler.shutdown(wait=True)  # jobs in flight finish under their own leases
             self._scheduler = None
 
-    def start(self) -> None:
+    def start(self, delay: float = 0.0) -> None:
         """Run in a thread (beside the web server)."""
-        self._thread = threading.Thread(target=self.run, name="prens-worker", daemon=True)
+        self._thread = threading.Thread(
+            target=self.run, args=(delay,), name="prens-worker", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

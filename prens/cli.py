@@ -8,6 +8,7 @@ import csv
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -133,8 +134,15 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, processes: int
     type=click.FloatRange(0.1, 60),
     help="How often to check who leads (a dead leader is replaced within this).",
 )
+@click.option(
+    "--parent-pid",
+    type=int,
+    default=None,
+    hidden=True,  # set by `serve --processes`: the job process ends with the server
+    help="Stop when this process is no longer our parent.",
+)
 @click.pass_context
-def worker(ctx: click.Context, poll_seconds: float) -> None:
+def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> None:
     """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app;
     with a deployment file, for every program it lists (or --program). Any number of workers
     may run on one database: one leads and runs the jobs, the others take over when it dies.
@@ -161,6 +169,14 @@ def worker(ctx: click.Context, poll_seconds: float) -> None:
     for w in workers[1:]:
         w.stopping = stopping  # one signal stops them all
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    if parent_pid is not None:
+
+        def watch_parent() -> None:
+            while not stopping.wait(1):
+                if os.getppid() != parent_pid:  # the server died without stopping us
+                    stopping.set()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
     for w, runtime in zip(workers, runtimes, strict=True):
         click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
     for w in workers[1:]:

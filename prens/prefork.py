@@ -1,19 +1,25 @@
-"""`prens serve --processes N`: gunicorn runs N web processes on one port (Linux).
+"""`prens serve --processes N`: gunicorn runs N web processes on one port (Linux, macOS).
 
-One Python process serves requests on one core at a time (the GIL). Each process here builds the
-deployment's app after the fork, with its own database connections, and runs a scheduler worker
-that takes part in the election, as a single `prens serve` does: one of them runs the jobs. On
-SQLite, the processes' writes queue on one lock beside the database file (prens.database).
+One Python process serves requests on one core at a time (the GIL). Each web process builds the
+deployment's app after the fork, with its own database connections. On SQLite, the processes'
+writes queue on one lock beside the database file (prens.database).
+
+The scheduled jobs run in a job process of their own (`prens worker`), started first, so that a
+flush of thousands of rows does not take the GIL from requests. Each web process keeps a standby
+scheduler worker in the same election, whose first poll comes later: if the job process dies,
+one of them takes the jobs over.
 
 The first process checks the port, prepares the databases (migrations) and prints the banner;
-then it only watches the web processes: it restarts one that dies, and on SIGTERM or Ctrl-C
-stops them all, each after the requests it is answering.
+then it only watches: gunicorn restarts a web process that dies, and SIGTERM or Ctrl-C stops
+the web processes (each after the requests it is answering), then the job process.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +28,7 @@ from prens.runtime import Runtime
 
 # In a web process: what to stop when it exits (set when its app is built).
 _running: list[Any] = []
+STANDBY_DELAY = 15.0  # seconds before a web process's standby worker first polls
 
 
 def _free_port(host: str, port: int) -> int:
@@ -96,11 +103,14 @@ def serve_processes(
             _running.extend(opened.values())
             for runtime in opened.values():
                 worker = Worker(runtime)
-                worker.start()
+                worker.start(delay=STANDBY_DELAY)
                 _running.append(worker)  # stopped first, then the databases are closed
             return app
 
     master = os.getpid()
+    jobs = subprocess.Popen(
+        [sys.executable, "-m", "prens", "--config", config, "worker", "--parent-pid", str(master)]
+    )
     try:
         Prefork().run()
     except SystemExit as exc:  # gunicorn's way of saying it has stopped
@@ -108,4 +118,18 @@ def serve_processes(
             raise
         if exc.code not in (0, None):
             raise PrensError(f"the web processes stopped with status {exc.code}") from exc
+    finally:
+        if os.getpid() == master:
+            _stop_jobs(jobs)
     echo("stopped")
+
+
+def _stop_jobs(jobs: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the job process; it ends a job in flight early (notify) or lets it finish."""
+    if jobs.poll() is None:
+        jobs.terminate()
+    try:
+        jobs.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        jobs.kill()
+        jobs.wait()

@@ -1,5 +1,5 @@
-"""`prens serve --processes 2`: two web processes on one port, one scheduler among them, and a
-clean stop of them all on SIGTERM."""
+"""`prens serve --processes 2`: two web processes on one port, the jobs in a process of their own,
+a clean stop of them all on SIGTERM, and none left behind when the server is killed."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def test_two_web_processes_share_the_port_and_one_scheduler(tmp_path: Path) -> N
     served = Served(config, SECRET, args=("--processes", "2"))
     with served:
         assert served.proc is not None
-        web = _children(served.proc.pid)
-        assert len(web) == 2  # the web processes, forked by the first
+        children = _children(served.proc.pid)
+        assert len(children) == 3  # two web processes and the job process
         with ThreadPoolExecutor(8) as pool:
             replies = list(pool.map(send, people))
         accepted = {r["id"] for r in replies if r["status"] == "accepted"}
@@ -57,6 +57,22 @@ def test_two_web_processes_share_the_port_and_one_scheduler(tmp_path: Path) -> N
         assert served.stop() == 0
     output = served.output()
     assert "serving on" in output and "with 2 web processes" in output
-    assert output.count("leads: running the scheduled jobs") >= 1
-    assert output.strip().endswith("stopped") and output.count("stopped") == 1
-    assert not any(Path(f"/proc/{pid}").exists() for pid in web)  # none left behind
+    assert output.count("leads: running the scheduled jobs") == 1  # the job process only
+    lines = output.strip().splitlines()
+    assert lines[-1] == "stopped" and lines.count("stopped") == 1 and "worker: stopped" in lines
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)  # none left behind
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_no_process_outlives_a_killed_server(tmp_path: Path) -> None:
+    """SIGKILL leaves the first process no time to stop the others: they notice it is gone."""
+    config = write_config(tmp_path)
+    served = Served(config, SECRET, args=("--processes", "2")).start()
+    assert served.proc is not None
+    children = _children(served.proc.pid)
+    assert len(children) == 3
+    served.kill()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in children):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{p}").exists() for p in children)
