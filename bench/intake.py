@@ -1,7 +1,8 @@
 """Intake benchmark: N signed submissions over loopback with C concurrent connections, against
 `prens serve` and against the floor of this stack (bench/floor_app.py) in the same run.
 
-    python bench/intake.py [--c 16] [--rounds 3] [--seconds 10] [--client wrk|python]
+    python bench/intake.py [--c 16] [--rounds 3] [--seconds 10] [--processes 2] [--threads 16]
+                           [--client wrk|python] [--database-url postgresql+psycopg://...]
 
 Prints throughput and p50/p99 latency per round, then the medians and the ratio to the floor.
 Each round alternates the two targets, on fresh data directories. The load comes from wrk

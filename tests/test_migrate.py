@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import MetaData, Table, func, inspect, select, text
+from sqlalchemy import Connection, MetaData, Table, func, inspect, select, text
 
 from prens.cli import main
 from prens.database import make_engine
@@ -22,12 +22,17 @@ def test_head_is_the_newest_migration() -> None:
     assert head() == HEAD
 
 
+def migrate(conn: Connection, revision: str) -> None:
+    """Run the migrations in `conn`'s transaction up to `revision`."""
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
 def test_the_migrations_build_exactly_the_tables_a_fresh_database_gets(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     with engine.begin() as conn:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        migrate(conn, "head")
     with engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), target_metadata())
     assert diffs == []
@@ -106,9 +111,7 @@ def test_fingerprints_move_into_their_registrations(tmp_path: Path) -> None:
     """0004 on a ledger at 0003: each fingerprint row lands on its registration."""
     engine = make_engine(f"sqlite:///{tmp_path / 'at3.db'}")
     with engine.begin() as conn:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
+        migrate(conn, "0003")
         for n, key in ((1, "rid:abc"), (2, "fp:x")):
             conn.execute(
                 text(
