@@ -21,9 +21,16 @@ pytestmark = pytest.mark.e2e
 SECRET = "processes-secret"
 
 
-def _children(pid: int) -> set[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(p) for p in children.read_text().split()} if children.exists() else set()
+def _children(pid: int, expected: int = 3) -> set[int]:
+    """The child processes of `pid`, once there are `expected` (the first web process can
+    answer before gunicorn has forked the next one)."""
+    listing = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 20
+    while True:
+        found = {int(p) for p in listing.read_text().split()} if listing.exists() else set()
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
