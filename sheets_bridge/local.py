@@ -234,6 +234,8 @@ class LocalSheets(SheetBackend):
     def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
             return
+        # Encoded before the write lock, which the intake of every web process waits for.
+        encoded = [json.dumps([_text(c) for c in cells], ensure_ascii=False) for cells in rows]
         with write_transaction(self.engine) as conn:
             if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
                 raise WorksheetNotFound(name)
@@ -246,12 +248,8 @@ class LocalSheets(SheetBackend):
             conn.execute(
                 insert(rows_table),
                 [
-                    {
-                        "worksheet": name,
-                        "row_no": last + i,
-                        "cells": json.dumps([_text(c) for c in cells], ensure_ascii=False),
-                    }
-                    for i, cells in enumerate(rows, start=1)
+                    {"worksheet": name, "row_no": last + i, "cells": text}
+                    for i, text in enumerate(encoded, start=1)
                 ],
             )
 
