@@ -138,9 +138,6 @@ _TO_CORRECT = (
     .order_by(registrations.c.seq.desc())
     .limit(1)
 )
-_LOOKUP = select(
-    _PHONE_COUNT.scalar_subquery(), _ACTIVE_ID.scalar_subquery(), _TO_CORRECT.scalar_subquery()
-)
 # Every column the intake writes; the database fills `seq` and returns it.
 _INSERT_KEYS = [c.name for c in registrations.columns if c.name != "seq"]
 _SEEN = (
@@ -153,20 +150,19 @@ _SEEN = (
 )
 # For a response with a responseId: only one that came without one can be the same response.
 _SEEN_WITHOUT_ID = _SEEN.where(~registrations.c.response_key.startswith(RESPONSE_ID_PREFIX))
-# A valid candidate's lookups and its fingerprint's, in one round trip inside the write lock.
-_LOOKUP_SEEN = {
-    with_id: select(
-        (_SEEN_WITHOUT_ID if with_id else _SEEN).scalar_subquery(),
-        _PHONE_COUNT.scalar_subquery(),
-        _ACTIVE_ID.scalar_subquery(),
-        _TO_CORRECT.scalar_subquery(),
-    )
-    for with_id in (True, False)
-}
+_LOOKUPS = (
+    _PHONE_COUNT.scalar_subquery(),
+    _ACTIVE_ID.scalar_subquery(),
+    _TO_CORRECT.scalar_subquery(),
+)
 # The intake's statements, run inside the write lock on the driver's cursor (prens.prepared).
-_HOT_LOOKUP = Prepared(_LOOKUP)
-_HOT_LOOKUP_SEEN = {with_id: Prepared(stmt) for with_id, stmt in _LOOKUP_SEEN.items()}
 _HOT_SEEN = {True: Prepared(_SEEN_WITHOUT_ID), False: Prepared(_SEEN)}
+_HOT_LOOKUP = Prepared(select(*_LOOKUPS))
+# A valid candidate's lookups and its fingerprint's, in one round trip.
+_HOT_LOOKUP_SEEN = {
+    with_id: Prepared(select(seen.scalar_subquery(), *_LOOKUPS))
+    for with_id, seen in ((True, _SEEN_WITHOUT_ID), (False, _SEEN))
+}
 _HOT_INSERT = Prepared(insert(registrations).returning(registrations.c.seq), _INSERT_KEYS)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -425,9 +421,9 @@ class Ledger:
                 conn.execute(_NAME_LOCK, {"key": int(c.fingerprint.name_hash[:15], 16)})
             with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
             if c.valid:
-                seen, *rest = _HOT_LOOKUP_SEEN[with_id].first(
+                seen, *rest = _HOT_LOOKUP_SEEN[with_id].one(
                     conn, {**_seen_params(c.fingerprint), "phone": phone, "nik": nik}
-                ) or (None,)
+                )
                 looked_up = tuple(rest)
             else:
                 (seen,) = _HOT_SEEN[with_id].first(conn, _seen_params(c.fingerprint)) or (None,)
@@ -442,8 +438,8 @@ class Ledger:
         if c.valid:
             # One round trip: how many use this phone, the NIK's active registration, and the
             # submission this one may correct.
-            shared, duplicate_of, corrects = (
-                looked_up or _HOT_LOOKUP.first(conn, {"phone": phone, "nik": nik}) or ()
+            shared, duplicate_of, corrects = looked_up or _HOT_LOOKUP.one(
+                conn, {"phone": phone, "nik": nik}
             )
             warning = phone_warning(int(shared)) if phone_warning and phone else None
             if warning:
@@ -471,9 +467,7 @@ class Ledger:
             "fp_hash": c.fingerprint.name_hash if c.fingerprint else None,
             "fp_second": c.fingerprint.second if c.fingerprint else None,
         }
-        inserted = _HOT_INSERT.first(conn, values)
-        assert inserted is not None
-        seq = inserted[0]
+        (seq,) = _HOT_INSERT.one(conn, values)
         if corrects:
             conn.execute(
                 update(registrations)

@@ -26,8 +26,8 @@ from typing import Any
 from prens.errors import PrensError
 from prens.runtime import Runtime
 
-# In a web process: what to stop when it exits (set when its app is built).
-_running: list[Any] = []
+# In a web process: its standby scheduler workers (each holds its runtime), stopped at exit.
+_standby: list[Any] = []
 STANDBY_DELAY = 15.0  # seconds before a web process's standby worker first polls
 
 
@@ -44,13 +44,12 @@ def _free_port(host: str, port: int) -> int:
 
 
 def _stop_process(_arbiter: Any, _worker: Any) -> None:
-    """gunicorn's worker_exit hook: stop this process's scheduler worker, close its databases."""
-    while _running:
-        item = _running.pop()
-        if hasattr(item, "stop"):
-            item.stop()
-        else:
-            item.close()
+    """gunicorn's worker_exit hook: stop this process's scheduler workers, then close their
+    databases."""
+    while _standby:
+        worker = _standby.pop()
+        worker.stop()
+        worker.runtime.close()
 
 
 def serve_processes(
@@ -100,11 +99,10 @@ def serve_processes(
             from webhooks.serving import deployment_app
 
             app, opened, _dev = deployment_app(config, os.environ, allow_dev_secret=True)
-            _running.extend(opened.values())
             for runtime in opened.values():
                 worker = Worker(runtime)
                 worker.start(delay=STANDBY_DELAY)
-                _running.append(worker)  # stopped first, then the databases are closed
+                _standby.append(worker)
             return app
 
     master = os.getpid()

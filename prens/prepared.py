@@ -75,3 +75,11 @@ class Prepared:
         finally:
             cursor.close()
         return tuple(row) if row is not None else None
+
+    def one(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Like `first`, for a statement that always gives a row (an INSERT ... RETURNING, a
+        SELECT of scalar subqueries)."""
+        row = self.first(conn, values)
+        if row is None:
+            raise LookupError(f"no row from {self._compile(conn.dialect).sql!r}")
+        return row
