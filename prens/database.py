@@ -93,13 +93,23 @@ def write_lock(engine: Engine) -> AbstractContextManager[object]:
         return lock
 
 
-def begin_write(engine: Engine) -> AbstractContextManager[Connection]:
-    """Begin a transaction that writes (SQLite: BEGIN IMMEDIATE); the caller holds write_lock."""
+def _writer(engine: Engine) -> Engine:
     writer: Engine | None = getattr(engine, "_prens_writer", None)
     if writer is None:  # made once per engine: intake begins a write for every submission
         writer = engine.execution_options(**{WRITE_OPTION: True})
         engine._prens_writer = writer  # type: ignore[attr-defined]
-    return writer.begin()
+    return writer
+
+
+def begin_write(engine: Engine) -> AbstractContextManager[Connection]:
+    """Begin a transaction that writes (SQLite: BEGIN IMMEDIATE); the caller holds write_lock."""
+    return _writer(engine).begin()
+
+
+def write_connection(engine: Engine) -> Connection:
+    """A connection whose every transaction writes (begins as `begin_write` does), for a caller
+    that runs many write transactions in a row; each is begun under write_lock."""
+    return _writer(engine).connect()
 
 
 @contextmanager

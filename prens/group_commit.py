@@ -2,10 +2,16 @@
 
 A caller queues its write. If no thread of this process is committing, it becomes the leader:
 it takes the database's write lock, runs every write queued so far in one transaction, commits
-once, and marks each done; it goes on with the next batch until its own write is done, then
-hands the lead to the oldest write still queued, whose thread wakes and leads the next round.
-Every other caller sleeps on its own event until its write is done: followers never touch the
-write lock, so the lock passes only between threads that have writes to run.
+once, lets the lock go, and only then wakes the batch's callers; it goes on with the next batch
+until its own write is done, then hands the lead to the oldest write still queued, whose thread
+wakes and leads the next round. Every other caller sleeps on its own event until its write is
+done: followers never touch the write lock, so the lock passes only between threads that have
+writes to run, and is held for the database's work alone.
+
+While writes keep coming, the leaders use one connection in turn; it goes back to the pool when
+the queue is empty. A batch first runs its writes one after the other with nothing between
+them. If one fails, the transaction is rolled back and the batch is run again with each write in
+a savepoint of its own, so the failing write is undone alone and the others are stored.
 
 Idle, a batch is one write and costs what a transaction of its own would. Under load, the BEGIN,
 the COMMIT (an fsync) and the hand-overs of the GIL around them are paid once per batch, not once
@@ -16,13 +22,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from prens.database import begin_write, write_lock
+from prens.database import write_connection, write_lock
 
 QUEUED, DONE, LEAD = "queued", "done", "lead"
 
@@ -36,6 +42,10 @@ class _Write:
     error: BaseException | None = None
 
 
+class _Rerun(Exception):
+    """A write of a batch run without savepoints failed: run the batch again with them."""
+
+
 class GroupCommit:
     """Runs write functions for many threads in shared transactions."""
 
@@ -44,10 +54,12 @@ class GroupCommit:
         self._queue: list[_Write] = []
         self._queue_lock = threading.Lock()
         self._leading = False  # a thread of this process is running batches
+        self._conn: Connection | None = None  # used by the leader alone, while there is one
 
     def run(self, fn: Callable[[Connection], Any]) -> Any:
         """Run `fn(conn)` in a transaction shared with other waiting writes; return once it is
-        committed, or raise what `fn` or the commit raised."""
+        committed, or raise what `fn` or the commit raised. `fn` may be called twice (its
+        batch is run again when another write of it fails): only its last call is committed."""
         write = _Write(fn)
         with self._queue_lock:
             self._queue.append(write)
@@ -64,15 +76,20 @@ class GroupCommit:
 
     def _lead(self, own: _Write) -> None:
         """Commit batches until `own` is done; then pass the lead on, or give it up."""
+        idle: Connection | None = None
         try:
             while own.state != DONE:
-                with write_lock(self.engine):
-                    with self._queue_lock:
-                        batch, self._queue = (
-                            self._queue[: self.max_batch],
-                            self._queue[self.max_batch :],
-                        )
-                    self._commit(batch)
+                batch: list[_Write] = []
+                try:
+                    with write_lock(self.engine):
+                        with self._queue_lock:
+                            batch, self._queue = (
+                                self._queue[: self.max_batch],
+                                self._queue[self.max_batch :],
+                            )
+                        self._commit(batch)
+                finally:  # the lock is free: now wake the callers
+                    self._done(batch)
         finally:
             with self._queue_lock:
                 if own.state != DONE:  # taking the write lock raised: `own` was not run
@@ -86,25 +103,45 @@ class GroupCommit:
                     successor.wake.set()
                 else:
                     self._leading = False
+                    idle, self._conn = self._conn, None
+            if idle is not None:
+                idle.close()  # back to the pool until writes come again
 
     def _commit(self, batch: list[_Write]) -> None:
         try:
-            with begin_write(self.engine) as conn:
-                for write in batch:
-                    try:
-                        with self._savepoint(conn):
-                            write.result = write.fn(conn)
-                    except Exception as exc:  # this write is undone alone; the batch goes on
-                        write.error = exc
+            if self._conn is None:
+                self._conn = write_connection(self.engine)
+            conn = self._conn
+            try:
+                with conn.begin():
+                    self._run(conn, batch, isolated=False)
+            except _Rerun:
+                with conn.begin():
+                    self._run(conn, batch, isolated=True)
         except Exception as exc:  # the commit failed: no write of the batch is stored
             for write in batch:
                 write.result, write.error = None, write.error or exc
-        finally:
-            with self._queue_lock:
-                for write in batch:
-                    write.state = DONE
+            broken, self._conn = self._conn, None
+            if broken is not None:
+                broken.invalidate()  # it may be unusable: the next batch opens another
+
+    def _run(self, conn: Connection, batch: list[_Write], isolated: bool) -> None:
+        for write in batch:
+            write.result, write.error = None, None
+            try:
+                with self._savepoint(conn) if isolated else nullcontext():
+                    write.result = write.fn(conn)
+            except Exception as exc:
+                if not isolated:
+                    raise _Rerun from exc
+                write.error = exc  # this write is undone alone; the batch goes on
+
+    def _done(self, batch: list[_Write]) -> None:
+        with self._queue_lock:
             for write in batch:
-                write.wake.set()
+                write.state = DONE
+        for write in batch:
+            write.wake.set()
 
     @contextmanager
     def _savepoint(self, conn: Connection) -> Iterator[None]:

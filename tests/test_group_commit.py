@@ -1,5 +1,5 @@
-"""Group commit on a real SQLite file: each write committed before its caller returns, a failing
-write fails alone, a failed commit fails every write of its batch."""
+"""Group commit on a real SQLite file and a PostgreSQL schema: each write committed before its
+caller returns, a failing write fails alone, a failed commit fails every write of its batch."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from prens.database import make_engine
 from prens.group_commit import GroupCommit
+from tests.databases import new_postgresql_url
 
 pytestmark = pytest.mark.both_databases
 
@@ -21,8 +22,13 @@ items = Table("items", meta, Column("id", Integer, primary_key=True), Column("na
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    eng = make_engine(f"sqlite:///{tmp_path / 'g.db'}")
+def url(tmp_path: Path, database: str) -> str:
+    return new_postgresql_url() if database == "postgresql" else f"sqlite:///{tmp_path / 'g.db'}"
+
+
+@pytest.fixture
+def engine(url: str):  # type: ignore[no-untyped-def]
+    eng = make_engine(url)
     meta.create_all(eng)
     yield eng
     eng.dispose()
@@ -33,10 +39,15 @@ def count(path_engine) -> int:  # type: ignore[no-untyped-def]
         return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
 
 
-def test_a_write_is_committed_when_run_returns(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_is_committed_when_run_returns(engine, url: str) -> None:  # type: ignore[no-untyped-def]
     group = GroupCommit(engine)
-    assert group.run(lambda conn: conn.execute(insert(items).values(id=1, name="a")).rowcount) == 1
-    other = make_engine(f"sqlite:///{tmp_path / 'g.db'}")  # another pool: sees only committed data
+    assert (
+        group.run(
+            lambda conn: conn.execute(insert(items).values(id=1, name="a")).inserted_primary_key[0]
+        )
+        == 1
+    )
+    other = make_engine(url)  # another pool: sees only committed data
     try:
         assert count(other) == 1
     finally:
@@ -68,7 +79,9 @@ def test_a_failing_write_fails_alone(engine) -> None:  # type: ignore[no-untyped
     def write(i: int):  # type: ignore[no-untyped-def]
         # Writes 3 and 4 collide on the same key: exactly one of them must fail.
         key = 3 if i == 4 else i
-        return lambda conn: conn.execute(insert(items).values(id=key, name=f"n{i}")).rowcount
+        return lambda conn: conn.execute(
+            insert(items).values(id=key, name=f"n{i}")
+        ).inserted_primary_key[0]
 
     results = _race(group, [write(i) for i in range(12)])
     failures = [r for r in results if isinstance(r, Exception)]
@@ -88,7 +101,12 @@ def test_a_failed_commit_reaches_the_caller_and_stores_nothing(engine) -> None: 
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
         group.run(poison)
     assert count(engine) == 0
-    assert group.run(lambda conn: conn.execute(insert(items).values(id=5, name="y")).rowcount) == 1
+    assert (
+        group.run(
+            lambda conn: conn.execute(insert(items).values(id=5, name="y")).inserted_primary_key[0]
+        )
+        == 5
+    )
 
 
 def test_a_write_that_fails_half_way_leaves_nothing(engine) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +118,12 @@ def test_a_write_that_fails_half_way_leaves_nothing(engine) -> None:  # type: ig
 
     with pytest.raises(ValueError, match="failed after writing"):
         group.run(half)
-    assert group.run(lambda conn: conn.execute(insert(items).values(id=2, name="ok")).rowcount) == 1
+    assert (
+        group.run(
+            lambda conn: conn.execute(insert(items).values(id=2, name="ok")).inserted_primary_key[0]
+        )
+        == 2
+    )
     with engine.connect() as conn:
         assert conn.execute(select(items.c.name)).scalars().all() == ["ok"]
 
@@ -115,14 +138,16 @@ def test_writes_that_arrive_together_share_a_commit(engine) -> None:  # type: ig
     def slow_first(conn):  # type: ignore[no-untyped-def]
         first_running.set()
         others_queued.wait(5)
-        return conn.execute(insert(items).values(id=0, name="first")).rowcount
+        return conn.execute(insert(items).values(id=0, name="first")).inserted_primary_key[0]
 
     leader = threading.Thread(target=group.run, args=(slow_first,))
     leader.start()
     assert first_running.wait(5)
 
     def writing(key: int):  # type: ignore[no-untyped-def]
-        return lambda conn: conn.execute(insert(items).values(id=key, name="n")).rowcount
+        return lambda conn: conn.execute(
+            insert(items).values(id=key, name="n")
+        ).inserted_primary_key[0]
 
     writes = [writing(i) for i in range(1, 31)]
     out: list = [None] * len(writes)
@@ -137,5 +162,33 @@ def test_writes_that_arrive_together_share_a_commit(engine) -> None:  # type: ig
     leader.join()
     for t in threads:
         t.join()
-    assert out == [1] * 30 and count(engine) == 31
+    assert out == list(range(1, 31)) and count(engine) == 31
     assert len(commits) == 2  # the first write alone, then the 30 that waited, in one commit
+
+
+def test_the_connection_goes_back_to_the_pool_when_the_queue_is_empty(engine) -> None:  # type: ignore[no-untyped-def]
+    """Leaders keep one connection while writes keep coming, and return it once none is left,
+    after a failed write and after a failed commit too."""
+    group = GroupCommit(engine)
+
+    def write(i: int):  # type: ignore[no-untyped-def]
+        key = 3 if i == 7 else i  # one write collides: its batch is run again, in savepoints
+        return lambda conn: conn.execute(
+            insert(items).values(id=key, name="n")
+        ).inserted_primary_key[0]
+
+    results = _race(group, [write(i) for i in range(20)])
+    assert sum(isinstance(r, IntegrityError) for r in results) == 1
+    assert engine.pool.checkedout() == 0
+
+    def broken(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(insert(items).values(id=100, name="x"))
+        conn.connection.driver_connection.close()
+
+    with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
+        group.run(broken)
+    assert engine.pool.checkedout() == 0
+    assert group.run(
+        lambda conn: conn.execute(insert(items).values(id=101, name="y")).inserted_primary_key[0]
+    )
+    assert engine.pool.checkedout() == 0 and count(engine) == 20
