@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from prens.database import write_transaction
 from prens.ledger import metadata
+from prens.prepared import Prepared
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
@@ -59,15 +60,18 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-_INSERT = insert(notifications)  # built once: intake adds messages on its hot path
+_MESSAGE_KEYS = ["registration_id", "event", "status", "attempts", "next_attempt_at"]
+_MESSAGE_KEYS += ["reference", "reason", "created_at", "updated_at", "written_back"]
+# Prepared: intake adds messages inside the write lock, on its hot path.
+_INSERT = Prepared(insert(notifications), _MESSAGE_KEYS)
 
 
 def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:
     """Add the message for (registration, event) in the caller's transaction. For a registration
     that transaction created; otherwise use `enqueue`, which tolerates one already there."""
     at = _naive(now)
-    conn.execute(
-        _INSERT,
+    _INSERT.run(
+        conn,
         {
             "registration_id": registration_id,
             "event": event,

@@ -1,7 +1,7 @@
 """Core statements compiled once per dialect and run straight on the driver's cursor.
 
-The intake runs two statements per submission inside the write lock, which every web process
-queues on. SQLAlchemy's per-execution bookkeeping (an execution context, events, a result
+The intake runs two or three statements per submission inside the write lock, which every web
+process queues on. SQLAlchemy's per-execution bookkeeping (an execution context, events, a result
 object) costs several times what SQLite takes to run such a statement. A `Prepared` statement
 keeps what matters of SQLAlchemy: the SQL is built by Core and compiled by the engine's own
 dialect (its paramstyle, its quoting), every value goes through its column type's bind processor
@@ -75,6 +75,10 @@ class Prepared:
         finally:
             cursor.close()
         return tuple(row) if row is not None else None
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        """Run a statement that gives no rows (an INSERT without RETURNING)."""
+        self.first(conn, values)
 
     def one(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """Like `first`, for a statement that always gives a row (an INSERT ... RETURNING, a

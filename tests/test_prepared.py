@@ -3,7 +3,7 @@ and fail as SQLAlchemy would, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -76,3 +76,21 @@ def test_literal_values_in_the_statement_are_sent(runtime) -> None:  # type: ign
             Prepared(select(registrations.c.id).where(registrations.c.id == "none")).first(conn, {})
             is None
         )
+
+
+def test_a_statement_without_rows_is_run(runtime) -> None:  # type: ignore[no-untyped-def]
+    """The outbox's message insert: no RETURNING on SQLite, the primary key's on PostgreSQL."""
+    from prens.outbox import add_message, enqueue, notifications
+
+    with write_transaction(runtime.engine) as conn:
+        INSERT.first(conn, row(8))
+        add_message(conn, "T-8", "needs_correction", MOMENT.replace(tzinfo=UTC))
+        assert not enqueue(conn, "T-8", "needs_correction", MOMENT.replace(tzinfo=UTC))
+    with runtime.engine.connect() as conn:
+        stored = conn.execute(select(notifications)).one()._mapping
+    assert (stored["registration_id"], stored["status"], stored["written_back"]) == (
+        "T-8",
+        "pending",
+        False,
+    )
+    assert stored["next_attempt_at"] == MOMENT and stored["attempts"] == 0
