@@ -1,12 +1,13 @@
 """Group commit: the writes waiting for the database share one transaction and one commit.
 
 A caller queues its write. If no thread of this process is committing, it becomes the leader:
-it takes the database's write lock, runs every write queued so far in one transaction, commits
-once, lets the lock go, and only then wakes the batch's callers; it goes on with the next batch
-until its own write is done, then hands the lead to the oldest write still queued, whose thread
-wakes and leads the next round. Every other caller sleeps on its own event until its write is
-done: followers never touch the write lock, so the lock passes only between threads that have
-writes to run, and is held for the database's work alone.
+it takes the database's write lock, runs every write queued so far in one transaction (and those
+queued while they ran, until none is left or the batch is full), commits once, lets the lock
+go, and only then wakes the batch's callers; it goes on with the next batch until its own write
+is done, then hands the lead to the oldest write still queued, whose thread wakes and leads the
+next round. Every other caller sleeps on its own event until its write is done: followers never
+touch the write lock, so the lock passes only between threads that have writes to run, and is
+held for the database's work alone.
 
 While writes keep coming, the leaders use one connection in turn; it goes back to the pool when
 the queue is empty. A batch first runs its writes one after the other with nothing between
@@ -126,15 +127,29 @@ class GroupCommit:
                 broken.invalidate()  # it may be unusable: the next batch opens another
 
     def _run(self, conn: Connection, batch: list[_Write], isolated: bool) -> None:
-        for write in batch:
-            write.result, write.error = None, None
-            try:
-                with self._savepoint(conn) if isolated else nullcontext():
-                    write.result = write.fn(conn)
-            except Exception as exc:
-                if not isolated:
-                    raise _Rerun from exc
-                write.error = exc  # this write is undone alone; the batch goes on
+        """Run the writes of `batch`; on the first run, writes queued meanwhile join it (they
+        are added to `batch`) until the queue is empty or the batch full: a write that arrives
+        while a batch runs is committed with it, not after the next one."""
+        done = 0
+        while True:
+            for write in batch[done:]:
+                write.result, write.error = None, None
+                try:
+                    with self._savepoint(conn) if isolated else nullcontext():
+                        write.result = write.fn(conn)
+                except Exception as exc:
+                    if not isolated:
+                        raise _Rerun from exc
+                    write.error = exc  # this write is undone alone; the batch goes on
+            done = len(batch)
+            if isolated:
+                return
+            with self._queue_lock:
+                room = self.max_batch - done
+                if room <= 0 or not self._queue:
+                    return
+                batch += self._queue[:room]
+                del self._queue[:room]
 
     def _done(self, batch: list[_Write]) -> None:
         with self._queue_lock:

@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from prens.database import write_transaction
+from prens.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.errors import LedgerError
 from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.group_commit import GroupCommit
@@ -517,12 +517,15 @@ class Ledger:
             ).scalar_one()
 
     def mark_flushed(self, ids: list[str], now: datetime) -> None:
-        with write_transaction(self.engine) as conn:
-            conn.execute(
-                update(registrations)
-                .where(registrations.c.id.in_(ids))
-                .values(flushed_at=_naive_utc(now))
-            )
+        # In short transactions (see WRITE_CHUNK_ROWS): a crash half-way leaves some unmarked,
+        # and the next flush finds them in the sheet already.
+        for start in range(0, len(ids), WRITE_CHUNK_ROWS):
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(registrations)
+                    .where(registrations.c.id.in_(ids[start : start + WRITE_CHUNK_ROWS]))
+                    .values(flushed_at=_naive_utc(now))
+                )
 
     def in_sheet(self, ids: list[str]) -> dict[str, Registration]:
         """The accepted registrations among `ids` (the rows of "Pendaftar"), by id."""

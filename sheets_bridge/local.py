@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
 )
 
-from prens.database import write_transaction
+from prens.database import WRITE_CHUNK_ROWS, write_transaction
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
 
@@ -234,24 +234,30 @@ class LocalSheets(SheetBackend):
     def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
             return
-        # Encoded before the write lock, which the intake of every web process waits for.
+        # Encoded before the write lock, which the intake of every web process waits for; and
+        # written in short transactions, so that an intake never waits behind a long append. A
+        # crash between two of them leaves the first rows appended: the flush and the reconcile
+        # job read what is there before they append, as after Google's outcome-unknown append.
         encoded = [json.dumps([_text(c) for c in cells], ensure_ascii=False) for cells in rows]
-        with write_transaction(self.engine) as conn:
-            if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
-                raise WorksheetNotFound(name)
-            last = (
+        for start in range(0, len(encoded), WRITE_CHUNK_ROWS):
+            with write_transaction(self.engine) as conn:
+                if not conn.execute(
+                    select(worksheets.c.name).where(worksheets.c.name == name)
+                ).first():
+                    raise WorksheetNotFound(name)
+                last = (
+                    conn.execute(
+                        select(func.max(rows_table.c.row_no)).where(rows_table.c.worksheet == name)
+                    ).scalar_one()
+                    or 0
+                )
                 conn.execute(
-                    select(func.max(rows_table.c.row_no)).where(rows_table.c.worksheet == name)
-                ).scalar_one()
-                or 0
-            )
-            conn.execute(
-                insert(rows_table),
-                [
-                    {"worksheet": name, "row_no": last + i, "cells": text}
-                    for i, text in enumerate(encoded, start=1)
-                ],
-            )
+                    insert(rows_table),
+                    [
+                        {"worksheet": name, "row_no": last + i, "cells": text}
+                        for i, text in enumerate(encoded[start : start + WRITE_CHUNK_ROWS], start=1)
+                    ],
+                )
 
     def update_by_key(
         self, name: str, key_header: str, key: str, header: str, value: str | bool

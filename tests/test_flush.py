@@ -134,3 +134,17 @@ def test_batches_are_bounded(tmp_path) -> None:  # type: ignore[no-untyped-def]
     flush(rt.ledger, rt.sheets, settings)
     assert rt.sheets.appends == [7, 7, 6]
     rt.close()
+
+
+def test_a_batch_longer_than_a_write_chunk_is_written_and_marked_once(
+    runtime, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """A 500-row batch is appended and marked in short transactions (WRITE_CHUNK_ROWS rows)."""
+    from prens.database import WRITE_CHUNK_ROWS
+
+    accepted = _submit(runtime, settings, 2 * WRITE_CHUNK_ROWS + 30)
+    report = flush(runtime.ledger, runtime.sheets, settings)
+    assert report.written["Pendaftar"] == len(accepted)
+    assert runtime.ledger.count_pending_flush() == 0
+    assert runtime.sheets.column_values("Pendaftar", "ID Pendaftaran") == accepted
+    assert flush(runtime.ledger, runtime.sheets, settings).written["Pendaftar"] == 0

@@ -128,9 +128,11 @@ def test_a_write_that_fails_half_way_leaves_nothing(engine) -> None:  # type: ig
         assert conn.execute(select(items.c.name)).scalars().all() == ["ok"]
 
 
-def test_writes_that_arrive_together_share_a_commit(engine) -> None:  # type: ignore[no-untyped-def]
-    """While one write is being run, the others queue; the next leader commits them together."""
-    group = GroupCommit(engine)
+@pytest.mark.parametrize(("max_batch", "expected_commits"), [(64, 1), (8, 4)])
+def test_writes_queued_while_a_batch_runs_join_it(engine, max_batch, expected_commits) -> None:  # type: ignore[no-untyped-def]
+    """While one write is being run, the others queue; they join its transaction, up to
+    `max_batch` writes (31 writes in batches of 8: four commits)."""
+    group = GroupCommit(engine, max_batch=max_batch)
     commits: list[int] = []
     event.listen(engine, "commit", lambda conn: commits.append(1))
     first_running, others_queued = threading.Event(), threading.Event()
@@ -163,7 +165,7 @@ def test_writes_that_arrive_together_share_a_commit(engine) -> None:  # type: ig
     for t in threads:
         t.join()
     assert out == list(range(1, 31)) and count(engine) == 31
-    assert len(commits) == 2  # the first write alone, then the 30 that waited, in one commit
+    assert len(commits) == expected_commits
 
 
 def test_the_connection_goes_back_to_the_pool_when_the_queue_is_empty(engine) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
-from prens.database import make_engine
+from prens.database import WRITE_CHUNK_ROWS, make_engine
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.local import LocalSheets
 from tests.google_fixtures import google_on_fake
@@ -118,3 +119,25 @@ def test_setup_repairs_a_worksheet_made_by_an_older_version(backend: SheetBacken
     backend.ensure_worksheet("Pendaftar", HEADERS)  # new columns at the end: headers added
     rows = backend.get_all_values("Pendaftar")
     assert rows[0] == HEADERS and rows[1][:3] == ["BLG-A", "SITI", "6311064507900003"]
+
+
+def test_a_long_append_comes_back_whole_and_in_order(backend: SheetBackend) -> None:
+    """The local sheet writes long appends in short transactions (WRITE_CHUNK_ROWS rows each,
+    so the intake never waits long for the write lock); what comes back is the same."""
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    count = 2 * WRITE_CHUNK_ROWS + 37
+    backend.append_rows("Pendaftar", [[f"BLG-{i:04d}", "A", "", "", ""] for i in range(count)])
+    backend.append_rows("Pendaftar", [["BLG-LAST", "B", "", "", ""]])
+    ids = backend.column_values("Pendaftar", "ID Pendaftaran")
+    assert ids == [f"BLG-{i:04d}" for i in range(count)] + ["BLG-LAST"]
+
+
+def test_the_local_sheet_appends_in_short_transactions(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
+    sheets = LocalSheets(engine)
+    sheets.ensure_worksheet("Pendaftar", HEADERS)
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(250)])
+    assert len(commits) == -(-250 // WRITE_CHUNK_ROWS)
+    engine.dispose()
