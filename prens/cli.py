@@ -156,6 +156,7 @@ def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> N
 
     from jobs.worker import Worker
     from prens.deployment import load_deployment
+    from prens.heap import set_aside_startup_objects
 
     try:
         deployment = load_deployment(_config_path(ctx))
@@ -179,6 +180,7 @@ def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> N
         threading.Thread(target=watch_parent, daemon=True).start()
     for w, runtime in zip(workers, runtimes, strict=True):
         click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
+    set_aside_startup_objects()
     for w in workers[1:]:
         w.start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prens.errors import PrensError
+from prens.heap import set_aside_startup_objects
 from prens.runtime import Runtime
 
 # In a web process: its standby scheduler workers (each holds its runtime), stopped at exit.
@@ -103,6 +104,7 @@ def serve_processes(
                 worker = Worker(runtime)
                 worker.start(delay=STANDBY_DELAY)
                 _standby.append(worker)
+            set_aside_startup_objects()
             return app
 
     master = os.getpid()

@@ -12,6 +12,7 @@ from waitress.server import create_server
 
 from jobs.worker import Worker
 from prens.errors import PrensError
+from prens.heap import set_aside_startup_objects
 from prens.runtime import Runtime
 from prens.signing import DEV_SECRET_FILE
 from webhooks.serving import deployment_app
@@ -101,6 +102,7 @@ def run_server(
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop)
+    set_aside_startup_objects()
     for worker in workers:
         worker.start()  # runs the jobs while it leads (one process per database does)
     try:
