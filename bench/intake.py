@@ -90,10 +90,16 @@ def drop_database(url: str, schema: str) -> None:
 
 
 def start_prens(
-    workdir: Path, flush_seconds: int, threads: int, processes: int = 1, database_url: str = ""
+    workdir: Path,
+    flush_seconds: int,
+    threads: int,
+    processes: int = 1,
+    database_url: str = "",
+    root: Path = ROOT,
 ) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
-    """`prens serve` with `processes` web processes, on a fresh data directory."""
-    text = (ROOT / "config" / "balangan.toml").read_text(encoding="utf-8")
+    """`prens serve` with `processes` web processes, on a fresh data directory; the code is the
+    checkout at `root` (bench/compare.py serves other revisions)."""
+    text = (root / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
     if database_url:
@@ -124,7 +130,7 @@ def start_prens(
             "--processes",
             str(processes),
         ],
-        cwd=ROOT,
+        cwd=root,  # `python -m prens` imports the package from the working directory
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
