@@ -95,7 +95,12 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
     help="Port to listen on.",
 )
 @click.option(
-    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads."
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Request threads of the one process (with --processes, each serves its requests on "
+    "gevent, without threads).",
 )
 @click.option(
     "--processes",

@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from prens.cooperative import call_blocking
+
 try:
     import fcntl
 except ImportError:  # not on Windows: there, this process's threads are queued only
@@ -30,7 +32,9 @@ class SQLiteWriteLock:
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, which gives writers that wait
     for each other a long latency tail; a waiter here sleeps in the kernel and is woken as soon
-    as the lock is free. SQLite's locks still guard the file from any other program."""
+    as the lock is free. SQLite's locks still guard the file from any other program. In a gevent
+    web process the wait for another process's hold runs in a native thread (prens.cooperative),
+    so that the process's other requests go on meanwhile."""
 
     def __init__(self, path: str | None):
         self.path = path  # None: an in-memory database, seen by this process only
@@ -49,7 +53,15 @@ class SQLiteWriteLock:
         try:
             fd = self._file()
             if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)  # type: ignore[union-attr]
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[union-attr]
+                except BlockingIOError:  # another process writes: wait, letting requests run
+                    call_blocking(
+                        fcntl.flock,  # type: ignore[union-attr]
+                        fd,
+                        fcntl.LOCK_EX,  # type: ignore[union-attr]
+                        undo=lambda: fcntl.flock(fd, fcntl.LOCK_UN),  # type: ignore[union-attr]
+                    )
         except BaseException:
             self._threads.release()
             raise

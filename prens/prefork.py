@@ -4,6 +4,16 @@ One Python process serves requests on one core at a time (the GIL). Each web pro
 deployment's app after the fork, with its own database connections. On SQLite, the processes'
 writes queue on one lock beside the database file (prens.database).
 
+The web processes run gunicorn's gevent worker: one thread per process, a greenlet per
+connection, switching only where a request waits (for the network, for its group commit). With
+threads instead (gthread), the thread committing a batch for the others had to win the GIL back
+from the process's request threads after each SQLite call, which held the write lock two to
+three times as long as the work took; with greenlets it runs its batch to the end unbroken.
+Waits that gevent does not see (another process's hold of the SQLite write lock, a download of
+the final list) run in gevent's native threads (prens.cooperative), and the loop reads the
+sockets between the greenlets' turns sooner than gevent's default (prens.green_loop). Measured
+in docs/benchmarks.md.
+
 The scheduled jobs run in a job process of their own (`prens worker`), started first, so that a
 flush of thousands of rows does not take the GIL from requests. Each web process keeps a standby
 scheduler worker in the same election, whose first poll comes later: if the job process dies,
@@ -30,6 +40,7 @@ from prens.runtime import Runtime
 # In a web process: its standby scheduler workers (each holds its runtime), stopped at exit.
 _standby: list[Any] = []
 STANDBY_DELAY = 15.0  # seconds before a web process's standby worker first polls
+WORKER_CONNECTIONS = 1000  # open connections per web process (gunicorn's default)
 
 
 def _free_port(host: str, port: int) -> int:
@@ -57,7 +68,6 @@ def serve_processes(
     config: str,
     host: str,
     port: int,
-    threads: int,
     processes: int,
     runtimes: dict[str, Runtime],
     dev: dict[str, bool],
@@ -80,11 +90,17 @@ def serve_processes(
 
     class Prefork(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
+            import gevent
+
+            from prens.green_loop import NAME
+
+            gevent.config.loop = NAME  # set before the fork, so every web process's hub uses it
             options = {
                 "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                 "workers": processes,
-                "worker_class": "gthread",
-                "threads": threads,
+                # One thread per process, switching between requests (see the module's doc).
+                "worker_class": "gevent",
+                "worker_connections": WORKER_CONNECTIONS,
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",

@@ -88,7 +88,7 @@ def run_server(
         from prens.prefork import serve_processes
 
         # This process only starts the web processes: each opens its own databases after fork.
-        serve_processes(config, host, port, threads, processes, runtimes, dev, echo)
+        serve_processes(config, host, port, processes, runtimes, dev, echo)
         return
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="prens")

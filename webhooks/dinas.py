@@ -2,7 +2,8 @@
 
 Every route needs an officer's token (HTTP Basic: the officer's name and token, or a Bearer
 token); without it, 401 and no data. Every download is written to the audit log: who, when, how
-many rows.
+many rows. The downloads and the dashboard read the whole ledger: in a gevent web process they
+run in a native thread (prens.cooperative), so that the intake goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from openpyxl import Workbook
 
 from jobs.compile import final_list
 from prens import report as berita
+from prens.cooperative import off_the_loop
 from prens.exports import write_csv, write_xlsx
 from prens.officers import Officers
 from prens.runtime import Runtime
@@ -103,6 +105,7 @@ def _attachment(data: bytes, name: str, mimetype: str) -> Response:
 
 
 @bp.get("/daftar-final.xlsx")
+@off_the_loop
 def daftar_final_xlsx() -> Response:
     rt = _runtime()
     s = rt.settings
@@ -119,6 +122,7 @@ def daftar_final_xlsx() -> Response:
 
 
 @bp.get("/daftar-final.csv")
+@off_the_loop
 def daftar_final_csv() -> Response:
     rt = _runtime()
     table = final_list(rt.ledger, rt.verification(), rt.settings)
@@ -142,6 +146,7 @@ def _berita() -> tuple[berita.Report, str]:
 
 
 @bp.get("/berita-acara")
+@off_the_loop
 def berita_acara() -> str:
     report, period = _berita()
     s = _runtime().settings
@@ -158,6 +163,7 @@ def berita_acara() -> str:
 
 
 @bp.get("/berita-acara.xlsx")
+@off_the_loop
 def berita_acara_xlsx() -> Response:
     report, period = _berita()
     s = _runtime().settings
@@ -213,6 +219,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/dashboard")
+@off_the_loop
 def dashboard() -> str:
     from prens.outbox import STATUSES
     from prens.stats import STATUS_ORDER

@@ -1,0 +1,61 @@
+"""Blocking calls in a web process of `prens serve --processes N`, which runs on gevent.
+
+Those web processes run gunicorn's gevent worker: each is one thread that switches between its
+requests (greenlets) whenever one waits for the network or for another greenlet. A call that
+blocks without gevent knowing (waiting for the SQLite write lock held by another process, a
+download of tens of thousands of rows) would stop every request of the process while it runs.
+`call_blocking` runs such a call in a native thread of gevent's pool instead, while the
+calling request waits, and `off_the_loop` does so for a whole view; outside gevent's thread
+both are plain calls. Only this module and the server's start-up know about gevent.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def green() -> bool:
+    """Whether this is the gevent thread of a monkey-patched process (a greenlet may switch)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("threading"):
+        return False
+    # gevent's hub runs on the main thread (gunicorn's worker); its pool's threads are native.
+    return threading.get_native_id() == threading.main_thread().native_id
+
+
+def call_blocking(fn: Callable[..., T], *args: Any, undo: Callable[[], object] | None = None) -> T:
+    """`fn(*args)`; on gevent's thread, run in a native thread while other requests go on.
+
+    If the waiting request is interrupted (a timeout, the process stopping), `fn` still runs to
+    its end in its thread; `undo` is then called once it has succeeded (for a lock it took)."""
+    if not green():
+        return fn(*args)
+    import gevent
+
+    result = gevent.get_hub().threadpool.spawn(fn, *args)
+    try:
+        return result.get()  # type: ignore[no-any-return]
+    except BaseException:
+        if undo is not None and not result.ready():
+            result.rawlink(lambda done: undo() if done.successful() else None)
+        raise
+
+
+def off_the_loop(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: `fn` runs through `call_blocking`, in a copy of the caller's context (so a
+    Flask view keeps its request, session and `g`): for views that work for seconds."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        if not green():
+            return fn(*args, **kwargs)
+        return call_blocking(contextvars.copy_context().run, functools.partial(fn, *args, **kwargs))
+
+    return wrapper
