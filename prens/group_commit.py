@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from prens.cooperative import call_blocking
 from prens.database import write_connection, write_lock
 
 QUEUED, DONE, LEAD = "queued", "done", "lead"
@@ -114,17 +115,26 @@ class GroupCommit:
                 self._conn = write_connection(self.engine)
             conn = self._conn
             try:
-                with conn.begin():
-                    self._run(conn, batch, isolated=False)
+                self._transaction(conn, batch, isolated=False)
             except _Rerun:
-                with conn.begin():
-                    self._run(conn, batch, isolated=True)
+                self._transaction(conn, batch, isolated=True)
         except Exception as exc:  # the commit failed: no write of the batch is stored
             for write in batch:
                 write.result, write.error = None, write.error or exc
             broken, self._conn = self._conn, None
             if broken is not None:
                 broken.invalidate()  # it may be unusable: the next batch opens another
+
+    def _transaction(self, conn: Connection, batch: list[_Write], isolated: bool) -> None:
+        transaction = conn.begin()
+        try:
+            self._run(conn, batch, isolated)
+        except BaseException:
+            transaction.rollback()
+            raise
+        # The COMMIT waits for the disk (an fsync): in a gevent web process the other requests
+        # go on meanwhile (prens.cooperative); the leader alone uses this connection.
+        call_blocking(transaction.commit)
 
     def _run(self, conn: Connection, batch: list[_Write], isolated: bool) -> None:
         """Run the writes of `batch`; on the first run, writes queued meanwhile join it (they
