@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from gevent.libev.corecffi import loop as _libev_loop
 
-NAME = "prens.green_loop.Loop"
-
 
 class Loop(_libev_loop):  # type: ignore[misc]
     CALLBACK_CHECK_COUNT = 1
+
+
+NAME = f"{Loop.__module__}.{Loop.__qualname__}"  # for gevent.config.loop

@@ -15,22 +15,26 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("gevent")
 ROOT = Path(__file__).resolve().parent.parent
 PRELUDE = """
+import gevent
+{before_patch}
 from gevent import monkey
 monkey.patch_all()
 import json, sys, time
-import gevent
 """
 
 
-def _start(script: str) -> subprocess.Popen[str]:
+def _start(script: str, before_patch: str = "") -> subprocess.Popen[str]:
+    """Run `script` in a process patched by gevent; `before_patch` runs first (gevent settings)."""
+    prelude = PRELUDE.format(before_patch=before_patch)
     return subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(script)],
+        [sys.executable, "-c", prelude + textwrap.dedent(script)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -38,10 +42,11 @@ def _start(script: str) -> subprocess.Popen[str]:
     )
 
 
-def _finish(proc: subprocess.Popen[str]) -> dict:  # type: ignore[type-arg]
+def _finish(proc: subprocess.Popen[str]) -> Any:
+    """What the script printed last, as JSON."""
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_green_only_on_the_gevent_thread_of_a_patched_process() -> None:
@@ -176,16 +181,10 @@ def test_the_web_processes_loop_reads_the_network_between_long_turns(loop: str) 
     a request whose socket became readable is read within gevent's switch interval on our loop,
     not after gevent's default run of 50 callbacks."""
     setting = "" if loop == "default" else f"gevent.config.loop = {loop!r}"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import gevent
-            {setting}
-            from gevent import monkey
-            monkey.patch_all()
-            import json, socket, time
+    lag = _finish(
+        _start(
+            """
+            import socket
 
             def turns(n):
                 for _ in range(n):
@@ -214,16 +213,10 @@ def test_the_web_processes_loop_reads_the_network_between_long_turns(loop: str) 
             r.join()
             gevent.joinall(workers)
             print(json.dumps(sorted(lags)[8]))  # the second slowest of ten
-            """),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+            """,
+            before_patch=setting,
+        )
     )
-    assert proc.returncode == 0, proc.stderr
-    lag = json.loads(proc.stdout.strip().splitlines()[-1])
     if loop == "default":
         assert lag > 0.03  # gevent's default: the 50 callbacks run first (about 100 ms)
     else:
