@@ -371,7 +371,7 @@ def demo() -> None:
     "--url",
     default="http://127.0.0.1:8080/webhooks/google-form",
     show_default=True,
-    help="The webhook to post to.",
+    help="The webhook to post to, or the service's address (http://host:port).",
 )
 @click.option(
     "--count",

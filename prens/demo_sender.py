@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import requests
 
@@ -16,11 +17,20 @@ from prens.demo import mixed_batch, signed_request
 from prens.errors import PrensError
 from prens.signing import load_secret
 
+WEBHOOK_PATH = "/webhooks/google-form"
+
+
+def webhook_url(url: str) -> str:
+    """The webhook of the service at `url`: a bare address (`http://host:port`) gets the
+    webhook's path; any other path is taken as given."""
+    return url.rstrip("/") + WEBHOOK_PATH if urlsplit(url).path in ("", "/") else url
+
 
 def send_demo(
     settings: Settings, url: str, count: int, seed: int | None, echo: Callable[[str], None] = print
 ) -> str:
     """Send `count` submissions; return a one-line summary of the statuses received."""
+    url = webhook_url(url)
     secret, _ = load_secret(os.environ, settings.data_dir, allow_dev=True)
     rng = random.Random(seed)
     today = datetime.now(settings.timezone).date()

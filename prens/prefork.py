@@ -26,12 +26,14 @@ the web processes (each after the requests it is answering), then the job proces
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from prens.errors import PrensError
 from prens.heap import set_aside_startup_objects
@@ -91,10 +93,19 @@ def serve_processes(
     class Prefork(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             import gevent
+            from gevent.monkey import MonkeyPatchWarning
 
             from prens.green_loop import NAME
 
             gevent.config.loop = NAME  # set before the fork, so every web process's hub uses it
+            # The worker patches the standard library when it starts, after this process has
+            # imported urllib3 (through the Google libraries), which keeps the unpatched
+            # `ssl.SSLContext`. HTTPS from a web process still works, but blocks that process
+            # while it waits; the only HTTPS a web process makes is a standby scheduler's, when
+            # the job process has died. gevent warns about it in every web process.
+            warnings.filterwarnings(
+                "ignore", "Monkey-patching ssl after ssl", category=MonkeyPatchWarning
+            )
             options = {
                 "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                 "workers": processes,
@@ -130,14 +141,27 @@ def serve_processes(
     try:
         Prefork().run()
     except SystemExit as exc:  # gunicorn's way of saying it has stopped
-        if os.getpid() != master:  # a web process leaving: not ours to report
-            raise
+        if os.getpid() != master:  # a web process leaving (gunicorn has run its exit hook)
+            _leave(exc.code)
         if exc.code not in (0, None):
             raise PrensError(f"the web processes stopped with status {exc.code}") from exc
     finally:
         if os.getpid() == master:
             _stop_jobs(jobs)
     echo("stopped")
+
+
+def _leave(code: object) -> NoReturn:
+    """End a web process, as a forked child should: with `os._exit`, after flushing its logs and
+    output. A normal interpreter exit there collects the logging handlers after gevent's modules
+    are torn down, and each prints an "Exception ignored" traceback (gevent issue 2148)."""
+    logging.shutdown()
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit((code or 0) & 0xFF)
 
 
 def _stop_jobs(jobs: subprocess.Popen[bytes]) -> None:

@@ -250,6 +250,25 @@ def test_health_and_root_page(deployment) -> None:  # type: ignore[no-untyped-de
     assert "Kabupaten Balangan" in page.text
 
 
+def test_demo_send_posts_to_the_service(deployment) -> None:  # type: ignore[no-untyped-def]
+    """`prens demo send`, as the README shows it, given the service's address alone."""
+    served, _ = deployment
+    done = prens(
+        served.config,
+        *("demo", "send", "--url", served.url, "--count", "6", "--seed", "3"),
+        env={"PRENS_WEBHOOK_SECRET": SECRET},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [f"[{i}/6]" for i in range(1, 7)]
+    assert lines[-1].startswith("sent 6: ") and "accepted" in lines[-1]
+    accepted = [line.split()[1] for line in lines[:-1] if line.split()[2] == "accepted"]
+    assert accepted
+    assert prens(served.config, "jobs", "run", "flush").returncode == 0
+    exported = prens(served.config, "sheet", "export", "Pendaftar").stdout
+    assert all(exported.count(reg_id) == 1 for reg_id in accepted)  # stored, then flushed
+
+
 def test_logs_carry_ids_never_identity_numbers(deployment) -> None:  # type: ignore[no-untyped-def]
     served, settings = deployment
     fields = person(settings, random.Random(5), datetime.now(settings.timezone).date()).fields
