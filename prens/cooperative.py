@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,13 +20,25 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+# The native id of the thread that runs gevent's loop in this process, once declared.
+_loop_thread: int | None = None
+
+
+def declare_gevent_thread() -> None:
+    """Declare the calling thread as the one running gevent's loop in this process. A web
+    process calls it once gevent has patched it (gunicorn's gevent worker, after the fork).
+
+    It cannot be found out instead: after gunicorn's fork, `threading.main_thread()` in the
+    patched child still carries the parent's thread id, so a test against it said "not on
+    gevent's thread" in every web process, and every blocking call stopped its process."""
+    global _loop_thread
+    _loop_thread = threading.get_native_id()
+
+
 def green() -> bool:
-    """Whether this is the gevent thread of a monkey-patched process (a greenlet may switch)."""
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is None or not monkey.is_module_patched("threading"):
-        return False
-    # gevent's hub runs on the main thread (gunicorn's worker); its pool's threads are native.
-    return threading.get_native_id() == threading.main_thread().native_id
+    """Whether this is the thread running gevent's loop (a greenlet may switch): false in the
+    native threads of gevent's pool, and in any process that has not declared one."""
+    return _loop_thread is not None and threading.get_native_id() == _loop_thread
 
 
 def call_blocking(fn: Callable[..., T], *args: Any, undo: Callable[[], object] | None = None) -> T:

@@ -124,7 +124,10 @@ def serve_processes(
 
         def load(self) -> Any:
             from jobs.worker import Worker
+            from prens.cooperative import declare_gevent_thread
             from webhooks.serving import deployment_app
+
+            declare_gevent_thread()  # gevent has patched this web process; its loop runs here
 
             app, opened, _dev = deployment_app(config, os.environ, allow_dev_secret=True)
             for runtime in opened.values():

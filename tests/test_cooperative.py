@@ -2,7 +2,9 @@
 while one waits for another process's SQLite write lock or runs a long download.
 
 Each test runs a small script in a process of its own, monkey-patched by gevent as gunicorn's
-gevent worker does (patching the test process would change every other test).
+gevent worker does (patching the test process would change every other test), and declared as
+a web process declares itself (prens.prefork). tests/test_processes.py checks the same in the
+web processes of `prens serve --processes 2`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ import gevent
 from gevent import monkey
 monkey.patch_all()
 import json, sys, time
+from prens.cooperative import declare_gevent_thread
+{declare}
 """
 
 
-def _start(script: str, before_patch: str = "") -> subprocess.Popen[str]:
-    """Run `script` in a process patched by gevent; `before_patch` runs first (gevent settings)."""
-    prelude = PRELUDE.format(before_patch=before_patch)
+def _start(script: str, before_patch: str = "", declare: bool = True) -> subprocess.Popen[str]:
+    """Run `script` in a process patched by gevent, its main thread declared as gevent's (unless
+    not `declare`); `before_patch` runs first (gevent settings)."""
+    prelude = PRELUDE.format(
+        before_patch=before_patch, declare="declare_gevent_thread()" if declare else ""
+    )
     return subprocess.Popen(
         [sys.executable, "-c", prelude + textwrap.dedent(script)],
         cwd=ROOT,
@@ -49,18 +56,23 @@ def _finish(proc: subprocess.Popen[str]) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_green_only_on_the_gevent_thread_of_a_patched_process() -> None:
+def test_green_only_on_the_declared_gevent_thread() -> None:
     from prens.cooperative import green
 
     assert not green()  # this process is not patched
     result = _finish(
-        _start("""
-        from prens.cooperative import green
-        pool = gevent.get_hub().threadpool
-        print(json.dumps({"hub": green(), "native": pool.apply(green)}))
-        """)
+        _start(
+            """
+            from prens.cooperative import green
+            before = green()
+            declare_gevent_thread()
+            pool = gevent.get_hub().threadpool
+            print(json.dumps({"before": before, "hub": green(), "native": pool.apply(green)}))
+            """,
+            declare=False,
+        )
     )
-    assert result == {"hub": True, "native": False}
+    assert result == {"before": False, "hub": True, "native": False}
 
 
 def test_waiting_for_another_processs_write_lock_lets_other_requests_run(tmp_path: Path) -> None:

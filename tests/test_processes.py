@@ -3,7 +3,10 @@ a clean stop of them all on SIGTERM, and none left behind when the server is kil
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -86,3 +89,44 @@ def test_no_process_outlives_a_killed_server(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in children):
         time.sleep(0.2)
     assert not any(Path(f"/proc/{p}").exists() for p in children)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_a_web_process_waiting_for_the_write_lock_still_answers(tmp_path: Path) -> None:
+    """While another process holds SQLite's write lock, the web processes' writers wait for it in
+    native threads: each process goes on answering its other requests."""
+    config = write_config(tmp_path, {"flush_seconds = 5": "flush_seconds = 3600"})
+    settings = load_settings(config)
+    people = [person(settings, random.Random(i), date.today()).fields for i in range(4)]
+    replies: list[int] = []
+
+    def send(fields: dict) -> None:  # type: ignore[type-arg]
+        raw, headers = signed_request(SECRET.encode(), body(settings, fields), int(time.time()))
+        reply = requests.post(
+            served.url + "/webhooks/google-form", data=raw, headers=headers, timeout=60
+        )
+        replies.append(reply.status_code)
+
+    with Served(config, SECRET, args=("--processes", "2")) as served:
+        assert served.proc is not None and len(_children(served.proc.pid)) == 3
+        holder = os.open(settings.data_dir / "prens.db-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(holder, fcntl.LOCK_EX)  # as a flush in another process would
+        try:
+            # One writer after another, each on a connection of its own: a process whose loop
+            # stopped in the wait would accept no more, so the next goes to the other process.
+            senders = [threading.Thread(target=send, args=(fields,)) for fields in people]
+            for sender in senders:
+                sender.start()
+                time.sleep(0.3)
+            for _ in range(4):
+                started = time.monotonic()
+                health = requests.get(served.url + "/healthz", timeout=5)
+                assert health.status_code == 200 and time.monotonic() - started < 2
+            assert replies == []  # the writers are still waiting
+        finally:
+            fcntl.flock(holder, fcntl.LOCK_UN)
+            os.close(holder)
+        for sender in senders:
+            sender.join(timeout=30)
+        assert replies == [200, 200, 200, 200]  # each stored once the lock was free
+        assert served.stop() == 0
