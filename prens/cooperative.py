@@ -41,6 +41,15 @@ def green() -> bool:
     return _loop_thread is not None and threading.get_native_id() == _loop_thread
 
 
+def new_event() -> threading.Event:
+    """A new `threading.Event`, for a dataclass field's default: `threading.Event` itself, given
+    as the factory, is the one the module saw when it was imported, before gevent patched the
+    web process. In a patched process, the standard library's Event yields to every ready
+    greenlet inside `set()` (its lock's non-blocking acquire sleeps): a group commit's leader
+    waking its batch ran each woken request on before waking the next."""
+    return threading.Event()
+
+
 def call_blocking(fn: Callable[..., T], *args: Any, undo: Callable[[], object] | None = None) -> T:
     """`fn(*args)`; on gevent's thread, run in a native thread while other requests go on.
 

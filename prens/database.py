@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -34,45 +35,82 @@ class SQLiteWriteLock:
     for each other a long latency tail; a waiter here sleeps in the kernel and is woken as soon
     as the lock is free. SQLite's locks still guard the file from any other program. In a gevent
     web process the wait for another process's hold runs in a native thread (prens.cooperative),
-    so that the process's other requests go on meanwhile."""
+    so that the process's other requests go on meanwhile.
+
+    `flock` does not queue its waiters: a process that lets the lock go and asks again at once
+    gets it back before the waiter it woke has run, and can keep it from the other processes
+    for as long as it has writes. So a writer first takes a second lock, the turn, and holds it
+    while it waits for the write lock: a process that has just written finds the turn held by
+    the one waiting, and waits behind it. Writers of different processes then alternate."""
 
     def __init__(self, path: str | None):
         self.path = path  # None: an in-memory database, seen by this process only
         self._threads = threading.Lock()
-        self._fd: int | None = None
+        self._fds: tuple[int, int] | None = None  # the turn, the write lock
 
-    def _file(self) -> int | None:
+    def _files(self) -> tuple[int, int] | None:
         if self.path is None or fcntl is None:
             return None
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        return self._fd
+        if self._fds is None:
+            self._fds = (
+                os.open(f"{self.path}-turn", os.O_RDWR | os.O_CREAT, 0o600),
+                os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600),
+            )
+        return self._fds
+
+    def close_files(self) -> None:
+        """Close the lock files (a forked child: they share the parent's holds)."""
+        for fd in self._fds or ():
+            os.close(fd)
+        self._fds = None
 
     def __enter__(self) -> SQLiteWriteLock:
         self._threads.acquire()
         try:
-            fd = self._file()
-            if fd is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[union-attr]
-                except BlockingIOError:  # another process writes: wait, letting requests run
-                    call_blocking(
-                        fcntl.flock,  # type: ignore[union-attr]
-                        fd,
-                        fcntl.LOCK_EX,  # type: ignore[union-attr]
-                        undo=lambda: fcntl.flock(fd, fcntl.LOCK_UN),  # type: ignore[union-attr]
-                    )
+            fds = self._files()
+            if fds is not None:
+                self._lock(*fds)
         except BaseException:
             self._threads.release()
             raise
         return self
 
+    def _lock(self, turn: int, write: int) -> None:
+        """Take the turn, then the write lock, then let the turn go; wait (letting requests
+        run) only when another process holds one of them."""
+        assert fcntl is not None
+        undo = functools.partial(fcntl.flock, write, fcntl.LOCK_UN)  # if the wait is interrupted
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process waits for the write lock: queue behind it
+            call_blocking(_wait_for_both, turn, write, undo=undo)
+            return
+        try:
+            fcntl.flock(write, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process writes: wait, holding the turn
+            call_blocking(_wait_for_write, turn, write, undo=undo)
+        else:
+            fcntl.flock(turn, fcntl.LOCK_UN)
+
     def __exit__(self, *_exc: object) -> None:
         try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[union-attr]
+            if self._fds is not None:
+                fcntl.flock(self._fds[1], fcntl.LOCK_UN)  # type: ignore[union-attr]
         finally:
             self._threads.release()
+
+
+def _wait_for_both(turn: int, write: int) -> None:
+    fcntl.flock(turn, fcntl.LOCK_EX)  # type: ignore[union-attr]
+    _wait_for_write(turn, write)
+
+
+def _wait_for_write(turn: int, write: int) -> None:
+    """Wait for the write lock, holding the turn; then let the turn go."""
+    try:
+        fcntl.flock(write, fcntl.LOCK_EX)  # type: ignore[union-attr]
+    finally:
+        fcntl.flock(turn, fcntl.LOCK_UN)  # type: ignore[union-attr]
 
 
 _write_locks: dict[str, SQLiteWriteLock] = {}
@@ -84,8 +122,7 @@ def _forget_locks_after_fork() -> None:
     # child forever, and an inherited open file would share the parent's hold. Start afresh.
     global _write_locks_guard
     for lock in _write_locks.values():
-        if lock._fd is not None:  # the parent's open file stays open, and its hold with it
-            os.close(lock._fd)
+        lock.close_files()  # the parent's open files stay open, and their holds with them
     _write_locks.clear()
     _write_locks_guard = threading.Lock()
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from prens.cooperative import call_blocking
+from prens.cooperative import call_blocking, new_event
 from prens.database import write_connection, write_lock
 
 QUEUED, DONE, LEAD = "queued", "done", "lead"
@@ -38,7 +38,7 @@ QUEUED, DONE, LEAD = "queued", "done", "lead"
 @dataclass
 class _Write:
     fn: Callable[[Connection], Any]
-    wake: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=new_event)
     state: str = QUEUED  # changed under the queue lock, then `wake` is set
     result: Any = None
     error: BaseException | None = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from prens.config import Settings
+from prens.cooperative import new_event
 from prens.database import make_engine
 from prens.ledger import Ledger
 from prens.outbox import Outbox
@@ -31,7 +32,7 @@ class Runtime:
     _provider: Provider | None = None
     _responses: SheetBackend | None = None
     # Set when the process is shutting down: long jobs (notify's paced sending) end early.
-    stopping: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=new_event)
 
     def verification(self) -> VerificationStore:
         """The lifecycle's store (verifier values seen, states entered, the audit log)."""

@@ -142,6 +142,38 @@ def test_an_interrupted_wait_gives_the_write_lock_back_once_it_is_taken(tmp_path
     assert _finish(proc) == {"thread lock free": True}
 
 
+def test_a_leader_wakes_its_batch_without_running_the_woken_requests_first() -> None:
+    """The web processes import prens.group_commit before gevent patches them (in the master):
+    its events must still be gevent's. The standard library's Event, in a patched process,
+    yields to every ready greenlet inside `set()`: a leader waking its batch let each woken
+    request run on before it woke the next, and handed the lead on last."""
+    order = _finish(
+        _start(
+            """
+            import tempfile
+            from sqlalchemy import text
+            from prens.database import make_engine, write_transaction
+            from prens.group_commit import GroupCommit
+
+            engine = make_engine(f"sqlite:///{tempfile.mkdtemp()}/g.db")
+            with write_transaction(engine) as conn:
+                conn.execute(text("CREATE TABLE t (n INTEGER)"))
+            commit, order = GroupCommit(engine), []
+
+            def request(n):
+                commit.run(lambda conn: conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n}))
+                order.append(n)
+
+            # 0 leads alone; 1-4 queue during its commit, and 1 leads them.
+            gevent.joinall([gevent.spawn(request, n) for n in range(5)])
+            print(json.dumps(order))
+            """,
+            before_patch="import prens.group_commit",
+        )
+    )
+    assert order == [0, 1, 2, 3, 4]
+
+
 def test_a_long_view_off_the_loop_keeps_its_request_and_lets_others_run() -> None:
     result = _finish(
         _start("""

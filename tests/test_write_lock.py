@@ -7,11 +7,12 @@ import multiprocessing
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import text
 
-from prens.database import make_engine, write_lock, write_transaction
+from prens.database import SQLiteWriteLock, make_engine, write_lock, write_transaction
 
 HOLD = """
 import sys
@@ -94,3 +95,28 @@ def test_a_forked_process_does_not_share_its_parents_hold(tmp_path: Path) -> Non
     assert free_while_held is False
     assert free_after is True
     engine.dispose()
+
+
+def test_a_process_that_lets_the_lock_go_waits_behind_the_one_waiting(tmp_path: Path) -> None:
+    """A web process letting the lock go takes it again at once when its next batch is ready;
+    `flock` would give it back before waking the process that waits, again and again."""
+    path = str(tmp_path / "w.db-writer")
+    # Two locks on their own open files hold against each other as two processes' would.
+    busy, waiting = SQLiteWriteLock(path), SQLiteWriteLock(path)
+    order: list[str] = []
+
+    def wait() -> None:
+        with waiting:
+            order.append("the waiting process")
+
+    for _ in range(5):
+        order.clear()
+        busy.__enter__()
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        time.sleep(0.2)  # it waits for the lock
+        busy.__exit__(None, None, None)
+        with busy:  # at once, again
+            order.append("the busy process again")
+        waiter.join(10)
+        assert order == ["the waiting process", "the busy process again"]
