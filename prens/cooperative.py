@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,6 +34,18 @@ def declare_gevent_thread() -> None:
     gevent's thread" in every web process, and every blocking call stopped its process."""
     global _loop_thread
     _loop_thread = threading.get_native_id()
+    _psycopg_waits_through_gevent()
+
+
+def _psycopg_waits_through_gevent() -> None:
+    """psycopg chooses how to wait for the server when it is imported: a C function, unless
+    gevent has patched `select` by then, and then `select.poll`. The master of `prens serve
+    --processes N` imports it before the fork, to prepare a PostgreSQL database, so its web
+    processes kept the C wait, which stops every request of the process while one query waits.
+    Once gevent has patched the process, choose as psycopg would have."""
+    waiting = sys.modules.get("psycopg.waiting")
+    if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
+        waiting.wait = waiting.wait_poll
 
 
 def green() -> bool:

@@ -8,16 +8,20 @@ import os
 import random
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
-from prens.config import load_settings
+from prens.config import Settings, load_settings
 from prens.demo import body, person, signed_request
 from tests.conftest import write_config
+from tests.databases import require_postgresql
 from tests.serving import Served, prens
 
 pytestmark = pytest.mark.e2e
@@ -91,11 +95,37 @@ def test_no_process_outlives_a_killed_server(tmp_path: Path) -> None:
     assert not any(Path(f"/proc/{p}").exists() for p in children)
 
 
+@contextmanager
+def _writers_held(settings: Settings) -> Iterator[None]:
+    """Make every write of the intake wait, as another process's long write would: on SQLite,
+    hold the write lock beside the database; on PostgreSQL, lock the registrations table."""
+    if not settings.database_url.startswith("postgresql"):
+        holder = os.open(settings.data_dir / "prens.db-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(holder, fcntl.LOCK_UN)
+            os.close(holder)
+        return
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("LOCK TABLE registrations IN ACCESS EXCLUSIVE MODE"))
+            yield
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
-def test_a_web_process_waiting_for_the_write_lock_still_answers(tmp_path: Path) -> None:
-    """While another process holds SQLite's write lock, the web processes' writers wait for it in
-    native threads: each process goes on answering its other requests."""
-    config = write_config(tmp_path, {"flush_seconds = 5": "flush_seconds = 3600"})
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_web_process_whose_writers_wait_still_answers(tmp_path: Path, database: str) -> None:
+    """While another process holds up the writes, the web processes' writers wait in native
+    threads (SQLite's write lock) or through gevent (a PostgreSQL query): each process goes on
+    answering its other requests."""
+    if database == "postgresql":
+        require_postgresql()
+    config = write_config(tmp_path, {"flush_seconds = 5": "flush_seconds = 3600"}, database)
     settings = load_settings(config)
     people = [person(settings, random.Random(i), date.today()).fields for i in range(4)]
     replies: list[int] = []
@@ -109,9 +139,7 @@ def test_a_web_process_waiting_for_the_write_lock_still_answers(tmp_path: Path) 
 
     with Served(config, SECRET, args=("--processes", "2")) as served:
         assert served.proc is not None and len(_children(served.proc.pid)) == 3
-        holder = os.open(settings.data_dir / "prens.db-writer", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(holder, fcntl.LOCK_EX)  # as a flush in another process would
-        try:
+        with _writers_held(settings):
             # One writer after another, each on a connection of its own: a process whose loop
             # stopped in the wait would accept no more, so the next goes to the other process.
             senders = [threading.Thread(target=send, args=(fields,)) for fields in people]
@@ -123,10 +151,7 @@ def test_a_web_process_waiting_for_the_write_lock_still_answers(tmp_path: Path) 
                 health = requests.get(served.url + "/healthz", timeout=5)
                 assert health.status_code == 200 and time.monotonic() - started < 2
             assert replies == []  # the writers are still waiting
-        finally:
-            fcntl.flock(holder, fcntl.LOCK_UN)
-            os.close(holder)
         for sender in senders:
             sender.join(timeout=30)
-        assert replies == [200, 200, 200, 200]  # each stored once the lock was free
+        assert replies == [200, 200, 200, 200]  # each stored once the writes could go on
         assert served.stop() == 0
