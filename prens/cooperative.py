@@ -43,7 +43,7 @@ def _psycopg_waits_through_gevent() -> None:
     --processes N` imports it before the fork, to prepare a PostgreSQL database, so its web
     processes kept the C wait, which stops every request of the process while one query waits.
     Once gevent has patched the process, choose as psycopg would have."""
-    waiting = sys.modules.get("psycopg.waiting")
+    waiting: Any = sys.modules.get("psycopg.waiting")
     if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
         waiting.wait = waiting.wait_poll
 
