@@ -87,8 +87,6 @@ def off_the_loop(fn: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        if not green():
-            return fn(*args, **kwargs)
         return call_blocking(contextvars.copy_context().run, functools.partial(fn, *args, **kwargs))
 
     return wrapper

@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from prens.config import Settings, load_settings
+from prens.demo import signed_request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,6 +100,14 @@ class Served:
 
     def output(self) -> str:
         return self.log.read_text()
+
+    def submit(self, payload: dict, timeout: float = 30) -> requests.Response:  # type: ignore[type-arg]
+        """Post `payload` to the webhook, signed with the service's secret, as Code.gs does."""
+        secret = self.env["PRENS_WEBHOOK_SECRET"].encode()
+        raw, headers = signed_request(secret, payload, int(time.time()))
+        return requests.post(
+            self.url + "/webhooks/google-form", data=raw, headers=headers, timeout=timeout
+        )
 
     def __enter__(self) -> Served:
         return self.start()

@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from prens.config import Settings, load_settings
-from prens.demo import body, person, signed_request
+from prens.demo import body, person
 from tests.conftest import write_config
 from tests.databases import require_postgresql
 from tests.serving import Served, prens
@@ -47,8 +47,7 @@ def test_two_web_processes_share_the_port_and_one_scheduler(tmp_path: Path) -> N
     people = [person(settings, random.Random(i), date.today()).fields for i in range(60)]
 
     def send(fields: dict) -> dict:  # type: ignore[type-arg]
-        raw, headers = signed_request(SECRET.encode(), body(settings, fields), int(time.time()))
-        reply = requests.post(served.url + "/webhooks/google-form", data=raw, headers=headers)
+        reply = served.submit(body(settings, fields))
         assert reply.status_code == 200, reply.text
         return reply.json()  # type: ignore[no-any-return]
 
@@ -131,11 +130,7 @@ def test_a_web_process_whose_writers_wait_still_answers(tmp_path: Path, database
     replies: list[int] = []
 
     def send(fields: dict) -> None:  # type: ignore[type-arg]
-        raw, headers = signed_request(SECRET.encode(), body(settings, fields), int(time.time()))
-        reply = requests.post(
-            served.url + "/webhooks/google-form", data=raw, headers=headers, timeout=60
-        )
-        replies.append(reply.status_code)
+        replies.append(served.submit(body(settings, fields), timeout=60).status_code)
 
     with Served(config, SECRET, args=("--processes", "2")) as served:
         assert served.proc is not None and len(_children(served.proc.pid)) == 3
