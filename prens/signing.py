@@ -35,7 +35,10 @@ def signature_ok(
         return False
     if abs(now - int(timestamp)) > max_skew:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature.strip())
+    # Compared as bytes: compare_digest refuses a str holding non-ASCII characters (TypeError),
+    # and a header is whatever the client sent.
+    given = signature.strip().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), given)
 
 
 def load_secret(env: Mapping[str, str], data_dir: Path, allow_dev: bool) -> tuple[bytes, bool]:

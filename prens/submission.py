@@ -64,6 +64,8 @@ def _forms_csv(text: str) -> datetime | None:
     tzinfo = None
     if sign:
         offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        if offset >= timedelta(hours=24) or int(off_m or 0) >= 60:
+            return None  # "GMT+24", "GMT+99:99": no time zone has such an offset
         tzinfo = timezone(offset if sign == "+" else -offset)
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=tzinfo)

@@ -31,7 +31,11 @@ from tests.test_webhook import body
 pytestmark = pytest.mark.both_databases
 
 WITA = 8
-DAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC) - timedelta(hours=WITA)  # 10:00 WITA
+# 10:00 WITA the day after tomorrow: intake and sync queue messages with the real clock, so the
+# notify runs happen after that, on any date (a fixed date here fails once it has passed).
+DAY = (datetime.now(UTC) + timedelta(days=2)).replace(
+    hour=10 - WITA, minute=0, second=0, microsecond=0
+)
 
 
 def clock_at(moment: datetime):  # type: ignore[no-untyped-def]
@@ -182,7 +186,7 @@ def test_quiet_hours(runtime, registered, hour: int, sends: bool) -> None:  # ty
     for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
         tick(runtime, registered, column)
     run_sync(runtime)
-    at = datetime(2026, 11, 23, hour, 0, tzinfo=UTC) - timedelta(hours=WITA)
+    at = DAY + timedelta(hours=hour - 10)  # `hour` o'clock WITA, still after the queueing
     report = run_notify(runtime, at)
     assert report.quiet is (not sends) and len(log_lines(runtime.settings)) == (1 if sends else 0)
 

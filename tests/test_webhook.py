@@ -96,9 +96,10 @@ def test_phone_shared_warning_past_the_limit(client, settings) -> None:  # type:
 
 
 @pytest.mark.parametrize(
-    "case", ["missing", "wrong", "other-secret", "stale", "future", "garbage", "superscript"]
+    "case",
+    ["missing", "wrong", "other-secret", "stale", "future", "garbage", "superscript", "non-ascii"],
 )
-def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_signatures_get_401(client, settings, runtime, case: str, caplog) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
     now = int(time.time())
     headers = {
@@ -109,10 +110,22 @@ def test_bad_signatures_get_401(client, settings, runtime, case: str) -> None:  
         "future": signed_headers(raw, at=now + 301),
         "garbage": {**signed_headers(raw), "X-Prens-Timestamp": "soon"},
         "superscript": {**signed_headers(raw), "X-Prens-Timestamp": "¹"},  # isdigit(), not int()
+        # UTF-8 "é" as it arrives in a header (bytes read as Latin-1): compare_digest refused
+        # the str with a TypeError, a 500 and a traceback for anyone.
+        "non-ascii": {**signed_headers(raw), "X-Prens-Signature": "sha256=\xc3\xa9"},
     }[case]
     reply = client.post("/webhooks/google-form", data=raw, headers=headers)
     assert reply.status_code == 401 and reply.get_json()["error"] == "bad_signature"
     assert runtime.ledger.counts_by_status() == {}
+    refused = [r for r in caplog.records if r.name == "webhooks.form"]
+    assert [r.levelname for r in refused] == ["WARNING"] and not refused[0].exc_info
+    assert "\n" not in refused[0].getMessage()
+
+
+@pytest.mark.parametrize("offset", ["GMT+24", "GMT+99:99", "GMT-24:00", "GMT+8:60"])
+def test_an_impossible_time_zone_offset_is_a_400(client, settings, offset: str) -> None:  # type: ignore[no-untyped-def]
+    reply = post(client, {**body(settings), "timestamp": f"2026/11/21 2:03:05 PM {offset}"})
+    assert reply.status_code == 400 and reply.get_json()["error"] == "bad_payload"
 
 
 def test_signature_covers_the_body(client, settings) -> None:  # type: ignore[no-untyped-def]
