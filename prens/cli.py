@@ -248,14 +248,19 @@ def sheet() -> None:
 )
 @_with_runtime
 def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
-    """Print WORKSHEET as CSV on standard output, every cell as it is stored.
+    """Print WORKSHEET as CSV on standard output, for machines: every cell as it is stored,
+    except that a cell a spreadsheet could read as a formula gets an apostrophe before it. A
+    spreadsheet opening this CSV reads NIK, KK and phone numbers as numbers and loses digits:
+    for people, use `export final --format xlsx`.
 
     Example:
 
         prens --config config/balangan.toml sheet export "Perlu Perbaikan"
     """
+    from prens.exports import csv_row
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerows(runtime.sheets.get_all_values(worksheet))
+    writer.writerows(csv_row(row) for row in runtime.sheets.get_all_values(worksheet))
 
 
 @sheet.command("set")
@@ -429,9 +434,10 @@ def export() -> None:
 )
 @_with_runtime
 def export_final(runtime: Runtime, fmt: str, output: str) -> None:
-    """Write the final list (verified or later), by kecamatan, desa and name. The XLSX keeps
-    NIK, KK and phone numbers as text; it has a summary sheet with the budget. The export is
-    recorded in the audit log (it holds personal data).
+    """Write the final list (verified or later), by kecamatan, desa and name. XLSX is the file
+    for people: NIK, KK and phone numbers stay text, with a summary sheet with the budget. CSV is
+    for machines: a spreadsheet opening it loses digits of NIK and KK. The export is recorded in
+    the audit log (it holds personal data).
 
     Example:
 
@@ -455,7 +461,7 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
             write_csv(fh, table, bar.update)
         else:
             summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
-            write_xlsx(fh, table, final.text_columns(s), summary, bar.update)
+            write_xlsx(fh, table, final.text_columns(s), summary, bar.update, final.date_columns(s))
     store.log(
         None,
         "export",

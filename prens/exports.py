@@ -1,46 +1,72 @@
-"""The final list as files for the Dinas: XLSX (identifiers as text cells Excel cannot round, a
-styled frozen header, an autofilter, a summary sheet) and CSV (UTF-8 with BOM; no cell can be read
-as a formula)."""
+"""Files for the Dinas, safe on any stored string.
+
+- XLSX is the file for people: identifiers (NIK, KK, phone, membership number) are text cells
+  formatted as text in the cell itself, so neither opening nor retyping turns them into numbers;
+  `No.` is a number and dates are dates, so sorting works; characters XML cannot hold are dropped.
+- CSV is the file for machines (UTF-8 with BOM): a spreadsheet opening it reads identifiers as
+  numbers and loses digits, so it is never offered to a person as "the list". No cell can become
+  a formula, whichever of `,` `;` or tab the reader splits on.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 WIDE = 28
 NARROW = 16
+TEXT_FORMAT = "@"
+DATE_FORMAT = "DD-MM-YYYY"
+# Where a spreadsheet may start a new cell (`,` `;` tab, line breaks) or a quoted value (`"`),
+# followed by what makes the cell a formula once read (spaces first, for readers that trim
+# them). OWASP's list: = + - @ (tab and CR are separators here).
+_FORMULA = re.compile(r'(^|[,;\t"\r\n])(\s*)(?=[=+\-@])')
 
 
 def neutralise(value: str) -> str:
-    """A cell a spreadsheet would read as a formula, made literal (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """`value` with an apostrophe before every part that a spreadsheet could read as a formula,
+    whichever separator it splits on (OWASP CSV injection)."""
+    return _FORMULA.sub(r"\1'\2", value)
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters an XLSX cell cannot hold (control characters)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def csv_row(row: Iterable[Any]) -> list[str]:
+    return [neutralise(str(c)) for c in row]
 
 
 def write_csv(
     out: IO[bytes], table: list[list[str]], progress: Callable[[int], None] | None = None
 ) -> None:
-    """UTF-8 with a BOM, so Excel reads Bahasa Indonesia names right."""
+    """UTF-8 with a BOM, so a spreadsheet reads Bahasa Indonesia names right."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     for n, row in enumerate(table):
-        writer.writerow([neutralise(str(c)) for c in row])
+        writer.writerow(csv_row(row))
         if progress and n and n % 1000 == 0:
             progress(1000)
     text.flush()
     text.detach()
 
 
-def _string(ws: Any, value: Any, **style: Any) -> WriteOnlyCell:
+def _cell(ws: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    if isinstance(value, str):
+        value = xml_text(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would make "=..." a formula; it stays text
@@ -49,9 +75,75 @@ def _string(ws: Any, value: Any, **style: Any) -> WriteOnlyCell:
     return cell
 
 
-def _value(ws: Any, value: Any) -> Any:
-    """A plain string is written as a string cell (fast); only "=..." needs forcing to text."""
-    return _string(ws, value) if isinstance(value, str) and value.startswith("=") else value
+def _plain(ws: Any, value: Any) -> Any:
+    """A string needing nothing (most of them) is appended as it is: fast."""
+    if isinstance(value, str) and (
+        value.startswith("=") or ILLEGAL_CHARACTERS_RE.search(value) is not None
+    ):
+        return _cell(ws, value)
+    return value
+
+
+def _as_date(value: str) -> date | str:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value  # not a date as stored (a needs-correction answer): kept as text
+
+
+def _as_number(value: str) -> int | str:
+    return int(value) if value.isascii() and value.isdigit() else value
+
+
+def table_sheet(
+    ws: Any,
+    table: Sequence[Sequence[Any]],
+    text_columns: Iterable[int] = (),
+    date_columns: Iterable[int] = (),
+    number_columns: Iterable[int] = (),
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write `table` (header first) to the write-only sheet `ws`: a styled frozen header, an
+    autofilter, text-formatted identifier cells, date and number cells where asked."""
+    header, rows = table[0], table[1:]
+    text, dates, numbers = set(text_columns), set(date_columns), set(number_columns)
+    for i, title in enumerate(header, start=1):
+        dim = ws.column_dimensions[get_column_letter(i)]
+        dim.width = WIDE if str(title).lower().startswith(("nama", "alamat", "desa")) else NARROW
+        if i - 1 in text:
+            dim.number_format = TEXT_FORMAT
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    head_style = {
+        "font": HEADER_FONT,
+        "fill": HEADER_FILL,
+        "alignment": Alignment(wrap_text=True, vertical="center"),
+    }
+    ws.append([_cell(ws, str(h), **head_style) for h in header])
+    for n, row in enumerate(rows, start=1):
+        out = []
+        for i, value in enumerate(row):
+            if i in text:
+                out.append(_cell(ws, str(value), number_format=TEXT_FORMAT))
+            elif i in dates and isinstance(value, str) and value:
+                moment = _as_date(value)
+                is_date = isinstance(moment, date)
+                out.append(
+                    _cell(ws, moment, number_format=DATE_FORMAT) if is_date else _plain(ws, value)
+                )
+            elif i in numbers and isinstance(value, str):
+                out.append(_as_number(value))
+            else:
+                out.append(_plain(ws, value))
+        ws.append(out)
+        if progress and n % 1000 == 0:
+            progress(1000)
+
+
+def plain_sheet(ws: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """Append `rows` to `ws`, every string made safe."""
+    for row in rows:
+        ws.append([_plain(ws, v) for v in row])
 
 
 def write_xlsx(
@@ -60,41 +152,14 @@ def write_xlsx(
     text_columns: Iterable[int],
     summary: list[list[Any]],
     progress: Callable[[int], None] | None = None,
+    date_columns: Iterable[int] = (),
+    number_columns: Iterable[int] = (0,),
 ) -> None:
-    """The final list (sheet "Daftar Final") and its summary (sheet "Ringkasan").
-
-    Every value is a string cell, so Excel cannot round a NIK; identifier columns are also
-    formatted as text ("@"), so a number typed into them later stays text too.
-    """
+    """The final list (sheet "Daftar Final") and its summary (sheet "Ringkasan")."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Daftar Final")
-    header, rows = table[0], table[1:]
-    text = set(text_columns)
-    for i, title in enumerate(header, start=1):
-        dim = ws.column_dimensions[get_column_letter(i)]
-        dim.width = WIDE if title.lower().startswith(("nama", "alamat", "desa")) else NARROW
-        if i - 1 in text:
-            dim.number_format = "@"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    ws.append(
-        [
-            _string(
-                ws,
-                h,
-                font=HEADER_FONT,
-                fill=HEADER_FILL,
-                alignment=Alignment(wrap_text=True, vertical="center"),
-            )
-            for h in header
-        ]
-    )
-    for n, row in enumerate(rows, start=1):
-        ws.append([_value(ws, v) for v in row])
-        if progress and n % 1000 == 0:
-            progress(1000)
+    table_sheet(ws, table, text_columns, date_columns, number_columns, progress)
     summary_ws = wb.create_sheet("Ringkasan")
     summary_ws.column_dimensions["A"].width = 32
-    for row in summary:
-        summary_ws.append([_value(summary_ws, v) for v in row])
+    plain_sheet(summary_ws, summary)
     wb.save(out)

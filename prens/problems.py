@@ -65,6 +65,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kecamatan_unknown": (ERROR, "Kecamatan tidak dikenal di {district}."),
     "desa_unknown": (ERROR, "Desa/kelurahan tidak dikenal di Kecamatan {kecamatan}."),
     "consent_missing": (ERROR, "Persetujuan penggunaan data wajib dicentang."),
+    "too_long": (
+        ERROR,
+        'Jawaban "{label}" terlalu panjang: paling banyak {limit} karakter.',
+    ),
     "nik_dob_mismatch": (
         WARNING,
         "Tanggal lahir pada NIK berbeda dengan tanggal lahir yang diisi.",

@@ -34,9 +34,21 @@ class Submission:
     answers: dict[str, Answer]
 
 
+# What a citizen cannot have meant to type: C0/C1 control characters (line breaks and tabs become
+# spaces), bidirectional overrides, lone surrogates and Unicode's non-characters. openpyxl refuses
+# control characters in a cell, so one stored would break every later download of the list.
+_SPACES = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]")
+_UNMEANT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17))
+    + "]"
+)
+
+
 def clean_text(text: str) -> str:
-    """Text safe to store anywhere: no NUL characters, no lone surrogates."""
-    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    """Text safe to store and write anywhere: line breaks and tabs as spaces; control characters,
+    bidirectional overrides, lone surrogates and non-characters removed."""
+    return _UNMEANT.sub("", _SPACES.sub(" ", text))
 
 
 def _answer(title: str, value: Any) -> Answer:

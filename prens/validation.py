@@ -40,6 +40,21 @@ SEXES = {
     "wanita": "P",
 }
 SEX_NAMES = {"L": "Laki-laki", "P": "Perempuan"}
+# The longest answer kept, in characters: generous for what a KTP holds (names reach about 60),
+# short enough for a sheet cell, a message and the public list. Longer: `too_long`, cut here.
+MAX_LENGTHS = {
+    "nama": 100,
+    "nik": 40,
+    "kk": 40,
+    "tanggal_lahir": 40,
+    "jenis_kelamin": 40,
+    "telepon": 40,
+    "kecamatan": 100,
+    "desa": 100,
+    "alamat": 300,
+    "pekerjaan": 100,
+    "persetujuan": 300,
+}
 
 
 @dataclass
@@ -88,6 +103,10 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
     for name in settings.questions:
         if name != "persetujuan" and settings.required(name) and not texts[name]:
             out.problems.append(problem(name, "required", label=LABELS[name]))
+        limit = MAX_LENGTHS[name]
+        if len(texts[name]) > limit:
+            out.problems.append(problem(name, "too_long", label=LABELS[name], limit=limit))
+            texts[name] = texts[name][:limit].strip()
 
     if texts.get("nama"):
         name_value, found = check_name(texts["nama"])

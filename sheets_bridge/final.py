@@ -50,6 +50,13 @@ def text_columns(settings: Settings) -> list[int]:
     return [i for i, h in enumerate(head) if h in wanted]
 
 
+def date_columns(settings: Settings) -> list[int]:
+    """Indexes of the columns that hold dates (stored as yyyy-mm-dd)."""
+    head = headers(settings)
+    wanted = settings.columns["tanggal_lahir"] if "tanggal_lahir" in settings.questions else None
+    return [i for i, h in enumerate(head) if h == wanted]
+
+
 def rows(
     registrations: list[Registration],
     last_seen: dict[str, tuple[dict[str, Any], str]],

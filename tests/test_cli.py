@@ -91,7 +91,7 @@ def test_flush_export_and_set(client, settings, config_path) -> None:  # type: i
     result = run(config_path, "sheet", "export", "Pendaftar")
     header, row = list(csv.reader(io.StringIO(result.output)))
     cell = dict(zip(header, row, strict=True))
-    assert cell["ID Pendaftaran"] == reg_id and cell["Alamat"] == "=1+1"
+    assert cell["ID Pendaftaran"] == reg_id and cell["Alamat"] == "'=1+1"  # never a formula
     assert cell["Verifikasi Dinas"] == "TRUE" and cell["Nomor Kepesertaan BPJS"] == "25012345678"
     assert cell["NIK"] == "6311064507900003"
 

@@ -211,3 +211,23 @@ def test_healthz_reports_an_unusable_database(settings: Settings, tmp_path) -> N
     reply = client.post("/webhooks/google-form", data=raw, headers=signed_headers(raw))
     assert reply.status_code == 503  # our failure, not the client's: never a 500
     engine.dispose(), broken.dispose()
+
+
+def test_what_a_citizen_cannot_have_meant_is_removed_at_intake(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    typed = "RT 01\x01 Jl.\u202e Mawar\nNo. 5\ufffe"
+    data = post(client, body(settings, alamat=typed, pekerjaan="\x01\x02 \x7f")).get_json()
+    assert data["status"] == "needs_correction"
+    assert [(p["field"], p["code"]) for p in data["problems"]] == [("pekerjaan", "required")]
+    assert runtime.ledger.get(data["id"]).person["alamat"] == "RT 01 Jl. Mawar No. 5"
+
+
+def test_every_answer_has_a_maximum_length(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
+    data = post(client, body(settings, nama="Siti " * 12_000, alamat="x" * 301)).get_json()
+    assert data["status"] == "needs_correction"
+    assert {(p["field"], p["code"]) for p in data["problems"]} == {
+        ("nama", "too_long"),
+        ("alamat", "too_long"),
+    }
+    assert "paling banyak 100 karakter" in data["problems"][0]["message"]
+    person = runtime.ledger.get(data["id"]).person
+    assert len(person["nama"]) <= 100 and len(person["alamat"]) <= 300

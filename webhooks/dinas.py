@@ -12,6 +12,7 @@ import base64
 import hmac
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -29,7 +30,7 @@ from openpyxl import Workbook
 from jobs.compile import final_list
 from prens import report as berita
 from prens.cooperative import off_the_loop
-from prens.exports import write_csv, write_xlsx
+from prens.exports import plain_sheet, write_csv, write_xlsx
 from prens.officers import Officers
 from prens.runtime import Runtime
 from sheets_bridge import final
@@ -116,6 +117,7 @@ def daftar_final_xlsx() -> Response:
         table,
         final.text_columns(s),
         final.summary(table[1:], s, s.contribution_months, s.coverage_target),
+        date_columns=final.date_columns(s),
     )
     _audit("daftar-final.xlsx", len(table) - 1)
     return _attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
@@ -167,27 +169,26 @@ def berita_acara() -> str:
 def berita_acara_xlsx() -> Response:
     report, period = _berita()
     s = _runtime().settings
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Berita Acara"
-    ws.append(["BERITA ACARA HASIL VERIFIKASI"])
-    ws.append([f"Program {s.program_name} — {s.district}"])
-    ws.append([f"Periode verifikasi: {period}"])
-    ws.append([])
-    ws.append(["Kecamatan", *report.states, "Jumlah"])
-    for name, counts, total in report.rows:
-        ws.append([name, *counts, total])
-    ws.append(["Jumlah", *report.totals, report.total])
-    ws.append([])
-    ws.append(["Memenuhi syarat (orang)", report.eligible])
-    ws.append(["Perkiraan anggaran (Rp)", report.budget])
-    if report.target:
-        ws.append(["Cakupan terhadap target", report.coverage])
-    ws.append([])
-    ws.append(["Tim Verifikasi"])
-    for i in range(3):
-        ws.append([f"Anggota {i + 1}", "Nama:", "", "NIP/NPP:", "", "Tanda tangan:"])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Berita Acara")
     ws.column_dimensions["A"].width = 28
+    rows: list[list[Any]] = [
+        ["BERITA ACARA HASIL VERIFIKASI"],
+        [f"Program {s.program_name} — {s.district}"],
+        [f"Periode verifikasi: {period}"],
+        [],
+        ["Kecamatan", *report.states, "Jumlah"],
+        *([name, *counts, total] for name, counts, total in report.rows),
+        ["Jumlah", *report.totals, report.total],
+        [],
+        ["Memenuhi syarat (orang)", report.eligible],
+        ["Perkiraan anggaran (Rp)", report.budget],
+    ]
+    if report.target:
+        rows.append(["Cakupan terhadap target", report.coverage])
+    rows += [[], ["Tim Verifikasi"]]
+    rows += [[f"Anggota {i + 1}", "Nama:", "", "NIP/NPP:", "", "Tanda tangan:"] for i in range(3)]
+    plain_sheet(ws, rows)
     out = io.BytesIO()
     wb.save(out)
     _audit("berita-acara.xlsx", 0)
