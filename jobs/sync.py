@@ -10,6 +10,7 @@ verifiers cannot edit those (they are protected), so no verifier edit is ever ov
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,17 @@ from typing import Any
 
 from prens.config import Settings
 from prens.ledger import PENDAFTAR, Ledger, Registration
-from prens.lifecycle import VerifierView, entered, notes_of, state_of, ticked, transition
+from prens.lifecycle import (
+    TERDAFTAR,
+    VerifierView,
+    entered,
+    membership_issue,
+    membership_key,
+    notes_of,
+    state_of,
+    ticked,
+    transition,
+)
 from prens.messages import last_notification
 from prens.outbox import Outbox
 from prens.problems import WARNING
@@ -74,15 +85,42 @@ def normalised(cells: dict[str, Any], settings: Settings) -> dict[str, Any]:
     }
 
 
+def number_holders(
+    numbers: dict[str, str],
+    registered: dict[str, str],
+) -> dict[str, list[str]]:
+    """For each registration, the other registrations that have its membership number (pure).
+
+    `numbers`: registration id -> the number its row has now; `registered`: registration id ->
+    the number it was announced with (TERDAFTAR). A registration already announced with a
+    number keeps it: only the others that have it too are held back.
+    """
+    by_number: dict[str, list[str]] = {}
+    for reg_id, number in numbers.items():
+        if number:
+            by_number.setdefault(membership_key(number), []).append(reg_id)
+    owner = {membership_key(n): r for r, n in registered.items() if n}
+    held: dict[str, list[str]] = {}
+    for key, ids in by_number.items():
+        if len(ids) > 1:
+            keeper = owner.get(key)
+            held.update({r: [o for o in ids if o != r] for r in ids if r != keeper})
+    return held
+
+
 def observe(
     reg: Registration,
     cells: dict[str, Any],
     last: tuple[dict[str, Any], str] | None,
     settings: Settings,
+    held_by: list[str] | None = None,
 ) -> Observation | None:
-    """What changed for one registration since the last sync (pure); None when nothing did."""
+    """What changed for one registration since the last sync (pure); None when nothing did.
+    `held_by`: the other registrations that have this row's membership number."""
     cells = normalised(cells, settings)
     view = view_of(cells, settings)
+    issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
+    view = dataclasses.replace(view, membership_issue=issue)
     before, after = reg.state or "", state_of(view)
     notes = " ".join(notes_of(view))
     last_cells, last_notes = last if last is not None else ({}, "")
@@ -150,13 +188,22 @@ def sync(
         report.rows = len([i for i in ids if i])
         known = ledger.in_sheet([i for i in ids if i])
         last = store.last_seen()
+        rows = {
+            reg_id: normalised({h: columns[h][index] for h in verifier}, settings)
+            for index, reg_id in enumerate(ids)
+            if reg_id in known  # else a row that is not a registration of ours (typed by hand)
+        }
+        holders = number_holders(
+            {r: view_of(cells, settings).membership_number for r, cells in rows.items()},
+            {
+                r: view_of(last[r][0], settings).membership_number
+                for r, reg in known.items()
+                if reg.state == TERDAFTAR and r in last
+            },
+        )
         observations = []
-        for index, reg_id in enumerate(ids):
-            reg = known.get(reg_id)
-            if reg is None:
-                continue  # a row that is not a registration of ours (typed in by hand)
-            cells = {h: columns[h][index] for h in verifier}
-            seen = observe(reg, cells, last.get(reg_id), settings)
+        for reg_id, cells in rows.items():
+            seen = observe(known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id))
             if seen:
                 observations.append(seen)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES

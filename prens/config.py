@@ -154,6 +154,8 @@ class Settings:
     notifications: Notifications
     responses: Responses = Responses()
     public: Public = Public()
+    # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
+    membership_pattern: str = "[0-9]{11}"
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields
@@ -285,6 +287,12 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         "coverage_target", int, 0, lambda v: v >= 0, "informal workers to cover (0: none set)"
     )
     elig.done()
+
+    bpjs = root.table("bpjs")
+    membership_pattern = bpjs.get(
+        "membership_pattern", str, "[0-9]{11}", _regex, "a regular expression, e.g. [0-9]{11}"
+    )
+    bpjs.done()
 
     storage = root.table("storage")
     data_dir = (base / storage.get("data_dir", str, "data")).resolve()
@@ -460,7 +468,16 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         compile_at=compile_at,
         responses=responses,
         public=public,
+        membership_pattern=membership_pattern,
     )
+
+
+def _regex(value: str) -> bool:
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return bool(value)
 
 
 def _rate(value: str) -> bool:

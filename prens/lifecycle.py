@@ -40,6 +40,9 @@ class VerifierView:
     documents: tuple[bool, ...]
     membership_number: str
     rejection_reason: str
+    # Why the membership number cannot be announced (not the configured pattern, or another
+    # registration's); empty when it can. Such a number keeps the row in BERKAS LENGKAP.
+    membership_issue: str = ""
 
     @property
     def verified(self) -> bool:
@@ -58,17 +61,44 @@ def state_of(view: VerifierView) -> str:
         return MENUNGGU
     if not view.documents_in:
         return TERVERIFIKASI
-    if not view.membership_number.strip():
+    if not view.membership_number.strip() or view.membership_issue:
         return BERKAS_LENGKAP
     return TERDAFTAR
+
+
+def membership_key(number: str) -> str:
+    """A membership number as compared and checked: without spaces, dots and dashes."""
+    return re.sub(r"[\s.\-]", "", number)
+
+
+def membership_issue(number: str, pattern: str, held_by: list[str]) -> str:
+    """Why `number` cannot be announced (Bahasa Indonesia for the verifiers), or "": it must
+    match `pattern` once separators are removed, and no other registration (`held_by`) may
+    have it."""
+    if not number.strip():
+        return ""
+    if not re.fullmatch(pattern, membership_key(number)):
+        digits = re.fullmatch(r"\[0-9\]\{(\d+)\}|\\d\{(\d+)\}", pattern)
+        shape = f" ({digits[1] or digits[2]} angka)" if digits else ""
+        return (
+            f"Nomor kepesertaan BPJS tidak sesuai format{shape}: status tetap BERKAS LENGKAP "
+            "dan pendaftar belum diberi tahu. Perbaiki nomornya."
+        )
+    if held_by:
+        return (
+            "Nomor kepesertaan BPJS ini sudah dipakai pendaftar lain ("
+            + ", ".join(sorted(held_by))
+            + "): status tetap BERKAS LENGKAP dan pendaftar belum diberi tahu."
+        )
+    return ""
 
 
 def notes_of(view: VerifierView) -> list[str]:
     """Verifier input the system accepts but a verifier should look at again (Bahasa Indonesia)."""
     notes = []
     number = view.membership_number.strip()
-    if number and not re.fullmatch(r"\d{11}", re.sub(r"[\s.\-]", "", number)):
-        notes.append("Nomor kepesertaan BPJS bukan 11 angka: periksa kembali.")
+    if view.membership_issue:
+        notes.append(view.membership_issue)
     reason = view.rejection_reason.strip()
     if reason and (any(view.verifications) or any(view.documents) or number):
         notes.append("Baris ditolak tetapi masih ada centang atau nomor kepesertaan.")

@@ -77,8 +77,9 @@ def rows(
     for n, reg in enumerate(chosen, start=1):
         person = {**reg.person, "telepon": national(reg.person.get("telepon", ""))}
         line = [str(n), reg.id, *(person.get(f, "") for f in FIELDS if f in settings.questions)]
-        if number:
-            line.append(str(last_seen.get(reg.id, ({}, ""))[0].get(number, "")))
+        if number:  # only a number the citizen was told: one held back is not theirs yet
+            seen = str(last_seen.get(reg.id, ({}, ""))[0].get(number, ""))
+            line.append(seen if reg.state == TERDAFTAR else "")
         out.append([*line, reg.state or ""])
     return out
 

@@ -16,6 +16,7 @@ from prens.lifecycle import (
     TERVERIFIKASI,
     VerifierView,
     entered,
+    membership_issue,
     notes_of,
     state_of,
     ticked,
@@ -25,8 +26,9 @@ from prens.lifecycle import (
 T, F = True, False
 
 
-def view(dinas=F, bpjs=F, berkas=F, kpj="", reason="") -> VerifierView:  # type: ignore[no-untyped-def]
-    return VerifierView((dinas, bpjs), (berkas,), kpj, reason)
+def view(dinas=F, bpjs=F, berkas=F, kpj="", reason="", held_by=()) -> VerifierView:  # type: ignore[no-untyped-def]
+    issue = membership_issue(kpj, "[0-9]{11}", list(held_by))
+    return VerifierView((dinas, bpjs), (berkas,), kpj, reason, issue)
 
 
 @pytest.mark.parametrize(
@@ -44,6 +46,11 @@ def view(dinas=F, bpjs=F, berkas=F, kpj="", reason="") -> VerifierView:  # type:
         (view(dinas=T, bpjs=T, kpj="25012345678"), TERVERIFIKASI),  # number before documents
         (view(berkas=T), MENUNGGU),  # documents before verification
         (view(dinas=T, bpjs=T, berkas=T, kpj="  "), BERKAS_LENGKAP),
+        # A number the citizen would be told must be one: 11 digits, nobody else's.
+        (view(dinas=T, bpjs=T, berkas=T, kpj="12345"), BERKAS_LENGKAP),
+        (view(dinas=T, bpjs=T, berkas=T, kpj="250123456789"), BERKAS_LENGKAP),
+        (view(dinas=T, bpjs=T, berkas=T, kpj="2501-234-5678"), TERDAFTAR),
+        (view(dinas=T, bpjs=T, berkas=T, kpj="25012345678", held_by=["BLG-X"]), BERKAS_LENGKAP),
     ],
 )
 def test_state_of(v: VerifierView, state: str) -> None:
@@ -62,7 +69,8 @@ def test_a_district_with_one_verifier_or_three() -> None:
         (view(), []),
         (view(dinas=T, bpjs=T, berkas=T, kpj="25012345678"), []),
         (view(dinas=T, bpjs=T, berkas=T, kpj="2501-234-5678"), []),  # separators are fine
-        (view(dinas=T, bpjs=T, berkas=T, kpj="2501234"), ["bukan 11 angka"]),
+        (view(dinas=T, bpjs=T, berkas=T, kpj="2501234"), ["tidak sesuai format (11 angka)"]),
+        (view(dinas=T, bpjs=T, berkas=T, kpj="25012345678", held_by=["BLG-B"]), ["BLG-B"]),
         (view(dinas=T, reason="Sudah terdaftar di perusahaan"), ["ditolak tetapi"]),
         (view(reason="-"), ["perlu dijelaskan"]),
         (view(reason="x"), ["perlu dijelaskan"]),
@@ -70,7 +78,7 @@ def test_a_district_with_one_verifier_or_three() -> None:
         (view(dinas=T, bpjs=T, kpj="25012345678"), ["Nomor kepesertaan diisi sebelum"]),
         (
             view(dinas=T, bpjs=T, berkas=T, kpj="123", reason="ok"),
-            ["bukan 11 angka", "ditolak tetapi", "perlu dijelaskan"],
+            ["tidak sesuai format (11 angka)", "ditolak tetapi", "perlu dijelaskan"],
         ),
     ],
 )
@@ -122,3 +130,17 @@ def test_transitions(before: str, after: str, kind: str | None, into: list[str])
 )
 def test_ticked(value: object, expected: bool) -> None:
     assert ticked(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "number", "fragment"),
+    [
+        ("[0-9]{11}", "12345", "(11 angka)"),
+        ("[0-9]{13}", "25012345678", "(13 angka)"),
+        ("[0-9]{13}", "2501234567890", ""),
+        ("KPJ[0-9]{8}", "25012345678", "tidak sesuai format:"),
+    ],
+)
+def test_the_membership_pattern_is_configuration(pattern: str, number: str, fragment: str) -> None:
+    issue = membership_issue(number, pattern, [])
+    assert (fragment in issue) if fragment else issue == ""

@@ -329,3 +329,47 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
         run_notify(runtime, later + timedelta(hours=2), provider)
     assert len(srv.seen) == 2 and runtime.outbox().messages()[0].status == "sent"
     runtime.close()
+
+
+def _status(runtime, reg: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    return next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == reg)
+
+
+def test_a_membership_number_is_announced_only_when_it_is_one(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
+    """A 5-digit number, or one another registration has, keeps the row in BERKAS LENGKAP with
+    the reason in Catatan Sistem and tells the citizen nothing; the corrected cell moves it on."""
+    a = post(client, body(settings, rid="a")).get_json()["id"]
+    b = post(client, body(settings, rid="b", nik="6311064507900011")).get_json()["id"]
+    flush(runtime.ledger, runtime.sheets, settings)
+    for reg in (a, b):
+        for column in ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima"):
+            tick(runtime, reg, column)
+    tick(runtime, a, "Nomor Kepesertaan BPJS", "99999")
+    run_sync(runtime)
+    run_notify(runtime)
+    row = _status(runtime, a)
+    assert (
+        row["Status"] == "BERKAS LENGKAP"
+        and "tidak sesuai format (11 angka)" in row["Catatan Sistem"]
+    )
+    assert "TERDAFTAR" not in [line["event"] for line in log_lines(settings)]
+
+    tick(runtime, a, "Nomor Kepesertaan BPJS", "25012345678")
+    run_sync(runtime)
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "2501-234-5678")  # a's number, typed again
+    run_sync(runtime)
+    run_notify(runtime, DAY + timedelta(minutes=5))
+    assert _status(runtime, a)["Status"] == "TERDAFTAR"
+    row = _status(runtime, b)
+    assert (
+        row["Status"] == "BERKAS LENGKAP"
+        and f"dipakai pendaftar lain ({a})" in row["Catatan Sistem"]
+    )
+    told = [line for line in log_lines(settings) if line["event"] == "TERDAFTAR"]
+    assert [line["id"] for line in told] == [a]
+    assert "99999" not in json.dumps(log_lines(settings))
+
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "25012345679")
+    run_sync(runtime)
+    assert _status(runtime, b)["Status"] == "TERDAFTAR"
