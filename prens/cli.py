@@ -17,6 +17,7 @@ import click
 
 from prens.config import Settings
 from prens.errors import PrensError
+from prens.privacy import redact_logs
 from prens.runtime import Runtime, open_runtime
 from sheets_bridge.base import SheetError
 
@@ -83,6 +84,7 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redact_logs()
 
 
 @main.command()
@@ -453,6 +455,11 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
     s = runtime.settings
     store = runtime.verification()
     table = final_list(runtime.ledger, store, s)
+    from pathlib import Path
+
+    from prens.privacy import private_file
+
+    private_file(Path(output))  # personal data: readable by its owner only
     with (
         open(output, "wb") as fh,
         click.progressbar(length=len(table) - 1, label="Menulis daftar final") as bar,

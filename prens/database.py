@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from prens.cooperative import call_blocking
+from prens.privacy import private_dir, private_file
 
 try:
     import fcntl
@@ -178,7 +179,9 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Personal data: the database (and so its -wal and -shm, which SQLite creates with the
+        # database's permissions) is readable by its owner only.
+        private_file(private_dir(Path(parsed.database).parent) / Path(parsed.database).name)
     engine = create_engine(
         url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8, max_overflow=16
     )

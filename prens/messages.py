@@ -7,6 +7,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.ledger import Registration
+from prens.privacy import redact
 from prens.problems import ERROR
 
 STATUS_WORDS = {
@@ -21,11 +22,13 @@ STATUS_WORDS = {
 def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict[str, str]:
     """The placeholders' values for a registration (`cells`: its verifier columns last seen)."""
     role = {v.role: v.header for v in settings.verifier_columns}
+    # What citizens and verifiers typed is redacted: a NIK typed as a name, a phone number in a
+    # rejection reason. The membership number is checked against its pattern before it is sent.
     return {
-        "nama": reg.person.get("nama", "").title(),
+        "nama": redact(reg.person.get("nama", "")).title(),
         "id": reg.id,
         "nomor_kepesertaan": str(cells.get(role.get("membership_number", ""), "")).strip(),
-        "alasan": str(cells.get(role.get("rejection_reason", ""), "")).strip(),
+        "alasan": redact(str(cells.get(role.get("rejection_reason", ""), "")).strip()),
         "masalah": " ".join(p.message for p in reg.problems if p.severity == ERROR),
         "kontak": settings.notifications.contact,
         "form_url": settings.form_url,

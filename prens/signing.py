@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from prens.errors import ConfigError
+from prens.privacy import private_dir
 
 DEV_SECRET_FILE = "dev-webhook-secret"
 
@@ -74,7 +75,7 @@ def load_secret(env: Mapping[str, str], data_dir: Path, allow_dev: bool) -> tupl
         )
     path = data_dir / DEV_SECRET_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it first

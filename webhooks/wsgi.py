@@ -11,10 +11,14 @@ listing several programs is served by one dispatcher (webhooks/dispatch.py). Run
 
 from __future__ import annotations
 
+import logging
 import os
 
+from prens.privacy import redact_logs
 from webhooks.serving import deployment_app
 
 if not os.environ.get("PRENS_CONFIG"):
     raise SystemExit("webhooks.wsgi: set PRENS_CONFIG to the configuration or deployment file")
+for name in ("", "gunicorn.error"):  # no log line carries a NIK, KK or phone number
+    redact_logs(logging.getLogger(name))
 app = deployment_app(os.environ["PRENS_CONFIG"], os.environ, allow_dev_secret=False)[0]

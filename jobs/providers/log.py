@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jobs.providers.base import SENT, Outcome, Provider
+from prens.privacy import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,9 @@ class LogProvider(Provider):
             ensure_ascii=False,
         )
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(private_dir(self.path.parent) / self.path.name)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
-        # The log names the registration, never the phone number.
-        log.info("message %s for %s (%s): %s", reference, values.get("id", ""), event, text)
+        # The log names the registration, never the phone number nor what the citizen typed.
+        log.info("message %s for %s (%s) written", reference, values.get("id", ""), event)
         return Outcome(SENT, reference=reference)

@@ -1,0 +1,95 @@
+"""Personal numbers never reach message texts or log lines, whatever field they were typed in;
+personal files are readable by their owner only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import stat
+
+from click.testing import CliRunner
+
+from jobs.flush import flush
+from jobs.notify import notify
+from jobs.sync import sync
+from prens.cli import main
+from prens.privacy import HIDDEN, RedactingFilter, redact
+from tests.conftest import post
+from tests.lifecycle_helpers import tick
+from tests.test_webhook import body
+
+PERSONAL = re.compile(r"\d(?:[ .\-]?\d){11,}|(?:\+?62|0)[ .\-]?8(?:[ .\-]?\d){7,}")
+
+
+def _everything(runtime, client, settings) -> list[str]:  # type: ignore[no-untyped-def]
+    """A NIK typed as the name (needs correction), and a verifier's rejection reason holding a
+    phone number and a KK: through intake, flush, sync and notify. The message texts."""
+    post(client, body(settings, rid="a", nama="6311064507900003"))
+    rejected = post(client, body(settings, rid="b", nik="6311064507900011")).get_json()["id"]
+    flush(runtime.ledger, runtime.sheets, settings)
+    reason = "Hubungi 0812-3456-7890, KK 6311060101150002 bukan milik Anda"
+    tick(runtime, rejected, "Alasan Penolakan", reason)
+    sync(runtime.ledger, runtime.sheets, settings, runtime.verification(), outbox=runtime.outbox())
+    notify(
+        runtime.ledger,
+        runtime.outbox(),
+        runtime.verification(),
+        settings,
+        runtime.provider(),
+        sleep=lambda s: None,
+        jitter=lambda: 0.0,
+    )
+    path = settings.data_dir / "notifications.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text().splitlines()]
+
+
+def test_no_message_text_or_log_line_holds_a_personal_number(
+    runtime, client, settings, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    texts = _everything(runtime, client, settings)
+    assert len(texts) == 2
+    # The Dinas's own contact numbers (configured, public) are the only numbers a text may hold.
+    contact = settings.notifications.contact
+    assert all(not PERSONAL.search(text.replace(contact, "")) for text in texts), texts
+    assert any(HIDDEN in text for text in texts)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines and [line for line in lines if PERSONAL.search(line)] == []
+
+
+def test_the_log_filter_redacts_whatever_a_module_logs() -> None:
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "nik %s hp %s",
+        ("6311 0645 0790 0003", "+62 812-3456-7890"),
+        None,
+    )
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == f"nik {HIDDEN} hp {HIDDEN}"
+
+
+def test_redact_keeps_what_is_not_personal() -> None:
+    kept = "BLG-7KQ4MX TERDAFTAR nomor 25012345678 pada 2026-11-30 10:00:00 Rp 16.800 RT 01/RW 02"
+    assert redact(kept) == kept
+    assert redact("081234567890") == HIDDEN and redact("6281234567890") == HIDDEN
+
+
+def test_personal_files_are_readable_by_their_owner_only(
+    runtime, client, settings, config_path, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    _everything(runtime, client, settings)
+    out = tmp_path / "final.xlsx"
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "export", "final", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = settings.data_dir
+    paths = [data, data / "notifications.jsonl", out]
+    if settings.database_url.startswith("sqlite"):
+        paths += [data / "prens.db", data / "prens.db-wal"]
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in paths}
+    assert modes == {p.name: ("0o700" if p.is_dir() else "0o600") for p in paths}
