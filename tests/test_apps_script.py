@@ -8,7 +8,7 @@ import os
 import random
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,8 +96,11 @@ def test_a_spreadsheet_trigger_event_sends_the_responses_own_time(
     seed = 4 if with_range else 14
     fields = person(settings, random.Random(seed), datetime.now(settings.timezone).date()).fields
     named = {settings.questions[k]: v if isinstance(v, list) else [v] for k, v in fields.items()}
-    stamped = datetime(2026, 11, 20, 14, 3, 5, 250000, tzinfo=settings.timezone)
-    named["Timestamp"] = ["11/20/2026 14:03:05"]  # the sheet's text: m/d/yyyy, to the second
+    # Yesterday (ages are counted on the response's day), at 14:03:05.25 in the program's zone.
+    day = datetime.now(settings.timezone).date() - timedelta(days=1)
+    stamped = datetime.combine(day, time(14, 3, 5, 250000), tzinfo=settings.timezone)
+    # The sheet's text: m/d/yyyy, to the second.
+    named["Timestamp"] = [f"{day.month}/{day.day}/{day.year} 14:03:05"]
     spec: dict = {"namedValues": named}  # type: ignore[type-arg]
     if with_range:
         spec["rowTimestamp"] = stamped.isoformat()

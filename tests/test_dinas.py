@@ -119,3 +119,10 @@ def test_officer_tokens_are_stored_hashed(runtime, officer) -> None:  # type: ig
     with runtime.engine.connect() as conn:
         stored = conn.execute(select(officers)).one()
     assert token not in str(tuple(stored)) and len(stored.token_sha256) == 64
+
+
+def test_downloads_say_their_type_once(client, officer) -> None:  # type: ignore[no-untyped-def]
+    reply = client.get("/dinas/daftar-final.csv", headers=basic(*officer))
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"

@@ -143,3 +143,13 @@ def test_programs_must_not_share_a_database(tmp_path: Path) -> None:
     path.write_text('[programs]\none = "a/balangan.toml"\ntwo = "a/balangan.toml"\n')
     with pytest.raises(ConfigError, match="its own \\[storage\\]"):
         load_deployment(path)
+
+
+@pytest.mark.parametrize("path", ["/", "/nowhere", "/webhooks/google-form/nowhere"])
+def test_the_index_and_its_404s_carry_the_pages_headers(served, path: str) -> None:  # type: ignore[no-untyped-def]
+    app, _ = served
+    reply = client_of(app).get(path)
+    assert reply.status_code == (200 if path == "/" else 404)
+    for header in ("Content-Security-Policy", "Referrer-Policy", "Cache-Control"):
+        assert header in reply.headers
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"

@@ -251,3 +251,19 @@ def test_messages_can_link_to_cek_status(tmp_path) -> None:  # type: ignore[no-u
     finally:
         rt.close()
     assert text.startswith("Cek: https://prens.balangankab.go.id/cek-status Yth. Siti Rahmah,")
+
+
+def test_a_malformed_nik_gets_the_format_message_and_locks_nobody_out(client) -> None:  # type: ignore[no-untyped-def]
+    """Typos do not share one per-NIK bucket: every mistyping citizen gets the format message."""
+    for i in range(8):  # more than the per-NIK limit (5 per hour), each from its own phone
+        reply = ask(client, f"63110645079{i}", "05-07-1990", ip=f"10.9.0.{i}")
+        assert reply.status_code == 400 and b"NIK harus 16 angka" in reply.data, i
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/healthz"), ("POST", "/webhooks/google-form"), ("GET", "/cek-status")],
+)
+def test_every_response_says_nosniff(client, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    reply = client.open(path, method=method)
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"

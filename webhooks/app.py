@@ -21,6 +21,13 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _MACHINE_PATHS = ("/webhooks/", "/healthz")
+# Every page's headers. Pages answer about people: never kept by a browser or a proxy.
+PAGE_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+)
 
 
 class PageSessions(SecureCookieSessionInterface):
@@ -84,12 +91,11 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
+        # Every response, JSON and downloads too: a browser never guesses another type.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            # Pages answer about people: never kept by a browser or a proxy.
-            response.headers.setdefault("Cache-Control", "no-store")
+            for name, value in PAGE_HEADERS:
+                response.headers.setdefault(name, value)
         return response
 
     def _page(status: int, heading: str, text: str) -> tuple[str, int]:

@@ -94,10 +94,10 @@ def _audit(what: str, rows: int) -> None:
     )
 
 
-def _attachment(data: bytes, name: str, mimetype: str) -> Response:
+def _attachment(data: bytes, name: str, content_type: str) -> Response:
     return Response(
         data,
-        mimetype=mimetype,
+        content_type=content_type,  # as given: Flask would add a second charset to a mimetype
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask
 
+from webhooks.app import PAGE_HEADERS
+
 WEBHOOK = "/webhooks/google-form/"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -49,7 +51,7 @@ class ProgramDispatcher:
                 '<!doctype html><html lang="id"><meta charset="utf-8">'
                 f"<title>Program</title><h1>Program</h1><ul>{items}</ul></html>"
             )
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *PAGE_HEADERS])
             return [page.encode()]
         return _plain(start_response, "404 Not Found", "no such page")
 
@@ -67,5 +69,5 @@ class ProgramDispatcher:
 
 
 def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), *PAGE_HEADERS])
     return [text.encode() + b"\n"]

@@ -30,10 +30,12 @@ def _runtime() -> Runtime:
     return current_app.extensions["prens"]
 
 
-def nik_key() -> str:
-    """The per-NIK rate-limit key: a hash of the NIK typed, never the NIK itself."""
-    nik = citizen.read_nik(request.form.get("nik", "")) or "invalid"
-    return "nik:" + hashlib.sha256(nik.encode()).hexdigest()[:24]
+def nik_key() -> str | None:
+    """The per-NIK rate-limit key: a hash of the NIK typed, never the NIK itself. None for what
+    is not a NIK: it gets the format message, and a bucket shared by every typo would lock
+    every mistyping citizen out."""
+    nik = citizen.read_nik(request.form.get("nik", ""))
+    return None if nik is None else "nik:" + hashlib.sha256(nik.encode()).hexdigest()[:24]
 
 
 @bp.get("/")
@@ -103,10 +105,10 @@ def rate_limited(
 
     @wraps(view)
     def limited() -> ResponseReturnValue:
-        counters = (
-            (per_client, "client:" + (request.remote_addr or "unknown")),
-            (per_nik, nik_key()),
-        )
+        nik = nik_key()
+        counters = [(per_client, "client:" + (request.remote_addr or "unknown"))]
+        if nik is not None:
+            counters.append((per_nik, nik))
         # Every try counts against both limits; the answer waits for the later of the two.
         refused = [(item, key) for item, key in counters if not window.hit(item, "cek", key)]
         if refused:
