@@ -107,6 +107,9 @@ class Public:
     cek_status_per_nik: str = "5 per hour"
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     page_size: int = 50
+    officer_idle_minutes: int = 480  # an officer's signed-in session ends after this idle time
+    login_failures_per_client: str = "10 per 15 minutes"  # then 429 until the window ends
+    login_failures_per_name: str = "5 per 15 minutes"
 
     @property
     def cek_status_url(self) -> str:
@@ -518,6 +521,27 @@ def _public(t: _Section, source: Path) -> Public:
             "trusted_proxies", int, 0, lambda v: 0 <= v <= 5, "0 to 5 reverse proxies"
         ),
         page_size=t.get("page_size", int, 50, lambda v: 10 <= v <= 500, "10 to 500 rows"),
+        officer_idle_minutes=t.get(
+            "officer_idle_minutes",
+            int,
+            Public.officer_idle_minutes,
+            lambda v: 1 <= v <= 7 * 24 * 60,
+            "1 to 10080 minutes",
+        ),
+        login_failures_per_client=t.get(
+            "login_failures_per_client",
+            str,
+            Public.login_failures_per_client,
+            _rate,
+            'a rate such as "10 per 15 minutes"',
+        ),
+        login_failures_per_name=t.get(
+            "login_failures_per_name",
+            str,
+            Public.login_failures_per_name,
+            _rate,
+            'a rate such as "5 per 15 minutes"',
+        ),
     )
     t.done()
     return public

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
 from flask import Flask, Request, jsonify, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -68,10 +69,14 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
             app.wsgi_app, x_for=settings.public.trusted_proxies, x_proto=1
         )
 
+    from prens.officer_sessions import OfficerSessions
     from prens.officers import Officers
     from webhooks import dinas, form, health, public
 
     app.extensions["prens.officers"] = Officers(runtime.engine)
+    app.extensions["prens.officer_sessions"] = OfficerSessions(
+        runtime.engine, timedelta(minutes=settings.public.officer_idle_minutes)
+    )
     csrf = CSRFProtect(app)
     csrf.exempt(form.bp)  # machines sign their requests instead
     app.register_blueprint(form.bp)

@@ -31,9 +31,11 @@ from jobs.compile import final_list
 from prens import report as berita
 from prens.cooperative import off_the_loop
 from prens.exports import plain_sheet, write_csv, write_xlsx
+from prens.officer_sessions import OfficerSessions
 from prens.officers import Officers
 from prens.runtime import Runtime
 from sheets_bridge import final
+from webhooks.login_limits import failed_login, logins_refused
 
 bp = Blueprint("dinas", __name__, url_prefix="/dinas")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,7 +52,12 @@ def _officer() -> str | None:
     if isinstance(signed_in, dict):
         name = str(signed_in.get("name", ""))
         stamp = officers.stamp(name)
-        if stamp is not None and hmac.compare_digest(stamp, str(signed_in.get("stamp", ""))):
+        live = _sessions().officer(str(signed_in.get("sid", "")), datetime.now(UTC))
+        if (
+            stamp is not None
+            and hmac.compare_digest(stamp, str(signed_in.get("stamp", "")))
+            and live == name
+        ):
             return name
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -65,11 +72,17 @@ def _officer() -> str | None:
     return None
 
 
+def _sessions() -> OfficerSessions:
+    return current_app.extensions["prens.officer_sessions"]
+
+
 @bp.before_request
 def _authenticate():  # type: ignore[no-untyped-def]
     if request.endpoint in ("dinas.login", "dinas.logout"):
         return None
     g.officer = _officer()
+    if g.officer is None and "Authorization" in request.headers and request.method != "HEAD":
+        failed_login("", request.method)  # a wrong token sent by a script counts too
     if g.officer is None and request.endpoint == "dinas.dashboard":
         return redirect(url_for("dinas.login"))
     if g.officer is None:
@@ -197,24 +210,38 @@ def berita_acara_xlsx() -> Response:
 
 @bp.route("/masuk", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    """The officers' login page: name and token, kept in a signed session cookie."""
-    if request.method == "GET":
+    """The officers' login page: name and token; the session is kept on the server."""
+    if request.method != "POST":  # GET, and HEAD (which is no login attempt)
         return render_template("masuk.html", error=None, next="")
     officers: Officers = current_app.extensions["prens.officers"]
-    name = request.form.get("nama", "").strip()
+    name = request.form.get("nama", "").strip()[:80]
+    logins_refused(name)  # 429 while this client or this name has failed too often
     who = officers.who(request.form.get("token", "").strip(), name)
     if who is None:
+        failed_login(name, request.method)
         return render_template("masuk.html", error="Nama atau token salah.", next=""), 401
+    now = datetime.now(UTC)
     session.clear()
-    session["officer"] = {"name": who, "stamp": officers.stamp(who)}
-    _runtime().verification().log(
-        None, "login", who, {"ip": request.remote_addr}, datetime.now(UTC)
-    )
+    session["officer"] = {
+        "name": who,
+        "stamp": officers.stamp(who),
+        "sid": _sessions().start(who, now),
+    }
+    _runtime().verification().log(None, "login", who, {"ip": request.remote_addr}, now)
     return redirect(url_for("dinas.dashboard"))
 
 
-@bp.get("/keluar")
+@bp.route("/keluar", methods=["GET", "POST"])
 def logout():  # type: ignore[no-untyped-def]
+    """GET: a button to log out; POST (with the CSRF token): the session ends on the server."""
+    if request.method != "POST":
+        return render_template("keluar.html")
+    signed_in = session.get("officer")
+    if isinstance(signed_in, dict) and signed_in.get("sid"):
+        now = datetime.now(UTC)
+        _sessions().end(str(signed_in["sid"]), now)
+        name = str(signed_in.get("name", ""))
+        _runtime().verification().log(None, "logout", name, {"ip": request.remote_addr}, now)
     session.clear()
     return redirect(url_for("dinas.login"))
 

@@ -1,0 +1,87 @@
+"""Officers' signed-in sessions, kept on the server: logging out ends one for good (a copied
+cookie stops working), and one left idle longer than the configured time ends by itself.
+
+The cookie holds a random session id; only its SHA-256 is stored, as for officers' tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
+
+from prens.database import write_transaction
+from prens.ledger import metadata
+
+officer_sessions = Table(
+    "officer_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("officer", String(80), nullable=False, index=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+)
+# A session's last use is written at most this often: a page view is not a write each time.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _naive(moment: datetime) -> datetime:
+    """UTC without a zone, as the database stores times."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+class OfficerSessions:
+    def __init__(self, engine: Engine, idle: timedelta):
+        self.engine, self.idle = engine, idle
+
+    def start(self, officer: str, now: datetime) -> str:
+        """A new session for `officer`; its id, for the cookie (stored only hashed)."""
+        session_id = secrets.token_urlsafe(32)
+        at = _naive(now)
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                insert(officer_sessions).values(
+                    id_sha256=_digest(session_id), officer=officer, started_at=at, seen_at=at
+                )
+            )
+        return session_id
+
+    def officer(self, session_id: str, now: datetime) -> str | None:
+        """The officer of a live session, or None (unknown, logged out, or idle too long)."""
+        if not session_id:
+            return None
+        at = _naive(now)
+        key = _digest(session_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(officer_sessions).where(officer_sessions.c.id_sha256 == key)
+            ).first()
+        if row is None or row.ended_at is not None or at - row.seen_at > self.idle:
+            return None
+        if at - row.seen_at >= TOUCH_EVERY:
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(officer_sessions)
+                    .where(officer_sessions.c.id_sha256 == key)
+                    .values(seen_at=at)
+                )
+        return str(row.officer)
+
+    def end(self, session_id: str, now: datetime) -> None:
+        """Log out: the session never works again, whoever holds a copy of its cookie."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                update(officer_sessions)
+                .where(
+                    officer_sessions.c.id_sha256 == _digest(session_id),
+                    officer_sessions.c.ended_at.is_(None),
+                )
+                .values(ended_at=_naive(now))
+            )
