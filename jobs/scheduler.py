@@ -8,19 +8,24 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from jobs.registry import run_job
+from prens.errors import PrensError
 from prens.ledger import holder_name
 from prens.runtime import Runtime
+from sheets_bridge.base import SheetError
 
 log = logging.getLogger(__name__)
 
 
 def _on_error(event: JobExecutionEvent) -> None:
     # One place for job failures: log and let the next run try again (every job is re-runnable).
+    # A configuration or Google problem is said in one line; anything else with its traceback.
+    exc = event.exception
+    expected = isinstance(exc, PrensError | SheetError)
     log.error(
         "job %s failed: %s",
         event.job_id,
-        event.exception,
-        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        exc,
+        exc_info=None if expected else (type(exc), exc, exc.__traceback__),
     )
 
 

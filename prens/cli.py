@@ -7,6 +7,7 @@ import contextlib
 import csv
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -49,7 +50,7 @@ def _with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         try:
             runtime = open_runtime(_settings(ctx))
-        except PrensError as exc:
+        except (PrensError, SheetError) as exc:
             raise click.ClickException(str(exc)) from exc
         try:
             return fn(runtime, *args, **kwargs)
@@ -170,7 +171,9 @@ def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> N
         chosen = ctx.obj.get("program")
         names = [chosen] if chosen else list(deployment.programs)
         runtimes = [open_runtime(deployment.program(name)) for name in names]
-    except PrensError as exc:
+        for runtime in runtimes:
+            runtime.sheets  # noqa: B018 - credentials refused now, in words, not at each job
+    except (PrensError, SheetError) as exc:
         raise click.ClickException(str(exc)) from exc
     workers = [Worker(runtime, poll_seconds) for runtime in runtimes]
     stopping = workers[0].stopping
@@ -604,7 +607,11 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
         prens --config config/balangan.toml notifications list --status failed
     """
     tz = runtime.settings.timezone
-    for m in runtime.outbox().messages(status, event):
+    found = runtime.outbox().messages(status, event)
+    if not found:
+        asked = " ".join(part for part in (status, event) if part)
+        click.echo(f"no messages{' ' + asked if asked else ''}")
+    for m in found:
         click.echo(
             f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<9} "
             f"attempts {m.attempts}  {m.updated_at.astimezone(tz):%Y-%m-%d %H:%M}"
@@ -668,7 +675,10 @@ def officer_list(runtime: Runtime) -> None:
     """
     from prens.officers import Officers
 
-    for name in Officers(runtime.engine).names():
+    names = Officers(runtime.engine).names()
+    if not names:
+        click.echo("no officers yet: add one with `prens officer add NAME`")
+    for name in names:
         click.echo(name)
 
 
@@ -720,6 +730,12 @@ def check_config(ctx: click.Context) -> None:
         s = _settings(ctx)
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
+    if s.sheet_backend == "google":
+        from sheets_bridge.credentials import credentials_path, credentials_problem
+
+        problem = credentials_problem(credentials_path(s.credentials_file))
+        if problem:
+            raise click.ClickException(f"{s.source}: {problem}")
     click.echo(
         f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
         f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
@@ -727,3 +743,42 @@ def check_config(ctx: click.Context) -> None:
         f"  database: {s.database_url.split('@')[-1]}\n"
         f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}"
     )
+
+
+def _store_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        ctx.find_root().ensure_object(dict)[param.name] = value
+
+
+def _accept_global_options(command: click.Command) -> None:
+    """Let --config and --program also follow the command (`prens doctor --config X`), as
+    operators type them; the value given there wins over one given before the command."""
+    for option in ("config", "program"):
+        if any(p.name == option for p in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                [f"--{option}"],
+                expose_value=False,
+                callback=_store_global,
+                is_eager=True,
+                help=CONFIG_HELP if option == "config" else "The program a command acts on.",
+                type=click.Path(dir_okay=False) if option == "config" else None,
+            )
+        )
+    _keep_examples(command)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_global_options(sub)
+
+
+def _keep_examples(command: click.Command) -> None:
+    """Mark each help's example block so Click prints it as written: rewrapped, a long command
+    line breaks mid-argument and cannot be copied and pasted."""
+    if command.help and "\b" not in command.help:
+        command.help = re.sub(r"( *)Example:\n\n", "\\1Example:\n\n\\1\b\n", command.help)
+
+
+_keep_examples(main)
+for _command in main.commands.values():
+    _accept_global_options(_command)

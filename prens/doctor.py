@@ -133,7 +133,11 @@ def _reconcile_check(runtime: Runtime) -> Check:
 
 
 def _sheet_checks(runtime: Runtime) -> list[Check]:
-    s, sheets = runtime.settings, runtime.sheets
+    s = runtime.settings
+    try:
+        sheets = runtime.sheets
+    except SheetError as exc:  # the credentials: missing, unreadable or not a service account's
+        return [Check(ERROR, "Kredensial Google", str(exc))]
     out: list[Check] = []
     if s.sheet_backend == "google":
         from sheets_bridge import sharing

@@ -26,13 +26,26 @@ class Runtime:
     settings: Settings
     engine: Engine
     ledger: Ledger
-    sheets: SheetBackend
+    # The sheet backend, opened on first use: a command that needs no sheet (`officer list`)
+    # works with Google credentials missing, and `doctor` reports them as one of its checks.
+    _sheets: SheetBackend | None = None
     store: VerificationStore | None = None
     _outbox: Outbox | None = None
     _provider: Provider | None = None
     _responses: SheetBackend | None = None
     # Set when the process is shutting down: long jobs (notify's paced sending) end early.
     stopping: threading.Event = field(default_factory=new_event)
+
+    @property
+    def sheets(self) -> SheetBackend:
+        """The configured sheet backend (a SheetError says in words why it cannot be opened)."""
+        if self._sheets is None:
+            self._sheets = open_backend(self.settings, self.engine)
+        return self._sheets
+
+    @sheets.setter
+    def sheets(self, backend: SheetBackend) -> None:
+        self._sheets = backend
 
     def verification(self) -> VerificationStore:
         """The lifecycle's store (verifier values seen, states entered, the audit log)."""
@@ -65,10 +78,8 @@ class Runtime:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    """Open the database (creating its tables) and the configured sheet backend."""
+    """Open the database (creating its tables); the sheet backend opens on first use."""
     engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     ledger = Ledger(engine, settings.id_prefix)
     ledger.create_schema()
-    return Runtime(
-        settings, engine, ledger, open_backend(settings, engine), VerificationStore(engine)
-    )
+    return Runtime(settings, engine, ledger, None, VerificationStore(engine))

@@ -15,6 +15,7 @@ from prens.errors import PrensError
 from prens.heap import set_aside_startup_objects
 from prens.runtime import Runtime
 from prens.signing import DEV_SECRET_FILE
+from sheets_bridge.base import SheetError
 from webhooks.serving import deployment_app
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
     """At start-up, say loudly if the spreadsheet is shared by link. Intake goes on either way
     (it never waits for Google); the flush refuses to write until it is fixed."""
-    from sheets_bridge.base import SheetError
     from sheets_bridge.sharing import SharedPublicly
 
     try:
@@ -84,6 +84,13 @@ def run_server(
     program taking part in its scheduler election; then stop them and close the databases.
     With `processes` over 1, gunicorn runs that many web processes (prens.prefork)."""
     app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
+    try:
+        for runtime in runtimes.values():
+            runtime.sheets  # noqa: B018 - credentials refused at start, in words
+    except SheetError as exc:
+        for runtime in runtimes.values():
+            runtime.close()
+        raise PrensError(str(exc)) from exc
     if processes > 1:
         from prens.prefork import serve_processes
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -27,6 +26,7 @@ from sheets_bridge.base import (
     SheetError,
     WorksheetNotFound,
 )
+from sheets_bridge.credentials import credentials_path, credentials_problem
 from sheets_bridge.http import PacedHTTPClient
 from sheets_bridge.setup import WorksheetLayout
 
@@ -617,17 +617,18 @@ def open_google(
     from google.auth.transport.requests import AuthorizedSession, Request
     from google.oauth2 import service_account
 
-    env = os.environ if env is None else env
-    path = credentials_file or env.get("GOOGLE_APPLICATION_CREDENTIALS", "")
-    if not path:
-        raise SheetError(
-            "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS to the "
-            "service account's JSON key file"
-        )
+    path = credentials_path(credentials_file, env)
+    problem = credentials_problem(path)
+    if problem:
+        raise SheetError(problem)
     try:
         creds = service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
     except (OSError, ValueError, KeyError) as exc:
-        raise SheetError(f"cannot read the service account key {path}: {exc}") from exc
+        # The key passed the offline check, but google-auth cannot use it (a damaged key).
+        raise SheetError(
+            f"the Google credentials file {path} cannot be used ({exc}): download the "
+            "service account's JSON key again"
+        ) from exc
     if session is None:
         authorized = AuthorizedSession(creds)
     else:

@@ -46,7 +46,7 @@ def test_missing_or_broken_credentials_are_clear_errors(tmp_path: Path) -> None:
         open_google(SPREADSHEET, env={})
     broken = tmp_path / "broken.json"
     broken.write_text("{}")
-    with pytest.raises(SheetError, match="cannot read the service account key"):
+    with pytest.raises(SheetError, match="broken.json is not a key, not a service account.s"):
         open_google(SPREADSHEET, env={"GOOGLE_APPLICATION_CREDENTIALS": str(broken)})
 
 

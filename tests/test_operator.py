@@ -1,0 +1,114 @@
+"""Operator mistakes answered in words: a Google backend with missing or wrong credentials, the
+options typed after the command, empty listings, help that can be copied and pasted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from prens.cli import main
+from tests.conftest import ROOT, write_config
+
+KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFG"
+
+
+def google_config(tmp_path: Path, key_file: str) -> Path:
+    return write_config(
+        tmp_path,
+        {
+            'backend = "local" ': 'backend = "google" ',
+            'spreadsheet_key = ""                # the id': f'spreadsheet_key = "{KEY}"  # the id',
+            '# credentials_file = "service-account.json"': f'credentials_file = "{key_file}"',
+        },
+    )
+
+
+KEYS = {
+    "missing": None,
+    "not json": "not json at all",
+    "a user's key": json.dumps({"type": "authorized_user", "client_id": "x"}),
+    "incomplete": json.dumps({"type": "service_account", "client_email": "a@b.iam"}),
+}
+COMMANDS = [
+    ["doctor"],
+    ["check-config"],
+    ["jobs", "run", "flush"],
+    ["sheet", "setup"],
+    ["officer", "list"],
+    ["serve", "--port", "0"],
+    ["worker"],
+]
+
+
+# Every kind of wrong key with the two commands that diagnose; every command with one of them.
+CASES = [(case, c) for case in KEYS for c in COMMANDS[:2]] + [
+    (case, c) for case, c in zip(list(KEYS) * 2, COMMANDS[2:], strict=False)
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "command"), CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else v
+)
+def test_no_traceback_for_google_credentials(tmp_path: Path, case: str, command: list[str]) -> None:
+    if KEYS[case] is not None:
+        (tmp_path / "key.json").write_text(KEYS[case], encoding="utf-8")
+    config = google_config(tmp_path, "key.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "prens", "--config", str(config), *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out, out
+    if command == ["officer", "list"]:  # needs no spreadsheet: works
+        assert done.returncode == 0 and "no officers yet" in out
+        return
+    assert done.returncode != 0
+    if command == ["doctor"]:  # every check shown, the credentials as the problem
+        assert "[OK] Basis data" in out and "[MASALAH] Kredensial Google" in out
+    assert "key.json" in out and ("JSON key" in out or "service account" in out), out
+
+
+def test_options_may_follow_the_command(config_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check-config", "--config", str(config_path)])
+    assert result.exit_code == 0 and "OK" in result.output
+    result = CliRunner().invoke(main, ["officer", "list", "--config", str(config_path)])
+    assert result.exit_code == 0 and "no officers yet" in result.output
+
+
+def test_an_empty_listing_says_so(config_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "notifications", "list", "--status", "failed"]
+    )
+    assert result.exit_code == 0 and result.output.strip() == "no messages failed"
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[str]:
+    out = []
+    for name, command in group.commands.items():
+        out.append(f"{prefix}{name}")
+        if isinstance(command, click.Group):
+            out += _commands(command, f"{prefix}{name} ")
+    return out
+
+
+@pytest.mark.parametrize("path", ["", *_commands(main)])
+def test_help_examples_can_be_copied_as_printed(path: str) -> None:
+    """Each example is printed as written: a continued line ends in a backslash, and no line
+    of it is a fragment that wrapping broke off (a file name cut in two, a lone backslash)."""
+    output = CliRunner().invoke(main, [*path.split(), "--help"], terminal_width=80).output
+    example = output.split("Example:")[1].split("Options:")[0]
+    lines = [line.strip() for line in example.strip().splitlines() if line.strip()]
+    assert lines and lines[0].startswith("prens"), output
+    for before, line in zip(lines, lines[1:], strict=False):
+        assert before.endswith("\\") or line.startswith("prens"), output
+        assert not line.startswith("\\"), output
