@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prens.errors import ConfigError
-from prens.regions import PACKAGED, Region, RegionDataError, load_region
+from prens.regions import PACKAGED, Region, RegionDataError, load_region, unknown_alias_targets
 
 FIELDS = (
     "nama",
@@ -270,6 +270,13 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
             region_file or code,
             f"region data for {code} ({exc})",
         ) from exc
+    for name in unknown_alias_targets(region, {str(k): str(v) for k, v in aliases.items()}):
+        raise ConfigError(
+            source,
+            f"region.aliases.{name}",
+            aliases[name],
+            f"the name of a kecamatan or desa/kelurahan of {region.name} ({code})",
+        )
     region_t.done()
 
     elig = root.table("eligibility")

@@ -93,3 +93,10 @@ def load_region(path: Path, code: str, aliases: dict[str, str] | None = None) ->
     if not region.kecamatan:
         raise RegionDataError(f"region file {path} lists no kecamatan of {code}")
     return region
+
+
+def unknown_alias_targets(region: Region, aliases: dict[str, str]) -> list[str]:
+    """The alias keys whose target is no kecamatan or desa of `region` (they would match
+    nothing, silently)."""
+    known = set(region.kecamatan) | {key for places in region.desa.values() for key in places}
+    return [name for name, target in aliases.items() if match_key(target) not in known]

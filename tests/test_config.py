@@ -47,7 +47,7 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
         {
             'code = "63.11"': 'code = "63.11"\nfile = "wilayah.csv"',
             '"Buntut Pilanduk" = "Buntu Pilanduk"\n': "",
-            '"Simpang Nadong" = "Simpang Nadung"\n': "",
+            '"Simpang Nadung" = "Simpang Nadong"\n': "",
         },
     )
     s = load_settings(path)
@@ -119,3 +119,11 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
         "1AbC",
         "postgresql+psycopg://prens@db/prens",
     )
+
+
+def test_an_alias_to_no_place_of_the_region_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = write_config(
+        tmp_path, {'"Simpang Nadung" = "Simpang Nadong"': '"Simpang Nadong" = "Simpang Nadung"'}
+    )  # backwards: the official name is Simpang Nadong
+    with pytest.raises(ConfigError, match=r"region\.aliases\.Simpang Nadong = 'Simpang Nadung'"):
+        load_settings(path)

@@ -174,3 +174,10 @@ def test_phone_shared(settings: Settings, others: int, warned: bool) -> None:
     assert (warning is not None) == warned
     if warning:
         assert warning.code == "phone_shared" and warning.severity == "warning"
+
+
+def test_a_shipped_alias_matches_its_desa(settings: Settings) -> None:
+    result = assess(
+        answers(settings, kecamatan="Tebing Tinggi", desa="Simpang Nadung"), settings, TODAY
+    )
+    assert result.person["desa"] == "Simpang Nadong" and result.valid
