@@ -157,7 +157,11 @@ def reconcile(
                 ready.append(response)
             elif response is not None:
                 report.unreadable += 1
-                log.warning("reconcile: cannot read %s; it is skipped", response.error)
+                log.warning(
+                    "reconcile: cannot read row %d (%s); it is skipped",
+                    response.row,
+                    response.error,
+                )
             next_row, anchor = row + 1, row_digest(cells)
         report.stored, report.already = ingest(ledger, settings, ready, now)
         total = max(0, first - FIRST_DATA_ROW) + len(rows)

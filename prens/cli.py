@@ -314,15 +314,31 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
         prens --config config/balangan.toml sheet import-responses ~/Unduhan/respons.csv
     """
     from jobs.reconcile import import_responses, reconcile
+    from prens.errors import ResponsesLayoutError
+    from prens.responses import columns, read_row
 
+    table, lines = [], []  # each record, and the CSV line it starts on
     try:
         with open(csv_file, encoding="utf-8-sig", newline="") as handle:
-            table = list(csv.reader(handle))
+            reader = csv.reader(handle)
+            end = 0
+            for record in reader:
+                table.append(record)
+                lines.append(end + 1)
+                end = reader.line_num
     except (UnicodeDecodeError, csv.Error) as exc:
         raise click.ClickException(f"{csv_file}: not a UTF-8 CSV file ({exc})") from exc
     if not table:
         raise click.ClickException(f"{csv_file}: empty file")
     settings = runtime.settings
+    try:
+        cols = columns(table[0], settings)
+    except ResponsesLayoutError as exc:
+        raise click.ClickException(f"{csv_file}: {exc}") from exc
+    for line, cells in zip(lines[1:], table[1:], strict=True):
+        row = read_row(line, cells, cols, settings, settings.timezone)
+        if row.submission is None and any(str(c).strip() for c in cells):
+            click.echo(f"{csv_file}, line {line}: {row.error}; this response is not taken in")
     report = import_responses(
         runtime.ledger, runtime.responses_sheets(), settings, table[0], table[1:]
     )

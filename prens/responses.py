@@ -41,9 +41,11 @@ def columns(header: list[Any], settings: Settings) -> Columns:
     stamp = next((i for i, h in enumerate(texts) if h in TIMESTAMP_TITLES), None)
     if stamp is None:
         raise ResponsesLayoutError(
-            "the responses sheet has no "
+            "its first row has the columns "
+            + "; ".join(f'"{t}"' for t in texts if t)
+            + ", but no "
             + " / ".join(f'"{t}"' for t in TIMESTAMP_TITLES)
-            + " column in its first row"
+            + " column: is it a form's responses?"
         )
     by_title = {h: i for i, h in enumerate(texts) if h and i != stamp}
     fields, missing = {}, []
@@ -56,9 +58,11 @@ def columns(header: list[Any], settings: Settings) -> Columns:
             fields[field] = index
     if missing:
         raise ResponsesLayoutError(
-            "the responses sheet has no column for the question(s) "
+            "its first row has the columns "
+            + "; ".join(f'"{t}"' for t in texts if t)
+            + ", but the configuration ([form.questions]) expects the question(s) "
             + "; ".join(f'"{t}"' for t in missing)
-            + ": check [form.questions] against the sheet's first row"
+            + ": is it this form's responses? Else correct [form.questions]"
         )
     titles = tuple((i, str(header[i])) for i in sorted(by_title.values()))
     return Columns(stamp, titles, fields)
@@ -70,7 +74,7 @@ class ResponseRow:
     submission: Submission | None  # None when the row cannot be read
     fingerprint: Fingerprint | None
     notes: tuple[Problem, ...]  # warnings about how the sheet stored the answers
-    error: str = ""  # why the row cannot be read (English, for the log)
+    error: str = ""  # why the row cannot be read (English, for the log and the operator)
 
 
 def row_digest(cells: list[Any]) -> str:
@@ -123,7 +127,7 @@ def read_row(
         else:
             raise PayloadError("no timestamp")
     except PayloadError as exc:
-        return ResponseRow(row, None, None, (), f"row {row}: {exc}")
+        return ResponseRow(row, None, None, (), str(exc))
     field_of = {index: field for field, index in cols.fields.items()}
     notes: list[Problem] = []
     answers: dict[str, Answer] = {}

@@ -104,7 +104,12 @@ def parse_timestamp(text: str, tz: ZoneInfo, date_order: str = "mdy") -> datetim
             except ValueError:
                 continue
     if moment is None:
-        raise PayloadError(f"timestamp {text[:40]!r} is not an ISO 8601 date and time")
+        day = "d/m/yyyy" if date_order == "dmy" else "m/d/yyyy"
+        raise PayloadError(
+            f"timestamp {text[:40]!r} is not an ISO 8601 date and time "
+            f"(2026-11-21T14:03:05+08:00), nor the responses sheet's {day} H:MM:SS, nor the "
+            "Forms CSV download's yyyy/m/d h:mm:ss PM GMT+8"
+        )
     if not 2000 <= moment.year <= 2999:  # a form response is never stamped outside these
         raise PayloadError(f"timestamp {text[:40]!r} is not a plausible date of a form response")
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -112,3 +112,56 @@ def test_help_examples_can_be_copied_as_printed(path: str) -> None:
     for before, line in zip(lines, lines[1:], strict=False):
         assert before.endswith("\\") or line.startswith("prens"), output
         assert not line.startswith("\\"), output
+
+
+def _responses_csv(settings, path: Path, rows: list[list[str]], header=None) -> Path:  # type: ignore[no-untyped-def]
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header or ["Timestamp", *settings.questions.values()])
+        writer.writerows(rows)
+    return path
+
+
+def _answers(settings, stamp: str, address: str = "RT 1") -> list[str]:  # type: ignore[no-untyped-def]
+    # The answers' validity does not matter here: only whether each row can be read.
+    return [
+        stamp,
+        "Siti",
+        "6311064507900003",
+        "6311060101150002",
+        "7/5/1990",
+        "Perempuan",
+        "081234567890",
+        "Paringin",
+        "Lasung Batu",
+        address,
+        "Petani",
+        settings.consent_option,
+    ]
+
+
+def test_import_responses_says_what_is_wrong_where(
+    settings, config_path: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    good = _answers(settings, "11/20/2025 10:00:00", address="RT 1\nJalan Mawar")
+    bad = _answers(settings, "kemarin sore")
+    path = _responses_csv(settings, tmp_path / "r.csv", [good, bad])
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "sheet", "import-responses", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    # The first response spans lines 2-3 (a line break in its address): the bad one is line 4.
+    assert "r.csv, line 4: timestamp 'kemarin sore'" in result.output
+    assert "m/d/yyyy H:MM:SS" in result.output and "yyyy/m/d h:mm:ss PM GMT+8" in result.output
+
+    other = _responses_csv(settings, tmp_path / "o.csv", [], header=["Timestamp", "Nama", "NIK"])
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "sheet", "import-responses", str(other)]
+    )
+    assert result.exit_code == 1
+    assert 'o.csv: its first row has the columns "Timestamp"; "Nama"; "NIK", but the ' in (
+        result.output
+    )
+    assert 'expects the question(s) "NAMA LENGKAP' in result.output

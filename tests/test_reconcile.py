@@ -301,7 +301,7 @@ def test_import_refuses_a_csv_of_another_form(config_path: Path, tmp_path: Path)
         main, ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
     )
     assert result.exit_code == 1
-    assert "no column for the question(s)" in result.output and "NIK" in result.output
+    assert "expects the question(s)" in result.output and "NIK" in result.output
 
 
 def test_doctor_shows_the_reconcile_lag(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
