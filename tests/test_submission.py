@@ -87,4 +87,4 @@ def test_text_is_made_storable() -> None:
         },
         WITA,
     )
-    assert s.answers["NAMA"] == "Budi?"
+    assert s.answers["NAMA"] == "Budi"  # NUL and the lone surrogate removed
