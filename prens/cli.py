@@ -572,19 +572,34 @@ def db_copy(ctx: click.Context, target_url: str) -> None:
 
 
 @main.command()
-@click.argument("registration_id")
+@click.argument("registration_id", required=False)
+@click.option(
+    "--downloads", is_flag=True, help="List who downloaded or exported personal data, and when."
+)
 @_with_runtime
-def audit(runtime: Runtime, registration_id: str) -> None:
-    """Print a registration's history: received, states, unticked boxes, verifier edits.
+def audit(runtime: Runtime, registration_id: str | None, downloads: bool) -> None:
+    """Print a registration's history (received, states, unticked boxes, verifier edits), or
+    with --downloads every download and export of personal data, newest first.
 
     Example:
 
         prens --config config/balangan.toml audit BLG-7KQ4MX
     """
+    tz = runtime.settings.timezone
+    if downloads:
+        entries = runtime.verification().downloads()
+        if not entries:
+            click.echo("no downloads or exports yet")
+        for entry in entries:
+            click.echo(
+                f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+            )
+        return
+    if not registration_id:
+        raise click.UsageError("name a registration (BLG-...) or pass --downloads")
     reg = runtime.ledger.get(registration_id)
     if reg is None:
         raise click.ClickException(f"no registration {registration_id}")
-    tz = runtime.settings.timezone
     click.echo(f"{reg.id}  {reg.status}  state: {reg.state or '-'}")
     click.echo(f"{reg.received_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  received ({reg.status})")
     for entry in runtime.verification().history(registration_id):

@@ -80,6 +80,11 @@ class AuditEntry:
             return f"row deleted from {d['worksheet']}: restored by the next flush"
         if self.kind == "cell":
             return f"{d['column']}: {d['before']!r} -> {d['after']!r}"
+        if self.kind in ("download", "export"):
+            what = d.get("file") or f"{d.get('list', '?')}.{d.get('format', '?')}"
+            return f"{self.kind} {what}, {d.get('rows', 0)} row(s)" + (
+                f" from {d['ip']}" if d.get("ip") else ""
+            )
         return f"{self.kind}: {d}"
 
 
@@ -228,6 +233,22 @@ class VerificationStore:
                 select(audit_log)
                 .where(audit_log.c.registration_id == registration_id)
                 .order_by(audit_log.c.seq)
+            ).all()
+        return [
+            AuditEntry(
+                r.registration_id, r.at.replace(tzinfo=UTC), r.kind, r.actor, json.loads(r.detail)
+            )
+            for r in rows
+        ]
+
+    def downloads(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest downloads and exports of personal data (who, when, what), newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(audit_log)
+                .where(audit_log.c.kind.in_(("download", "export")))
+                .order_by(audit_log.c.seq.desc())
+                .limit(limit)
             ).all()
         return [
             AuditEntry(

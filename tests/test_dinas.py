@@ -126,3 +126,25 @@ def test_downloads_say_their_type_once(client, officer) -> None:  # type: ignore
     assert reply.status_code == 200
     assert reply.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_downloads_can_be_read_without_sql(client, officer, config_path, runtime) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_pages import login
+
+    assert client.get("/dinas/daftar-final.xlsx", headers=basic(*officer)).status_code == 200
+    listed = CliRunner().invoke(main, ["--config", str(config_path), "audit", "--downloads"])
+    assert listed.exit_code == 0
+    assert (
+        "download daftar-final.xlsx, 0 row(s)" in listed.output
+        and "[Rahmat (Dinas)]" in listed.output
+    )
+    assert login(client, *officer).status_code == 302
+    page = client.get("/dinas/dashboard").data.decode()
+    assert "Riwayat unduhan data pribadi" in page and "<td>daftar-final.xlsx</td>" in page
+    assert "terkirim</th>" in page and "belum pasti</th>" in page and "uncertain</th>" not in page
+    assert "untuk mesin" in page  # which file is for machines, which for people
+
+
+def test_audit_without_an_id_or_downloads_says_what_to_pass(config_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["--config", str(config_path), "audit"])
+    assert result.exit_code == 2 and "--downloads" in result.output

@@ -234,3 +234,21 @@ def test_a_provider_that_does_not_answer_in_time_is_retried_later(name: str) -> 
             PHONE, "x", "TERVERIFIKASI", VALUES
         )
     assert outcome.kind == RETRY and "Timeout" in outcome.reason
+
+
+def test_whatsapp_cloud_template_without_parameters_sends_no_empty_list() -> None:
+    ok = Answer(200, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.X"}]})
+    options = {"phone_number_id": "1098765", "template_DITOLAK": "prens_ditolak"}
+    with ProviderServer(ok) as srv:
+        options["base_url"] = srv.url
+        provider = open_provider(
+            "whatsapp_cloud",
+            options,
+            None,
+            {"PRENS_WHATSAPP_TOKEN": "EAAG"},  # type: ignore[arg-type]
+        )
+        assert provider.send(PHONE, "", "DITOLAK", VALUES).kind == SENT
+    assert srv.seen[0].json()["template"] == {
+        "name": "prens_ditolak",
+        "language": {"code": "id"},
+    }

@@ -249,6 +249,7 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.get("/dashboard")
 @off_the_loop
 def dashboard() -> str:
+    from prens.messages import STATUS_WORDS
     from prens.outbox import STATUSES
     from prens.stats import STATUS_ORDER
     from prens.stats import dashboard as numbers
@@ -277,7 +278,9 @@ def dashboard() -> str:
         d=d,
         charts=drawn,
         statuses=statuses,
-        delivery_statuses=STATUSES,
+        delivery_statuses=[(status, STATUS_WORDS.get(status, status)) for status in STATUSES],
+        downloads=runtime.verification().downloads(20),
+        timezone=runtime.settings.timezone,
         officer=g.officer,
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )

@@ -48,14 +48,15 @@ class WhatsAppCloud(Provider):
             "template": {
                 "name": template,
                 "language": {"code": self.options.get("template_language", "id")},
-                "components": [
-                    {
-                        "type": "body",
-                        "parameters": [{"type": "text", "text": values.get(n, "")} for n in names],
-                    }
-                ],
             },
         }
+        if names:  # a template without parameters takes no body component (no empty list)
+            payload["template"]["components"] = [  # type: ignore[index]
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": values.get(n, "")} for n in names],
+                }
+            ]
         reply = post(
             self.session,
             self.url,
