@@ -312,7 +312,9 @@ class GoogleSheets(SheetBackend):
             )
             self.metadata(refresh=True)
         width = max((len(r) for r in rows), default=1)
-        self._add_sheet(temp, width, rows=max(len(rows), 1), hidden=True)
+        # A row more than the list: Google refuses to freeze every row of a sheet (400 "You
+        # can't freeze all visible rows"), and a list may be its header alone.
+        self._add_sheet(temp, width, rows=len(rows) + 1, hidden=True)
         start = 1
         for chunk in chunks_by_size(rows):
             self.http.values_update(

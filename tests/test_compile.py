@@ -188,3 +188,14 @@ def test_export_command_writes_and_audits(verifying, config_path, tmp_path) -> N
         exports = conn.execute(select(audit_log).where(audit_log.c.kind == "export")).all()
     assert len(exports) == 2 and all(e.actor.startswith("cli:") for e in exports)
     assert '"rows": 4' in exports[0].detail
+
+
+def test_compile_of_an_empty_list_is_accepted_by_google(verifying) -> None:  # type: ignore[no-untyped-def]
+    """Nobody verified yet: the list is its header alone, and Google refuses to freeze every row
+    of a sheet (the nightly compile failed on a real sheet until the first verification)."""
+    runtime, fake, _ids = verifying
+    report = compile_final(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert report.rows == 0
+    assert runtime.sheets.get_all_values("Daftar Final") == [final.headers(runtime.settings)]
+    if fake is not None:
+        assert fake.refused == []

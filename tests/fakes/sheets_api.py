@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.adapters import BaseAdapter
 
+from tests.fakes.discovery import Refused, check_request
 from tests.fakes.sheets_model import ApiError, Cell, Spreadsheet
 
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets/"
@@ -101,6 +102,7 @@ class FakeSheetsAPI(BaseAdapter):
         self.public_key: Any = None  # when set, token requests must be signed with its key
         self.tokens_issued = 0
         self.log: list[tuple[str, str]] = []
+        self.refused: list[str] = []  # requests the discovery documents say Google refuses
         # Called with each request before it is answered: lets a test act as a verifier at an
         # exact moment (say, sort the rows just before a write).
         self.hooks: list[Callable[[requests.PreparedRequest], None]] = []
@@ -335,6 +337,12 @@ class FakeSheetsAPI(BaseAdapter):
         query = parse_qs(parts.query)
         body = json.loads(request.body) if request.body else {}
         full = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        document = "drive.v3.json" if full.startswith(DRIVE) else "sheets.v4.json"
+        try:  # what Google's own API description refuses, the fake refuses too
+            check_request(document, request.method or "GET", parts.path, query, body or None)
+        except Refused as exc:
+            self.refused.append(str(exc))
+            raise ApiError(400, str(exc), "INVALID_ARGUMENT") from exc
         if full.startswith(DRIVE):
             key = unquote(full[len(DRIVE) :].split("/")[0])
             return {"permissions": list(self._book(key).permissions)}

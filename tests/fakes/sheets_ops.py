@@ -156,7 +156,23 @@ def _grid(book: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, range, range]:
     sheet = book.by_id(rng.get("sheetId", 0))
     rows = range(rng.get("startRowIndex", 0), rng.get("endRowIndex", sheet.rows))
     cols = range(rng.get("startColumnIndex", 0), rng.get("endColumnIndex", sheet.cols))
+    if rows.stop > sheet.rows or cols.stop > sheet.cols:  # Google: outside the grid is refused
+        raise ApiError(
+            400,
+            f"Invalid requests: range ({sheet.title}) exceeds grid limits. Max rows: "
+            f"{sheet.rows}, max columns: {sheet.cols}",
+        )
     return sheet, rows, cols
+
+
+def _frozen(sheet: Sheet, grid: dict[str, Any]) -> None:
+    """Google refuses a frozen row or column count that leaves nothing to scroll."""
+    rows = grid.get("frozenRowCount", sheet.frozen_rows)
+    if rows and rows >= sheet.rows:
+        raise ApiError(400, "Invalid requests: You can't freeze all visible rows on the sheet.")
+    if grid.get("frozenColumnCount", 0) and grid["frozenColumnCount"] >= sheet.cols:
+        raise ApiError(400, "Invalid requests: You can't freeze all visible columns on the sheet.")
+    sheet.frozen_rows = rows
 
 
 def batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
@@ -175,17 +191,16 @@ def _apply(book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
         sheet = book.add_sheet(
             props["title"], grid.get("rowCount", 1000), grid.get("columnCount", 26)
         )
-        sheet.frozen_rows = grid.get("frozenRowCount", 0)
+        _frozen(sheet, grid)
         sheet.hidden = bool(props.get("hidden", False))
         return {"addSheet": {"properties": sheet.properties()}}
     if kind == "updateSheetProperties":
         props = args["properties"]
         sheet = book.by_id(props.get("sheetId", 0))
         grid = props.get("gridProperties", {})
-        if "frozenRowCount" in grid:
-            sheet.frozen_rows = grid["frozenRowCount"]
         if "columnCount" in grid:
             sheet.cols = grid["columnCount"]
+        _frozen(sheet, grid)
         fields = args.get("fields", "")
         if "title" in fields.split(","):
             if any(o.title == props["title"] and o is not sheet for o in book.sheets):
