@@ -39,6 +39,9 @@ def deployment_file(tmp_path: Path) -> Path:
             'id_prefix = "BLG"': 'id_prefix = "TRG"',
             'code = "63.11" ': 'code = "35.03" ',
             '# file = "wilayah.csv" ': 'file = "wilayah.csv" ',
+            # Balangan's spellings name no place of Trenggalek: refused if kept.
+            '"Buntut Pilanduk" = "Buntu Pilanduk"\n': "",
+            '"Simpang Nadung" = "Simpang Nadong"\n': "",
         },
     )
     (trenggalek.parent / "wilayah.csv").write_text(TRENGGALEK, encoding="utf-8")

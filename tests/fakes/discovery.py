@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,13 @@ MASKED = {
     "UpdateCellsRequest": "rows",
     "UpdateDeveloperMetadataRequest": "developerMetadata",
     "UpdateProtectedRangeRequest": "protectedRange",
+}
+
+
+_SCALARS = {
+    "integer": ("TYPE_INT32", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "number": ("TYPE_DOUBLE", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "boolean": ("TYPE_BOOL", lambda v: isinstance(v, bool)),
 }
 
 
@@ -84,7 +91,7 @@ def _methods(resource: dict[str, Any], service_path: str, prefix: str) -> list[M
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def api(document: str) -> Api:
     doc = json.loads((DOCUMENTS / document).read_text(encoding="utf-8"))
     return Api(
@@ -104,9 +111,8 @@ def check_request(
     for name, values in query.items():
         spec = method.parameters.get(name) or described.common.get(name)
         if spec is None:
-            raise Refused(
-                f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter.'
-            )
+            unknown = f'Unknown name "{name}": Cannot bind query parameter.'
+            raise Refused(f"Invalid JSON payload received. {unknown}")
         for value in values:
             if "enum" in spec and value not in spec["enum"]:
                 raise Refused(f"Invalid value at '{name}' ({spec.get('type')}), \"{value}\"")
@@ -158,15 +164,8 @@ def _check(schemas: dict[str, Any], value: Any, schema: dict[str, Any], where: s
             raise Refused(f"Invalid value at '{here}' (TYPE_STRING), {value!r}")
         if "enum" in schema and value not in schema["enum"]:
             raise Refused(f"Invalid value at '{here}' (enum), \"{value}\"")
-    elif kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise Refused(f"Invalid value at '{here}' (TYPE_INT32), {value!r}")
-    elif kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Refused(f"Invalid value at '{here}' (TYPE_DOUBLE), {value!r}")
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            raise Refused(f"Invalid value at '{here}' (TYPE_BOOL), {value!r}")
+    elif kind in _SCALARS and not _SCALARS[kind][1](value):
+        raise Refused(f"Invalid value at '{here}' ({_SCALARS[kind][0]}), {value!r}")
     # "any" (a cell's value in values requests): anything JSON holds.
 
 
