@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prens.config import Settings
+from prens.errors import ResponseChanged
 from prens.intake import receive
 from prens.ledger import Cursor, Ledger
 from prens.responses import ResponseRow, columns, is_blank, read_row, row_digest, settled
@@ -99,7 +100,16 @@ def ingest(
             already += 1
             continue
         assert response.submission is not None
-        result = receive(ledger, settings, response.submission, now, response.notes)
+        try:
+            result = receive(ledger, settings, response.submission, now, response.notes)
+        except ResponseChanged as exc:  # its first answers stay, as on the webhook
+            log.warning(
+                "reconcile: row %d changed since it was stored as %s",
+                response.row,
+                exc.registration_id,
+            )
+            already += 1
+            continue
         if result.created:
             stored += 1
             log.info("reconcile: row %d stored as %s", response.row, result.registration.id)

@@ -4,6 +4,7 @@ PrensError
  ├── ConfigError        a configuration value is wrong (start-up stops)
  ├── PayloadError       a webhook body is not the contract's shape (HTTP 400)
  ├── LedgerError        the ledger cannot be used (HTTP 503, command exits non-zero)
+ ├── ResponseChanged    a response sent again with other answers (an edit; HTTP 409)
  └── ResponsesLayoutError  the form's responses sheet lacks a configured question's column
 """
 
@@ -36,3 +37,12 @@ class PayloadError(PrensError, ValueError):
 
 class LedgerError(PrensError):
     """The ledger's database cannot be used."""
+
+
+class ResponseChanged(PrensError):
+    """A response the ledger holds, sent again under its responseId with other answers: an
+    edited form response. The first answers stay; the edit is refused, not silently lost."""
+
+    def __init__(self, registration_id: str):
+        super().__init__(f"response already stored as {registration_id} with other answers")
+        self.registration_id = registration_id

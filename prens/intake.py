@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prens.config import Settings
+from prens.errors import ResponseChanged
 from prens.fingerprint import Fingerprint, fingerprint
 from prens.ledger import Candidate, Ledger, Registration
 from prens.problems import Problem
@@ -74,6 +75,15 @@ def receive(
     registration, created = ledger.record(
         candidate, now, lambda others: phone_shared_warning(others, settings)
     )
+    # The same responseId again with other answers: an edit of the form response. (A response
+    # first read from the responses sheet is matched by fingerprint instead, and the sheet's
+    # text of an answer may differ from the form's: that is no edit.)
+    if (
+        not created
+        and registration.response_key == submission.response_key
+        and registration.answers != submission.answers
+    ):
+        raise ResponseChanged(registration.id)
     if created:
         # Ids and codes only: never NIK, KK or phone numbers in the log.
         codes = ",".join(p.code for p in registration.problems)

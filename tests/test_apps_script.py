@@ -39,16 +39,28 @@ def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
         yield served, settings
 
 
-def run_script(tmp_path: Path, event: dict, url: str, secret: str) -> dict:  # type: ignore[type-arg]
-    event_file = tmp_path / "event.json"
-    event_file.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
+def run_script(
+    tmp_path: Path,
+    event: dict | str,  # type: ignore[type-arg]
+    url: str = "http://127.0.0.1:9",
+    secret: str = SECRET,
+    **env_extra: str,
+) -> dict:  # type: ignore[type-arg]
+    """Run Code.gs's trigger on `event`, or the function named by a string ("installTrigger")."""
+    if isinstance(event, dict):
+        event_file = tmp_path / "event.json"
+        event_file.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
+        target = str(event_file)
+    else:
+        target = event
     env = {
         **os.environ,
         "PRENS_WEBHOOK_URL": url + "/webhooks/google-form",
         "PRENS_WEBHOOK_SECRET": secret,
+        **env_extra,
     }
     done = subprocess.run(
-        [NODE, str(HARNESS), str(CODE_GS), str(event_file)],
+        [NODE, str(HARNESS), str(CODE_GS), target],
         env=env,  # type: ignore[list-item]
         capture_output=True,
         text=True,
@@ -123,14 +135,92 @@ def test_a_wrong_secret_is_refused_and_logged_without_personal_data(deployment, 
     out = run_script(
         tmp_path, form_event(settings, fields, "2_wrong"), served.url, "not-the-secret"
     )
-    assert out["returned"] == 401
+    # Thrown after logging: the execution fails, and Google emails the form's owner.
+    assert out["thrown"] and "HTTP 401" in out["thrown"] and out["returned"] is None
     assert out["logs"][-1]["level"] == "error" and "401" in out["logs"][-1]["text"]
-    assert fields["nik"] not in json.dumps(out["logs"])
+    assert out["sleeps"] == []  # a 4xx is the server's answer: not tried again
+    assert fields["nik"] not in json.dumps(out)
 
 
 def test_an_unreachable_webhook_is_logged(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings(write_config(tmp_path))
     fields = person(settings, random.Random(6), datetime.now(settings.timezone).date()).fields
     out = run_script(tmp_path, form_event(settings, fields, "2_down"), "http://127.0.0.1:9", SECRET)
-    assert out["returned"] == -1
-    assert "could not reach the webhook" in out["logs"][-1]["text"]
+    assert out["thrown"] and "no answer" in out["thrown"]
+    assert [line["text"].count("could not reach the webhook") for line in out["logs"]] == [1] * 3
+    assert out["sleeps"] == [2000, 5000]  # three tries, short pauses
+    assert fields["nik"] not in json.dumps(out)
+
+
+class Answers:
+    """A webhook stand-in answering the codes queued, then 200."""
+
+    def __init__(self, codes: list[int]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.codes, self.seen = list(codes), []
+        answers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = int(self.headers.get("Content-Length", 0))
+                answers.seen.append((self.headers["X-Prens-Signature"], self.rfile.read(length)))
+                code = answers.codes.pop(0) if answers.codes else 200
+                reply = {"id": "BLG-7KQ4MX", "status": "accepted"} if code == 200 else {}
+                data = json.dumps(reply).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Answers:
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _event(tmp_path: Path) -> dict:  # type: ignore[type-arg]
+    settings = load_settings(write_config(tmp_path))
+    fields = person(settings, random.Random(8), datetime.now(settings.timezone).date()).fields
+    return form_event(settings, fields, "2_retry")
+
+
+def test_a_503_is_tried_again_and_delivered(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with Answers([503, 502]) as server:
+        out = run_script(tmp_path, _event(tmp_path), server.url)
+    assert out["returned"] == 200 and out["thrown"] is None
+    assert len(server.seen) == 3 and out["sleeps"] == [2000, 5000]
+    assert len({signature for signature, _ in server.seen}) >= 1  # each try signed
+    assert out["logs"][-1]["text"] == "Lindungi Prens: BLG-7KQ4MX accepted"
+
+
+def test_a_5xx_that_lasts_fails_the_execution(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with Answers([503, 503, 503, 503]) as server:
+        out = run_script(tmp_path, _event(tmp_path), server.url)
+    assert len(server.seen) == 3 and "HTTP 503" in out["thrown"]
+
+
+def test_an_edited_response_fails_the_execution(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with Answers([409]) as server:
+        out = run_script(tmp_path, _event(tmp_path), server.url)
+    assert len(server.seen) == 1 and "HTTP 409" in out["thrown"]
+
+
+def test_install_requires_every_permission_before_the_trigger(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = run_script(tmp_path, "installTrigger")
+    assert out["thrown"] is None and out["scopesRequired"] == 1
+    assert out["triggers"] == ["onFormSubmit"]
+    half = run_script(tmp_path, "installTrigger", PRENS_TEST_CONSENT="partial")
+    assert "Authorization is required" in half["thrown"] and half["triggers"] == []

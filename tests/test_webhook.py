@@ -60,9 +60,23 @@ def test_named_values_shape(client, settings: Settings) -> None:  # type: ignore
 
 def test_replay_returns_the_first_answer_and_stores_nothing(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]
     first = post(client, body(settings, rid="same")).get_json()
-    again = post(client, body(settings, rid="same", nama="Orang Lain")).get_json()
+    again = post(client, body(settings, rid="same")).get_json()  # the script retried
     assert again == first
     assert runtime.ledger.counts_by_status() == {"accepted": 1}
+
+
+def test_an_edited_response_is_refused_not_lost_silently(client, settings, runtime, caplog) -> None:  # type: ignore[no-untyped-def]
+    """With "allow response editing" on, an edit comes under the same responseId: 409, so the
+    Apps Script fails and the form's owner hears of it; the first answers stay."""
+    first = post(client, body(settings, rid="same")).get_json()
+    edited = post(client, body(settings, rid="same", nama="Orang Lain"))
+    assert edited.status_code == 409 and edited.get_json()["error"] == "response_changed"
+    assert first["id"] in edited.get_json()["message"]
+    assert runtime.ledger.get(first["id"]).person["nama"] == "SITI RAHMAH"
+    lines = [r for r in caplog.records if r.name == "webhooks.form"]
+    assert (
+        len(lines) == 1 and "409" in lines[0].getMessage() and "Orang" not in lines[0].getMessage()
+    )
 
 
 def test_same_nik_again_is_a_duplicate_linked_to_the_first(client, settings, runtime) -> None:  # type: ignore[no-untyped-def]

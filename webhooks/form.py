@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from prens.errors import LedgerError, PayloadError
+from prens.errors import LedgerError, PayloadError, ResponseChanged
 from prens.intake import receive
 from prens.runtime import Runtime
 from prens.signing import signature_ok
@@ -58,6 +58,16 @@ def google_form():  # type: ignore[no-untyped-def]
         return _error(400, "bad_payload", str(exc))
     try:
         result = receive(runtime.ledger, settings, submission, datetime.now(UTC))
+    except ResponseChanged as exc:
+        # An edited form response ("allow response editing" on): the first answers stay, and the
+        # Apps Script fails loudly so that the form's owner hears of it. One line, no answers.
+        log.warning("webhook: response %s sent again with other answers (409)", exc.registration_id)
+        return _error(
+            409,
+            "response_changed",
+            f"this responseId is stored as {exc.registration_id} with other answers; edits are "
+            "not taken: the citizen sends a new response instead",
+        )
     except (LedgerError, SQLAlchemyError):
         log.exception("submission could not be stored")
         # Not the client's fault: the Apps Script logs it and the reconcile job recovers it.

@@ -8,9 +8,12 @@
  *   {"responseId": "...", "timestamp": "<ISO 8601>", "answers": {"<question title>": "<answer>"}}
  *
  * Setup (see the README): in the form, Extensions > Apps Script, paste this file, set the Script
- * Properties PRENS_WEBHOOK_URL and PRENS_WEBHOOK_SECRET, then run installTrigger() once.
- * A failed send is logged (Executions); the backend's reconcile job picks the response up later
- * from the linked responses sheet, so nothing is lost.
+ * Properties PRENS_WEBHOOK_URL and PRENS_WEBHOOK_SECRET, then run installTrigger() once and
+ * grant every permission it asks for.
+ * A send that fails (after a few tries for a 5xx or a network error) is logged without the
+ * answers, then thrown: the execution is marked failed, and Google emails the form's owner its
+ * trigger-failure summary. The backend's reconcile job picks the response up later from the
+ * linked responses sheet, so nothing is lost.
  *
  * The backend knows a response it reads from that sheet is one this script already sent by its
  * fingerprint: the response's own timestamp (to the second) and the name answer. So the body
@@ -18,8 +21,19 @@
  */
 
 
-/** Run once by hand: installs the onFormSubmit trigger for this form. */
+/** Tries of one send, and the pauses between them (ms): well within an execution's 6 minutes
+ * even when every fetch waits out its own timeout of about a minute. */
+var PRENS_TRIES = 3;
+var PRENS_PAUSES_MS = [2000, 5000];
+
+/**
+ * Run once by hand: installs the onFormSubmit trigger for this form. Google's consent screen
+ * lets the installer untick a permission (for example "Connect to an external service"); the
+ * trigger would then fail on every response. So every permission the script needs is required
+ * first: a consent that is not whole ends the installation here, with the prompt shown again.
+ */
 function installTrigger() {
+  ScriptApp.requireAllScopes(ScriptApp.AuthMode.FULL);
   var form = FormApp.getActiveForm();
   ScriptApp.getProjectTriggers().forEach(function (t) {
     if (t.getHandlerFunction() === 'onFormSubmit') {
@@ -27,6 +41,7 @@ function installTrigger() {
     }
   });
   ScriptApp.newTrigger('onFormSubmit').forForm(form).onFormSubmit().create();
+  console.log('Lindungi Prens: the trigger is installed; every new response is sent.');
 }
 
 /** The trigger: a form-bound event (e.response) or a spreadsheet-bound one (e.namedValues). */
@@ -44,7 +59,14 @@ function onFormSubmit(e) {
     console.error('Lindungi Prens: event without a response; was this run by hand?');
     return null;
   }
-  return prensSend_(body);
+  var code = prensSend_(body);
+  if (code !== 200) {
+    // Logged already, without the answers. Thrown so that the execution fails and the form's
+    // owner is told by Google; the reconcile job still takes the response in later.
+    throw new Error('Lindungi Prens: response ' + (body.responseId || '(no id)') +
+                    ' not delivered (' + (code === -1 ? 'no answer' : 'HTTP ' + code) + ')');
+  }
+  return code;
 }
 
 /** The response's timestamp in a spreadsheet-bound event: its row's first cell, a Date. */
@@ -111,21 +133,39 @@ function prensSend_(body) {
     muteHttpExceptions: true,
     followRedirects: false
   };
-  try {
-    var reply = UrlFetchApp.fetch(url, options);
-    var code = reply.getResponseCode();
-    if (code === 200) {
-      var result = JSON.parse(reply.getContentText());
-      console.log('Lindungi Prens: ' + result.id + ' ' + result.status);
-    } else {
-      // Never log the body: it holds NIK and KK.
-      console.error('Lindungi Prens: webhook answered ' + code + ' for response ' +
-                    (body.responseId || '(no id)') + ': ' + reply.getContentText().slice(0, 300));
+  var id = body.responseId || '(no id)';
+  var code = -1;
+  for (var attempt = 1; attempt <= PRENS_TRIES; attempt++) {
+    if (attempt > 1) {
+      Utilities.sleep(PRENS_PAUSES_MS[attempt - 2]);
+      // Signed again: the server refuses a timestamp too far from its clock.
+      timestamp = String(Math.floor(Date.now() / 1000));
+      signature = Utilities.computeHmacSha256Signature(timestamp + '.' + payload, secret,
+                                                       Utilities.Charset.UTF_8);
+      options.headers = {
+        'X-Prens-Timestamp': timestamp,
+        'X-Prens-Signature': 'sha256=' + prensHex_(signature)
+      };
     }
-    return code;
-  } catch (err) {
-    console.error('Lindungi Prens: could not reach the webhook for response ' +
-                  (body.responseId || '(no id)') + ': ' + err);
-    return -1;
+    try {
+      var reply = UrlFetchApp.fetch(url, options);
+      code = reply.getResponseCode();
+      if (code === 200) {
+        var result = JSON.parse(reply.getContentText());
+        console.log('Lindungi Prens: ' + result.id + ' ' + result.status);
+        return code;
+      }
+      // Never log the body: it holds NIK and KK.
+      console.error('Lindungi Prens: webhook answered ' + code + ' for response ' + id +
+                    ' (try ' + attempt + '): ' + reply.getContentText().slice(0, 300));
+      if (code < 500) {
+        return code;  // the server said no: trying again would get the same answer
+      }
+    } catch (err) {
+      code = -1;
+      console.error('Lindungi Prens: could not reach the webhook for response ' + id +
+                    ' (try ' + attempt + '): ' + err);
+    }
   }
+  return code;
 }
