@@ -16,6 +16,15 @@ from tests.google_fixtures import SPREADSHEET, google_on_fake
 
 RESPONSES = "Form Responses 1"
 _LETTERS = "ABCDEFGHIJ"
+# The responses come in an hour ago (the reconcile job waits for them to settle), so the people
+# are 36 on that day, whatever the real date: born on 5 July 36 years before this year.
+BORN = f"{datetime.now().year - 36}-07-05"
+NIK_HEAD = "6311064507" + BORN[2:4]  # Paringin (63.11.06), day 5 + 40 (a woman), July
+
+
+def nik(serial: str) -> str:
+    """A woman's NIK from Paringin born on BORN, with the 4-digit `serial`."""
+    return NIK_HEAD + serial
 
 
 def person(settings: Settings, i: int, **changes: Any) -> dict[str, Any]:
@@ -24,9 +33,9 @@ def person(settings: Settings, i: int, **changes: Any) -> dict[str, Any]:
     word = "".join(_LETTERS[int(d)] for d in f"{i:03d}").capitalize()
     fields = {
         "nama": f"Siti {word}",
-        "nik": f"631106450790{i + 1:03d}0",
+        "nik": nik(f"{i + 1:03d}0"),
         "kk": "6311060101150020",
-        "tanggal_lahir": "1990-07-05",
+        "tanggal_lahir": BORN,
         "jenis_kelamin": "Perempuan",
         "telepon": f"08123456{i:04d}",
         "kecamatan": "Paringin",

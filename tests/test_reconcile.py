@@ -25,10 +25,12 @@ from tests.conftest import post
 from tests.fakes.sheets_model import render
 from tests.google_fixtures import SPREADSHEET
 from tests.reconcile_helpers import (
+    BORN,
     RESPONSES,
     an_hour_ago,
     google_form,
     linked,
+    nik,
     on_google,
     person,
 )
@@ -61,7 +63,7 @@ def test_a_response_the_webhook_never_saw_is_in_pendaftar_after_reconcile_and_fl
     assert (report.stored, report.already, report.full_pass) == (1, 0, True)
     flush(grt.ledger, grt.sheets, grt.settings)
 
-    assert nik_column(grt) == ["6311064507900080"]
+    assert nik_column(grt) == [nik("0080")]
     (reg_id,) = pendaftar_ids(grt)
     reg = grt.ledger.get(reg_id)
     assert reg is not None and reg.status == "accepted"
@@ -70,7 +72,7 @@ def test_a_response_the_webhook_never_saw_is_in_pendaftar_after_reconcile_and_fl
     assert reg.submitted_at == response.at
     # The phone lost its leading zero in the sheet and is whole again.
     assert reg.person["telepon"] == "+6281234560007"
-    assert reg.person["tanggal_lahir"] == "1990-07-05"
+    assert reg.person["tanggal_lahir"] == BORN
     # A NIK the sheet stored as a number is flagged for the verifier, not silently trusted.
     assert {(p.field, p.code, p.severity) for p in reg.problems} >= {
         ("nik", "sheet_number", "warning"),
@@ -203,7 +205,7 @@ def test_a_mangled_nik_that_fails_is_not_blamed_on_the_citizen(runtime, tmp_path
     grt, fake = on_google(runtime, tmp_path)
     form = google_form(grt.settings)
     # The citizen typed serial 0003; the sheet keeps 15 digits: 0000, an impossible serial.
-    answers = person(grt.settings, 1, nik="6311064507900003")
+    answers = person(grt.settings, 1, nik=nik("0003"))
     form.write_row(
         fake.spreadsheets[SPREADSHEET],
         RESPONSES,
@@ -288,7 +290,7 @@ def test_import_responses_from_the_forms_csv_on_the_local_backend(
     assert runtime.ledger.counts_by_status() == {"accepted": 5}
     flush(runtime.ledger, runtime.sheets, s)
     assert sorted(nik_column(runtime)) == sorted(
-        f"631106450790{i + 1:03d}0" for i in range(5)
+        nik(f"{i + 1:03d}0") for i in range(5)
     )  # the CSV keeps NIKs as text: no digit lost, no warning
     reg = runtime.ledger.get(pendaftar_ids(runtime)[-1])
     assert reg is not None and reg.problems == []
