@@ -16,12 +16,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import google.auth.exceptions
 import requests
 from google.auth.credentials import Credentials
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from sheets_bridge.base import AppendOutcomeUnknown, SheetsUnavailable
+from sheets_bridge.base import AppendOutcomeUnknown, SheetError, SheetsUnavailable
 from sheets_bridge.pacing import MinuteBudget
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,25 @@ class PacedHTTPClient(HTTPClient):
                     status,
                     attempt,
                     delay,
+                )
+            except google.auth.exceptions.RefreshError as exc:
+                # Google's token endpoint refused the key: trying again gets the same answer.
+                raise SheetError(
+                    f"Google refused the service account's key ({exc}): the key may have been "
+                    "deleted or the account disabled; create a new JSON key for the service "
+                    "account and point [sheet] credentials_file at it"
+                ) from exc
+            except google.auth.exceptions.TransportError as exc:
+                # The token could not be fetched: nothing was sent to Sheets yet, so even an
+                # append is safe to try again.
+                if attempt == self.max_attempts:
+                    raise SheetsUnavailable(
+                        f"cannot reach Google to sign in the service account: {exc}; check "
+                        "this machine's network and DNS"
+                    ) from exc
+                delay = self._delay(attempt, None)
+                log.warning(
+                    "sheets sign-in: %s, retry %d in %.1f s", type(exc).__name__, attempt, delay
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if is_append:

@@ -36,9 +36,19 @@ def test_a_key_the_fake_does_not_know_is_refused(tmp_path: Path) -> None:
         clock=fake.clock,
         sleep=fake.clock.sleep,
     )
-    with pytest.raises(Exception, match="Invalid JWT Signature|invalid_grant"):
+    # In words, not google-auth's traceback: the key may be deleted, make a new one.
+    with pytest.raises(SheetError, match="Google refused the service account's key .*new JSON key"):
         sheets.worksheet_names()
     assert fake.tokens_issued == 0
+
+
+def test_no_route_to_google_is_said_in_words_after_retries(tmp_path: Path) -> None:
+    sheets, fake = google_on_fake(tmp_path, max_attempts=3)
+    fake.token_down = True
+    with pytest.raises(SheetError, match="cannot reach Google to sign in .* network and DNS"):
+        sheets.worksheet_names()
+    fake.token_down = False  # back: the next request signs in and goes through
+    assert sheets.worksheet_names() == ["Sheet1"]
 
 
 def test_missing_or_broken_credentials_are_clear_errors(tmp_path: Path) -> None:

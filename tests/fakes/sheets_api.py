@@ -101,6 +101,7 @@ class FakeSheetsAPI(BaseAdapter):
         self.service_account = service_account
         self.public_key: Any = None  # when set, token requests must be signed with its key
         self.tokens_issued = 0
+        self.token_down = False  # the token endpoint unreachable (no network, no DNS)
         self.log: list[tuple[str, str]] = []
         self.refused: list[str] = []  # requests the discovery documents say Google refuses
         # Called with each request before it is answered: lets a test act as a verifier at an
@@ -184,6 +185,8 @@ class FakeSheetsAPI(BaseAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = request.url or ""
         if url.startswith(TOKEN):
+            if self.token_down:
+                raise requests.ConnectionError("fake: oauth2.googleapis.com cannot be resolved")
             return self._token(request)
         # The Drive API has quotas of its own, far above the Sheets API's: count it apart.
         reads = request.method == "GET" or url.endswith(
