@@ -7,6 +7,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.ledger import Registration
+from prens.lifecycle import membership_key
 from prens.privacy import redact
 from prens.problems import ERROR
 
@@ -27,7 +28,10 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
     return {
         "nama": redact(reg.person.get("nama", "")).title(),
         "id": reg.id,
-        "nomor_kepesertaan": str(cells.get(role.get("membership_number", ""), "")).strip(),
+        # As the branch writes it, without the spaces or dashes a verifier may have typed.
+        "nomor_kepesertaan": membership_key(
+            str(cells.get(role.get("membership_number", ""), "")).strip()
+        ),
         "alasan": redact(str(cells.get(role.get("rejection_reason", ""), "")).strip()),
         "masalah": " ".join(p.message for p in reg.problems if p.severity == ERROR),
         "kontak": settings.notifications.contact,

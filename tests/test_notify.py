@@ -370,6 +370,9 @@ def test_a_membership_number_is_announced_only_when_it_is_one(runtime, client, s
     assert [line["id"] for line in told] == [a]
     assert "99999" not in json.dumps(log_lines(settings))
 
-    tick(runtime, b, "Nomor Kepesertaan BPJS", "25012345679")
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "2501 234 5679")
     run_sync(runtime)
     assert _status(runtime, b)["Status"] == "TERDAFTAR"
+    run_notify(runtime, DAY + timedelta(minutes=10))
+    (told_b,) = [x for x in log_lines(settings) if (x["id"], x["event"]) == (b, "TERDAFTAR")]
+    assert "25012345679" in told_b["text"]  # the number as the branch writes it
