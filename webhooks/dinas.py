@@ -215,7 +215,7 @@ def login():  # type: ignore[no-untyped-def]
         return render_template("masuk.html", error=None, next="")
     officers: Officers = current_app.extensions["prens.officers"]
     name = request.form.get("nama", "").strip()[:80]
-    logins_refused(name)  # 429 while this client or this name has failed too often
+    logins_refused()  # 429 while this client or this name has failed too often
     who = officers.who(request.form.get("token", "").strip(), name)
     if who is None:
         failed_login(name, request.method)

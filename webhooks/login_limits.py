@@ -34,7 +34,7 @@ def _limits() -> tuple[FixedWindowRateLimiter, list[tuple[RateLimitItem, str]]]:
     return window, keys
 
 
-def logins_refused(_name: str) -> None:
+def logins_refused() -> None:
     """Raise 429 when this client, or the name typed, has failed too often lately."""
     window, keys = _limits()
     over = [(item, key) for item, key in keys if not window.test(item, NAMESPACE, key)]
@@ -58,4 +58,4 @@ def failed_login(name: str, method: str) -> None:
         {"ip": request.remote_addr, "path": request.path},
         datetime.now(UTC),
     )
-    logins_refused(name)
+    logins_refused()
