@@ -72,3 +72,13 @@ def test_failed_logins_are_limited_answered_in_words_and_audited(runtime, client
     with runtime.engine.connect() as conn:
         kinds = conn.execute(select(audit_log.c.kind)).scalars().all()
     assert kinds.count("login_failed") == 6 and "login" not in kinds
+
+
+def test_any_name_typed_at_login_gets_an_answer_in_words(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("\x00", "Budi\x00Dinas", "\u202e", "x" * 5000):
+        assert login(client, name, "salah\x00").status_code == 401
+    raw = f"csrf_token={csrf_token(client, '/dinas/masuk')}&nama=%ED%A0%80%00&token=%FF"
+    reply = client.post(
+        "/dinas/masuk", data=raw, content_type="application/x-www-form-urlencoded"
+    )  # not UTF-8 at all
+    assert reply.status_code == 401

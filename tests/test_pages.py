@@ -267,3 +267,8 @@ def test_a_malformed_nik_gets_the_format_message_and_locks_nobody_out(client) ->
 def test_every_response_says_nosniff(client, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
     reply = client.open(path, method=method)
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("query", ["%00", "%00%E2%80%AE", "%ED%A0%80", "x" * 500])
+def test_any_search_gets_the_list(client, query: str) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(f"/daftar-penerima?q={query}").status_code == 200

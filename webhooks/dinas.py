@@ -34,6 +34,7 @@ from prens.exports import plain_sheet, write_csv, write_xlsx
 from prens.officer_sessions import OfficerSessions
 from prens.officers import Officers
 from prens.runtime import Runtime
+from prens.submission import clean_text
 from sheets_bridge import final
 from webhooks.login_limits import failed_login, logins_refused
 
@@ -214,7 +215,7 @@ def login():  # type: ignore[no-untyped-def]
     if request.method != "POST":  # GET, and HEAD (which is no login attempt)
         return render_template("masuk.html", error=None, next="")
     officers: Officers = current_app.extensions["prens.officers"]
-    name = request.form.get("nama", "").strip()[:80]
+    name = clean_text(request.form.get("nama", "")).strip()[:80]
     logins_refused()  # 429 while this client or this name has failed too often
     who = officers.who(request.form.get("token", "").strip(), name)
     if who is None:

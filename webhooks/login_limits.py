@@ -14,6 +14,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from prens.runtime import Runtime
+from prens.submission import clean_text
 
 NAMESPACE = "login"
 
@@ -27,7 +28,7 @@ def _limits() -> tuple[FixedWindowRateLimiter, list[tuple[RateLimitItem, str]]]:
         window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
         current_app.extensions["prens.login_window"] = window
     public = runtime.settings.public
-    name = request.form.get("nama", "").strip()[:80].casefold()
+    name = clean_text(request.form.get("nama", "")).strip()[:80].casefold()
     keys = [(parse(public.login_failures_per_client), "client:" + (request.remote_addr or "?"))]
     if name:
         keys.append((parse(public.login_failures_per_name), "name:" + name))

@@ -22,6 +22,7 @@ from werkzeug.exceptions import TooManyRequests
 from prens import citizen
 from prens.recipients import recipients
 from prens.runtime import Runtime
+from prens.submission import clean_text
 
 bp = Blueprint("public", __name__)
 
@@ -74,7 +75,7 @@ def daftar_penerima() -> str:
     settings = _runtime().settings
     if not settings.public.recipients_list:
         abort(404)
-    query = request.args.get("q", "")[:100]
+    query = clean_text(request.args.get("q", ""))[:100]  # a NUL would break PostgreSQL's query
     kecamatan = request.args.get("kecamatan", "")
     places = sorted(k.name for k in settings.region.kecamatan.values())
     if kecamatan not in places:
