@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -33,3 +33,8 @@ def age_on(born: date, on: date) -> int:
     Someone born on 29 February turns a year older on 1 March in a common year.
     """
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """UTC without a zone, as the database stores times (a naive `moment` is UTC already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prens.database import WRITE_CHUNK_ROWS, write_transaction
+from prens.dates import naive_utc
 from prens.errors import LedgerError
 from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.group_commit import GroupCommit
@@ -169,10 +170,6 @@ _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 _HOST = socket.gethostname()[:30]
@@ -449,8 +446,8 @@ class Ledger:
         values: dict[str, Any] = {
             "id": reg_id,
             "response_key": c.response_key,
-            "submitted_at": _naive_utc(c.submitted_at),
-            "received_at": _naive_utc(now),
+            "submitted_at": naive_utc(c.submitted_at),
+            "received_at": naive_utc(now),
             "status": status,
             "nik": (nik or "")[:64] or None,
             "active_nik": nik if status == ACCEPTED else None,
@@ -524,7 +521,7 @@ class Ledger:
                 conn.execute(
                     update(registrations)
                     .where(registrations.c.id.in_(ids[start : start + WRITE_CHUNK_ROWS]))
-                    .values(flushed_at=_naive_utc(now))
+                    .values(flushed_at=naive_utc(now))
                 )
 
     def in_sheet(self, ids: list[str]) -> dict[str, Registration]:
@@ -624,7 +621,7 @@ class Ledger:
         values = {
             "next_row": cursor.next_row,
             "anchor": cursor.anchor,
-            "checked_at": _naive_utc(cursor.checked_at),
+            "checked_at": naive_utc(cursor.checked_at),
             "responses": cursor.responses,
             "lag": cursor.lag,
         }
@@ -666,7 +663,7 @@ def take_lease(
     """Take the lease `name` for `holder` (or renew it, when `holder` has it already) until
     `seconds` from now; False while another live holder has it. A lease that expired, or whose
     holder is a process of this machine that is gone, is taken over."""
-    start = _naive_utc(now) if now else utcnow()
+    start = naive_utc(now) if now else utcnow()
     expires = start + timedelta(seconds=seconds)
     with write_transaction(engine) as conn:
         current = conn.execute(

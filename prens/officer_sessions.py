@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
 
 from prens.database import write_transaction
+from prens.dates import naive_utc
 from prens.ledger import metadata
 
 officer_sessions = Table(
@@ -32,11 +33,6 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _naive(moment: datetime) -> datetime:
-    """UTC without a zone, as the database stores times."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 class OfficerSessions:
     def __init__(self, engine: Engine, idle: timedelta):
         self.engine, self.idle = engine, idle
@@ -44,7 +40,7 @@ class OfficerSessions:
     def start(self, officer: str, now: datetime) -> str:
         """A new session for `officer`; its id, for the cookie (stored only hashed)."""
         session_id = secrets.token_urlsafe(32)
-        at = _naive(now)
+        at = naive_utc(now)
         with write_transaction(self.engine) as conn:
             conn.execute(
                 insert(officer_sessions).values(
@@ -57,7 +53,7 @@ class OfficerSessions:
         """The officer of a live session, or None (unknown, logged out, or idle too long)."""
         if not session_id:
             return None
-        at = _naive(now)
+        at = naive_utc(now)
         key = _digest(session_id)
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -83,5 +79,5 @@ class OfficerSessions:
                     officer_sessions.c.id_sha256 == _digest(session_id),
                     officer_sessions.c.ended_at.is_(None),
                 )
-                .values(ended_at=_naive(now))
+                .values(ended_at=naive_utc(now))
             )

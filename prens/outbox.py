@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from prens.database import write_transaction
+from prens.dates import naive_utc
 from prens.ledger import metadata
 from prens.prepared import Prepared
 
@@ -56,10 +57,6 @@ notifications = Table(
 )
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 _MESSAGE_KEYS = ["registration_id", "event", "status", "attempts", "next_attempt_at"]
 _MESSAGE_KEYS += ["reference", "reason", "created_at", "updated_at", "written_back"]
 # Prepared: intake adds messages inside the write lock, on its hot path.
@@ -69,7 +66,7 @@ _INSERT = Prepared(insert(notifications), _MESSAGE_KEYS)
 def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:
     """Add the message for (registration, event) in the caller's transaction. For a registration
     that transaction created; otherwise use `enqueue`, which tolerates one already there."""
-    at = _naive(now)
+    at = naive_utc(now)
     _INSERT.run(
         conn,
         {
@@ -133,7 +130,7 @@ class Outbox:
             cond = and_(cond, notifications.c.status == expect)
         with write_transaction(self.engine) as conn:
             done = conn.execute(
-                update(notifications).where(cond).values(updated_at=_naive(now), **values)
+                update(notifications).where(cond).values(updated_at=naive_utc(now), **values)
             ).rowcount
         return done == 1
 
@@ -145,7 +142,7 @@ class Outbox:
                 .where(notifications.c.status == SENDING)
                 .values(
                     status=UNCERTAIN,
-                    updated_at=_naive(now),
+                    updated_at=naive_utc(now),
                     written_back=False,
                     reason="the process stopped while sending: delivered or not, unknown",
                 )
@@ -157,7 +154,7 @@ class Outbox:
                 select(notifications)
                 .where(
                     notifications.c.status == PENDING,
-                    notifications.c.next_attempt_at <= _naive(now),
+                    notifications.c.next_attempt_at <= naive_utc(now),
                 )
                 .order_by(notifications.c.id)
                 .limit(limit)
@@ -170,7 +167,7 @@ class Outbox:
                 conn.execute(
                     select(func.count())
                     .select_from(notifications)
-                    .where(notifications.c.sent_at >= _naive(since))
+                    .where(notifications.c.sent_at >= naive_utc(since))
                 ).scalar_one()
             )
 
@@ -187,7 +184,7 @@ class Outbox:
             expect=SENDING,
             status=SENT,
             reference=reference,
-            sent_at=_naive(now),
+            sent_at=naive_utc(now),
             reason="",
             written_back=False,
         )
@@ -199,7 +196,7 @@ class Outbox:
             expect=SENDING,
             status=PENDING,
             reason=reason,
-            next_attempt_at=_naive(at),
+            next_attempt_at=naive_utc(at),
         )
 
     def mark_failed(self, message_id: int, reason: str, now: datetime) -> None:
@@ -217,8 +214,8 @@ class Outbox:
                 .values(
                     status=PENDING,
                     attempts=0,
-                    next_attempt_at=_naive(now),
-                    updated_at=_naive(now),
+                    next_attempt_at=naive_utc(now),
+                    updated_at=naive_utc(now),
                     reason="",
                 )
             ).rowcount

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from prens.database import write_transaction
+from prens.dates import naive_utc
 from prens.ledger import metadata, registrations
 from prens.lifecycle import STATES
 from prens.outbox import enqueue
@@ -102,10 +103,6 @@ class Observation:
     kind: str | None  # the lifecycle transition, if any
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 class VerificationStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -138,7 +135,7 @@ class VerificationStore:
         notify: frozenset[str] = frozenset(),
     ) -> None:
         """Store what a sync saw, in one transaction: cells, notes, states, audit entries."""
-        at = _naive(now)
+        at = naive_utc(now)
         with write_transaction(self.engine) as conn:
             for ob in observations:
                 values = {
@@ -203,7 +200,7 @@ class VerificationStore:
         now: datetime,
     ) -> None:
         with write_transaction(self.engine) as conn:
-            self._audit(conn, registration_id, _naive(now), kind, actor, detail)
+            self._audit(conn, registration_id, naive_utc(now), kind, actor, detail)
 
     @staticmethod
     def _audit(conn, registration_id, at, kind, actor, detail) -> None:  # type: ignore[no-untyped-def]

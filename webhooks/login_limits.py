@@ -4,17 +4,15 @@ the 429 page until the window ends, right token or not."""
 
 from __future__ import annotations
 
-import math
-import time
 from datetime import UTC, datetime
 
 from flask import current_app, request
 from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
 
 from prens.runtime import Runtime
 from prens.submission import clean_text
+from webhooks.public import refuse
 
 NAMESPACE = "login"
 
@@ -38,10 +36,7 @@ def _limits() -> tuple[FixedWindowRateLimiter, list[tuple[RateLimitItem, str]]]:
 def logins_refused() -> None:
     """Raise 429 when this client, or the name typed, has failed too often lately."""
     window, keys = _limits()
-    over = [(item, key) for item, key in keys if not window.test(item, NAMESPACE, key)]
-    if over:
-        reset = max(window.get_window_stats(item, NAMESPACE, key).reset_time for item, key in over)
-        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+    refuse(window, NAMESPACE, [(i, key) for i, key in keys if not window.test(i, NAMESPACE, key)])
 
 
 def failed_login(name: str, method: str) -> None:

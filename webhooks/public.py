@@ -15,7 +15,7 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -90,6 +90,15 @@ def daftar_penerima() -> str:
     )
 
 
+def refuse(
+    window: FixedWindowRateLimiter, namespace: str, over: list[tuple[RateLimitItem, str]]
+) -> None:
+    """429, with Retry-After until the latest of the windows `over` ends; nothing when empty."""
+    if over:
+        reset = max(window.get_window_stats(item, namespace, key).reset_time for item, key in over)
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+
+
 def rate_limited(
     view: Callable[[], ResponseReturnValue], runtime: Runtime
 ) -> Callable[[], ResponseReturnValue]:
@@ -111,12 +120,7 @@ def rate_limited(
         if nik is not None:
             counters.append((per_nik, nik))
         # Every try counts against both limits; the answer waits for the later of the two.
-        refused = [(item, key) for item, key in counters if not window.hit(item, "cek", key)]
-        if refused:
-            reset = max(
-                window.get_window_stats(item, "cek", key).reset_time for item, key in refused
-            )
-            raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+        refuse(window, "cek", [(i, key) for i, key in counters if not window.hit(i, "cek", key)])
         return view()
 
     return limited
