@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import sys
-import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -102,34 +101,26 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
     default=8,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Request threads of the one process (with --processes, each serves its requests on "
-    "gevent, without threads).",
-)
-@click.option(
-    "--processes",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Web processes (Linux, macOS): one per core serves more submissions at once.",
+    help="Request threads (waitress).",
 )
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int, processes: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Run the web app and the scheduler (the embedded default); with a deployment file, every
     program it lists.
 
-    One process by default. With --processes N, N web processes share the port and the
-    scheduler still runs in only one of them at a time (an election).
+    One process: waitress and the scheduler, for one machine. For more, run gunicorn's threaded
+    worker on webhooks.wsgi:app with PostgreSQL, and `prens worker` (see the README).
     Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
     Stops cleanly on SIGTERM or Ctrl-C.
 
     Example:
 
-        prens --config config/balangan.toml serve --port 8080 --processes 2
+        prens --config config/balangan.toml serve --port 8080
     """
     from prens.server import run_server
 
     try:
-        run_server(_config_path(ctx), host, port, threads, echo=click.echo, processes=processes)
+        run_server(_config_path(ctx), host, port, threads, echo=click.echo)
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -142,15 +133,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, processes: int
     type=click.FloatRange(0.1, 60),
     help="How often to check who leads (a dead leader is replaced within this).",
 )
-@click.option(
-    "--parent-pid",
-    type=int,
-    default=None,
-    hidden=True,  # set by `serve --processes`: the job process ends with the server
-    help="Stop when this process is no longer our parent.",
-)
 @click.pass_context
-def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> None:
+def worker(ctx: click.Context, poll_seconds: float) -> None:
     """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app;
     with a deployment file, for every program it lists (or --program). Any number of workers
     may run on one database: one leads and runs the jobs, the others take over when it dies.
@@ -164,7 +148,6 @@ def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> N
 
     from jobs.worker import Worker
     from prens.deployment import load_deployment
-    from prens.heap import set_aside_startup_objects
 
     try:
         deployment = load_deployment(_config_path(ctx))
@@ -180,17 +163,8 @@ def worker(ctx: click.Context, poll_seconds: float, parent_pid: int | None) -> N
     for w in workers[1:]:
         w.stopping = stopping  # one signal stops them all
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    if parent_pid is not None:
-
-        def watch_parent() -> None:
-            while not stopping.wait(1):
-                if os.getppid() != parent_pid:  # the server died without stopping us
-                    stopping.set()
-
-        threading.Thread(target=watch_parent, daemon=True).start()
     for w, runtime in zip(workers, runtimes, strict=True):
         click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
-    set_aside_startup_objects()
     for w in workers[1:]:
         w.start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already

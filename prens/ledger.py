@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -45,8 +44,6 @@ from prens.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.dates import naive_utc
 from prens.errors import LedgerError
 from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
-from prens.group_commit import GroupCommit
-from prens.prepared import Prepared
 from prens.problems import Problem
 from prens.submission import RESPONSE_ID_PREFIX
 
@@ -139,8 +136,6 @@ _TO_CORRECT = (
     .order_by(registrations.c.seq.desc())
     .limit(1)
 )
-# Every column the intake writes; the database fills `seq` and returns it.
-_INSERT_KEYS = [c.name for c in registrations.columns if c.name != "seq"]
 _SEEN = (
     select(registrations.c.id)
     .where(
@@ -156,15 +151,14 @@ _LOOKUPS = (
     _ACTIVE_ID.scalar_subquery(),
     _TO_CORRECT.scalar_subquery(),
 )
-# The intake's statements, run inside the write lock on the driver's cursor (prens.prepared).
-_HOT_SEEN = {True: Prepared(_SEEN_WITHOUT_ID), False: Prepared(_SEEN)}
-_HOT_LOOKUP = Prepared(select(*_LOOKUPS))
+_SEEN_BY_ID = {True: _SEEN_WITHOUT_ID, False: _SEEN}
+_LOOKUP = select(*_LOOKUPS)
 # A valid candidate's lookups and its fingerprint's, in one round trip.
-_HOT_LOOKUP_SEEN = {
-    with_id: Prepared(select(seen.scalar_subquery(), *_LOOKUPS))
+_LOOKUP_SEEN = {
+    with_id: select(seen.scalar_subquery(), *_LOOKUPS)
     for with_id, seen in ((True, _SEEN_WITHOUT_ID), (False, _SEEN))
 }
-_HOT_INSERT = Prepared(insert(registrations).returning(registrations.c.seq), _INSERT_KEYS)
+_INSERT = insert(registrations).returning(registrations.c.seq)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -271,7 +265,6 @@ class Ledger:
 
     def __init__(self, engine: Engine, id_prefix: str):
         self.engine, self.id_prefix = engine, id_prefix
-        self._group = GroupCommit(engine)
 
     def create_schema(self) -> None:
         """Create or upgrade the schema (Alembic migrations; see prens.migrate)."""
@@ -324,23 +317,18 @@ class Ledger:
         is asked, inside the same transaction, for a warning given how many active registrations
         already use the candidate's phone.
         """
-        # Encoded once, outside the write lock: only the lookups and the insert hold it.
+        # Encoded once, outside the transaction: only the lookups and the insert hold the lock.
         encoded = (
             json.dumps(candidate.person, ensure_ascii=False),
             json.dumps(candidate.answers, ensure_ascii=False),
         )
         for _attempt in range(8):
-            # Drawn outside the write lock, and again if it was taken.
-            write = partial(
-                self._insert,
-                c=candidate,
-                encoded=encoded,
-                now=now,
-                phone_warning=phone_warning,
-                reg_id=new_registration_id(self.id_prefix),
-            )
+            reg_id = new_registration_id(self.id_prefix)  # drawn again if it was taken
             try:
-                stored, seen_as = self._group.run(write)
+                with write_transaction(self.engine) as conn:
+                    stored, seen_as = self._insert(
+                        conn, candidate, encoded, now, phone_warning, reg_id
+                    )
             except IntegrityError:
                 # The same response stored already (a replay, perhaps in the same batch, or the
                 # same response arriving by the other road); otherwise another process took the
@@ -351,7 +339,7 @@ class Ledger:
                 continue
             if stored is not None:
                 return stored, True
-            existing = self.get(seen_as)
+            existing = self.get(seen_as) if seen_as else None
             if existing:
                 return existing, False
         raise LedgerError("could not store the submission after repeated conflicts")
@@ -418,12 +406,15 @@ class Ledger:
                 conn.execute(_NAME_LOCK, {"key": int(c.fingerprint.name_hash[:15], 16)})
             with_id = c.response_key.startswith(RESPONSE_ID_PREFIX)
             if c.valid:
-                seen, *rest = _HOT_LOOKUP_SEEN[with_id].one(
-                    conn, {**_seen_params(c.fingerprint), "phone": phone, "nik": nik}
-                )
+                seen, *rest = conn.execute(
+                    _LOOKUP_SEEN[with_id],
+                    {**_seen_params(c.fingerprint), "phone": phone, "nik": nik},
+                ).one()
                 looked_up = tuple(rest)
             else:
-                (seen,) = _HOT_SEEN[with_id].first(conn, _seen_params(c.fingerprint)) or (None,)
+                seen = conn.execute(
+                    _SEEN_BY_ID[with_id], _seen_params(c.fingerprint)
+                ).scalar_one_or_none()
             if seen:
                 return None, seen
         problems = list(c.problems)
@@ -435,8 +426,8 @@ class Ledger:
         if c.valid:
             # One round trip: how many use this phone, the NIK's active registration, and the
             # submission this one may correct.
-            shared, duplicate_of, corrects = looked_up or _HOT_LOOKUP.one(
-                conn, {"phone": phone, "nik": nik}
+            shared, duplicate_of, corrects = looked_up or tuple(
+                conn.execute(_LOOKUP, {"phone": phone, "nik": nik}).one()
             )
             warning = phone_warning(int(shared)) if phone_warning and phone else None
             if warning:
@@ -464,7 +455,7 @@ class Ledger:
             "fp_hash": c.fingerprint.name_hash if c.fingerprint else None,
             "fp_second": c.fingerprint.second if c.fingerprint else None,
         }
-        (seq,) = _HOT_INSERT.one(conn, values)
+        seq = conn.execute(_INSERT, values).scalar_one()
         if corrects:
             conn.execute(
                 update(registrations)

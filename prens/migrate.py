@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, MetaData, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from prens.database import write_lock
+from prens.database import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the tables of the first release, before migrations
@@ -83,7 +83,7 @@ def upgrade(engine: Engine) -> str:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with write_lock(engine), engine.begin() as conn:
+    with write_transaction(engine) as conn:
         context = MigrationContext.configure(conn)
         at = context.get_current_revision()
         if at is None:
@@ -124,7 +124,7 @@ def copy_database(source: Engine, target: Engine, progress=None) -> dict[str, tu
         with source.connect() as src:
             total = src.execute(select(func.count()).select_from(table)).scalar_one()
             rows = src.execute(select(table)).mappings()
-            with write_lock(target), target.begin() as dst:
+            with write_transaction(target) as dst:
                 dst.execute(table.delete())  # tables a fresh schema may pre-fill (none today)
                 batch = []
                 for row in rows:

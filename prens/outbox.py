@@ -33,7 +33,6 @@ from sqlalchemy.exc import IntegrityError
 from prens.database import write_transaction
 from prens.dates import naive_utc
 from prens.ledger import metadata
-from prens.prepared import Prepared
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
@@ -57,18 +56,12 @@ notifications = Table(
 )
 
 
-_MESSAGE_KEYS = ["registration_id", "event", "status", "attempts", "next_attempt_at"]
-_MESSAGE_KEYS += ["reference", "reason", "created_at", "updated_at", "written_back"]
-# Prepared: intake adds messages inside the write lock, on its hot path.
-_INSERT = Prepared(insert(notifications), _MESSAGE_KEYS)
-
-
 def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:
     """Add the message for (registration, event) in the caller's transaction. For a registration
     that transaction created; otherwise use `enqueue`, which tolerates one already there."""
     at = naive_utc(now)
-    _INSERT.run(
-        conn,
+    conn.execute(
+        insert(notifications),
         {
             "registration_id": registration_id,
             "event": event,

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from prens.config import Settings
-from prens.cooperative import new_event
 from prens.database import make_engine
 from prens.ledger import Ledger
 from prens.outbox import Outbox
@@ -34,7 +33,7 @@ class Runtime:
     _provider: Provider | None = None
     _responses: SheetBackend | None = None
     # Set when the process is shutting down: long jobs (notify's paced sending) end early.
-    stopping: threading.Event = field(default_factory=new_event)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def sheets(self) -> SheetBackend:

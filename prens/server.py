@@ -12,7 +12,6 @@ from waitress.server import create_server
 
 from jobs.worker import Worker
 from prens.errors import PrensError
-from prens.heap import set_aside_startup_objects
 from prens.runtime import Runtime
 from prens.signing import DEV_SECRET_FILE
 from sheets_bridge.base import SheetError
@@ -46,12 +45,10 @@ def _announce(
     runtimes: dict[str, Runtime],
     dev: dict[str, bool],
     echo: Callable[[str], None],
-    processes: int = 1,
 ) -> None:
     single = list(runtimes) == [""]
     names = ", ".join(rt.settings.district for rt in runtimes.values())
-    extra = f" with {processes} web processes" if processes > 1 else ""
-    echo(f"Lindungi Prens ({names}) serving on {url}{extra}")
+    echo(f"Lindungi Prens ({names}) serving on {url}")
     for name, runtime in runtimes.items():
         settings = runtime.settings
         prefix = "" if single else f"/{name}"
@@ -78,11 +75,9 @@ def run_server(
     port: int,
     threads: int,
     echo: Callable[[str], None] = print,
-    processes: int = 1,
 ) -> None:
     """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
-    program taking part in its scheduler election; then stop them and close the databases.
-    With `processes` over 1, gunicorn runs that many web processes (prens.prefork)."""
+    program taking part in its scheduler election; then stop them and close the databases."""
     app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
     try:
         for runtime in runtimes.values():
@@ -91,12 +86,6 @@ def run_server(
         for runtime in runtimes.values():
             runtime.close()
         raise PrensError(str(exc)) from exc
-    if processes > 1:
-        from prens.prefork import serve_processes
-
-        # This process only starts the web processes: each opens its own databases after fork.
-        serve_processes(config, host, port, processes, runtimes, dev, echo)
-        return
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="prens")
     except OSError as exc:
@@ -109,7 +98,6 @@ def run_server(
     # request, and its cost, for what the queue handles by design.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop)
-    set_aside_startup_objects()
     for worker in workers:
         worker.start()  # runs the jobs while it leads (one process per database does)
     try:

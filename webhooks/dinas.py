@@ -2,8 +2,7 @@
 
 Every route needs an officer's token (HTTP Basic: the officer's name and token, or a Bearer
 token); without it, 401 and no data. Every download is written to the audit log: who, when, how
-many rows. The downloads and the dashboard read the whole ledger: in a gevent web process they
-run in a native thread (prens.cooperative), so that the intake goes on meanwhile.
+many rows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from openpyxl import Workbook
 
 from jobs.compile import final_list
 from prens import report as berita
-from prens.cooperative import off_the_loop
 from prens.exports import plain_sheet, write_csv, write_xlsx
 from prens.officer_sessions import OfficerSessions
 from prens.officers import Officers
@@ -120,7 +118,6 @@ def _attachment(data: bytes, name: str, content_type: str) -> Response:
 
 
 @bp.get("/daftar-final.xlsx")
-@off_the_loop
 def daftar_final_xlsx() -> Response:
     rt = _runtime()
     s = rt.settings
@@ -138,7 +135,6 @@ def daftar_final_xlsx() -> Response:
 
 
 @bp.get("/daftar-final.csv")
-@off_the_loop
 def daftar_final_csv() -> Response:
     rt = _runtime()
     table = final_list(rt.ledger, rt.verification(), rt.settings)
@@ -162,7 +158,6 @@ def _berita() -> tuple[berita.Report, str]:
 
 
 @bp.get("/berita-acara")
-@off_the_loop
 def berita_acara() -> str:
     report, period = _berita()
     s = _runtime().settings
@@ -179,7 +174,6 @@ def berita_acara() -> str:
 
 
 @bp.get("/berita-acara.xlsx")
-@off_the_loop
 def berita_acara_xlsx() -> Response:
     report, period = _berita()
     s = _runtime().settings
@@ -248,7 +242,6 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/dashboard")
-@off_the_loop
 def dashboard() -> str:
     from prens.messages import STATUS_WORDS
     from prens.outbox import STATUSES
