@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from prens.config import load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
-from prens.lifecycle import BERKAS_LENGKAP, MENUNGGU, TERDAFTAR, TERVERIFIKASI  # noqa: E402
+from prens.rules.lifecycle import BERKAS_LENGKAP, MENUNGGU, TERDAFTAR, TERVERIFIKASI  # noqa: E402
 
 
 def config_in(directory: Path) -> Path:
@@ -39,11 +39,11 @@ def config_in(directory: Path) -> Path:
 
 def prepare(directory: Path, count: int) -> None:
     from prens.runtime import open_runtime
-    from prens.verification import verifications
+    from prens.store.verification import verifications
 
     settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)
-    from prens.ledger import registrations
+    from prens.store.ledger import registrations
 
     rng = random.Random(1)
     today = datetime.now(settings.timezone).date()
@@ -99,7 +99,7 @@ def prepare(directory: Path, count: int) -> None:
 
 def measure(directory: Path) -> None:
     from jobs.compile import compile_final
-    from prens.exports import write_xlsx
+    from prens.reports.exports import write_xlsx
     from prens.runtime import open_runtime
     from sheets_bridge import final
 

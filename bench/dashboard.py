@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.compile import config_in  # noqa: E402
 from prens.config import load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
-from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI  # noqa: E402
+from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI  # noqa: E402
 
 CODES = [
     ("telepon", "phone_format"),
@@ -47,10 +47,10 @@ FIRSTS = {
 
 
 def prepare(directory: Path, count: int):  # type: ignore[no-untyped-def]
-    from prens.ledger import registrations
-    from prens.outbox import notifications
     from prens.runtime import open_runtime
-    from prens.verification import state_entries
+    from prens.store.ledger import registrations
+    from prens.store.outbox import notifications
+    from prens.store.verification import state_entries
 
     settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)
@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100000, help="registrations in the ledger")
     parser.add_argument("--runs", type=int, default=7, help="requests measured")
     args = parser.parse_args()
-    from prens.officers import Officers
+    from prens.store.officers import Officers
     from webhooks.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from prens.config import load_settings  # noqa: E402
 from prens.demo import mixed_batch  # noqa: E402
-from prens.signing import sign  # noqa: E402
+from prens.intake.signing import sign  # noqa: E402
 
 SECRET = b"bench-secret"
 THREADS = 8  # waitress threads, the same for both targets (--threads)

@@ -26,9 +26,9 @@ from gspread.http_client import HTTPClient  # noqa: E402
 from jobs.flush import ensure_worksheets, flush  # noqa: E402
 from prens.config import load_settings  # noqa: E402
 from prens.demo import body, nik_for, person  # noqa: E402
-from prens.intake import receive  # noqa: E402
+from prens.intake.receive import receive  # noqa: E402
+from prens.intake.submission import parse_submission  # noqa: E402
 from prens.runtime import open_runtime  # noqa: E402
-from prens.submission import parse_submission  # noqa: E402
 from tests.conftest import write_config  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsAPI  # noqa: E402
 from tests.google_fixtures import SERVICE_ACCOUNT, SPREADSHEET, google_on_fake  # noqa: E402

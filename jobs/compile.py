@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass, field
 
 from prens.config import Settings
-from prens.ledger import Ledger
-from prens.verification import VerificationStore
+from prens.store.ledger import Ledger
+from prens.store.verification import VerificationStore
 from sheets_bridge import final
 from sheets_bridge.base import SheetBackend
 

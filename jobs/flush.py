@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass, field
 
 from prens.config import Settings
-from prens.ledger import PENDAFTAR, PERLU_PERBAIKAN, Ledger, utcnow
-from prens.verification import VerificationStore
+from prens.store.ledger import PENDAFTAR, PERLU_PERBAIKAN, Ledger, utcnow
+from prens.store.verification import VerificationStore
 from sheets_bridge import layout
 from sheets_bridge.base import AppendOutcomeUnknown, SheetBackend
 

@@ -20,10 +20,10 @@ from datetime import time as clock_time
 
 from jobs.providers.base import PERMANENT, SENT, Provider
 from prens.config import Settings
-from prens.ledger import Ledger
-from prens.messages import render, values
-from prens.outbox import Outbox
-from prens.verification import VerificationStore
+from prens.rules.messages import render, values
+from prens.store.ledger import Ledger
+from prens.store.outbox import Outbox
+from prens.store.verification import VerificationStore
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300

@@ -3,7 +3,8 @@
 The webhook is the fast road; an Apps Script fetch that fails is never retried by Google, but
 the responses sheet holds every response. Each run reads the rows added since the last run (one
 metadata read and one values read, however long the sheet is), skips those whose fingerprint the
-ledger already holds (prens.fingerprint), and sends the others through the webhook's own intake.
+ledger already holds (prens.rules.fingerprint), and sends the others through the webhook's own
+intake.
 
 Responses younger than `[responses] settle_seconds` are left for the next run: the webhook is
 still on its way with them. The cursor (the next row to read, and a digest of the row before it)
@@ -22,9 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prens.config import Settings
 from prens.errors import ResponseChanged
-from prens.intake import receive
-from prens.ledger import Cursor, Ledger
-from prens.responses import ResponseRow, columns, is_blank, read_row, row_digest, settled
+from prens.intake.receive import receive
+from prens.intake.responses import ResponseRow, columns, is_blank, read_row, row_digest, settled
+from prens.store.ledger import Cursor, Ledger
 from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)

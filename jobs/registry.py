@@ -61,7 +61,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
 
 def run_job(name: str, runtime: Runtime, worker: str = "") -> str:
     """Run job `name` once, now; the run is recorded (job_runs) with `worker`'s name."""
-    from prens.ledger import holder_name
+    from prens.store.ledger import holder_name
 
     run_id = runtime.ledger.run_started(name, worker or holder_name())
     outcome = "failed"

@@ -9,8 +9,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from jobs.registry import run_job
 from prens.errors import PrensError
-from prens.ledger import holder_name
 from prens.runtime import Runtime
+from prens.store.ledger import holder_name
 from sheets_bridge.base import SheetError
 
 log = logging.getLogger(__name__)

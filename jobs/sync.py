@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prens.config import Settings
-from prens.ledger import PENDAFTAR, Ledger, Registration
-from prens.lifecycle import (
+from prens.rules.lifecycle import (
     TERDAFTAR,
     VerifierView,
     entered,
@@ -29,10 +28,11 @@ from prens.lifecycle import (
     ticked,
     transition,
 )
-from prens.messages import last_notification
-from prens.outbox import Outbox
-from prens.problems import WARNING
-from prens.verification import Observation, VerificationStore
+from prens.rules.messages import last_notification
+from prens.rules.problems import WARNING
+from prens.store.ledger import PENDAFTAR, Ledger, Registration
+from prens.store.outbox import Outbox
+from prens.store.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)

@@ -117,7 +117,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
         prens --config config/balangan.toml serve --port 8080
     """
-    from prens.server import run_server
+    from webhooks.serve import run_server
 
     try:
         run_server(_config_path(ctx), host, port, threads, echo=click.echo)
@@ -236,7 +236,7 @@ def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
 
         prens --config config/balangan.toml sheet export "Perlu Perbaikan"
     """
-    from prens.exports import csv_row
+    from prens.reports.exports import csv_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerows(csv_row(row) for row in runtime.sheets.get_all_values(worksheet))
@@ -289,7 +289,7 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
     """
     from jobs.reconcile import import_responses, reconcile
     from prens.errors import ResponsesLayoutError
-    from prens.responses import columns, read_row
+    from prens.intake.responses import columns, read_row
 
     table, lines = [], []  # each record, and the CSV line it starts on
     try:
@@ -442,7 +442,7 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
     from datetime import UTC, datetime
 
     from jobs.compile import final_list
-    from prens.exports import write_csv, write_xlsx
+    from prens.reports.exports import write_csv, write_xlsx
     from sheets_bridge import final
 
     s = runtime.settings
@@ -492,8 +492,8 @@ def db_upgrade(ctx: click.Context) -> None:
 
         prens --config config/balangan.toml db upgrade
     """
-    from prens.database import make_engine
-    from prens.migrate import current, upgrade
+    from prens.store.database import make_engine
+    from prens.store.migrate import current, upgrade
 
     settings = _settings(ctx)
     engine = make_engine(settings.database_url, settings.sqlite_synchronous)
@@ -517,8 +517,8 @@ def db_copy(ctx: click.Context, target_url: str) -> None:
 
         prens --config config/balangan.toml db copy --to postgresql+psycopg://prens@db/prens
     """
-    from prens.database import make_engine
-    from prens.migrate import copy_database
+    from prens.store.database import make_engine
+    from prens.store.migrate import copy_database
 
     settings = _settings(ctx)
     source = make_engine(settings.database_url, settings.sqlite_synchronous)
@@ -663,7 +663,7 @@ def officer_add(runtime: Runtime, name: str) -> None:
 
         prens --config config/balangan.toml officer add "Rahmat (Dinas)"
     """
-    from prens.officers import Officers
+    from prens.store.officers import Officers
 
     token = Officers(runtime.engine).add(name)
     click.echo(f"officer {name!r} added. Token (shown once, keep it safe): {token}")
@@ -678,7 +678,7 @@ def officer_list(runtime: Runtime) -> None:
 
         prens --config config/balangan.toml officer list
     """
-    from prens.officers import Officers
+    from prens.store.officers import Officers
 
     names = Officers(runtime.engine).names()
     if not names:
@@ -697,7 +697,7 @@ def officer_remove(runtime: Runtime, name: str) -> None:
 
         prens --config config/balangan.toml officer remove "Rahmat (Dinas)"
     """
-    from prens.officers import Officers
+    from prens.store.officers import Officers
 
     Officers(runtime.engine).remove(name)
     click.echo(f"officer {name!r} removed")

@@ -17,7 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prens.errors import ConfigError
-from prens.regions import PACKAGED, Region, RegionDataError, load_region, unknown_alias_targets
+from prens.rules.regions import (
+    PACKAGED,
+    Region,
+    RegionDataError,
+    load_region,
+    unknown_alias_targets,
+)
 
 FIELDS = (
     "nama",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from prens.config import Settings
-from prens.signing import sign
+from prens.intake.signing import sign
 
 FIRST_NAMES = [
     "Ahmad",

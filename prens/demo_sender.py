@@ -15,7 +15,7 @@ import requests
 from prens.config import Settings
 from prens.demo import mixed_batch, signed_request
 from prens.errors import PrensError
-from prens.signing import load_secret
+from prens.intake.signing import load_secret
 
 WEBHOOK_PATH = "/webhooks/google-form"
 

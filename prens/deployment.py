@@ -21,7 +21,7 @@ from pathlib import Path
 
 from prens.config import Settings, load_settings
 from prens.errors import ConfigError
-from prens.signing import load_secret
+from prens.intake.signing import load_secret
 
 NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 

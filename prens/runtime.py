@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from prens.config import Settings
-from prens.database import make_engine
-from prens.ledger import Ledger
-from prens.outbox import Outbox
-from prens.verification import VerificationStore
+from prens.store.database import make_engine
+from prens.store.ledger import Ledger
+from prens.store.outbox import Outbox
+from prens.store.verification import VerificationStore
 from sheets_bridge.backends import open_backend, open_responses_backend
 from sheets_bridge.base import SheetBackend
 

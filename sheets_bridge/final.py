@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from prens.config import Settings
-from prens.ledger import Registration
-from prens.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.store.ledger import Registration
 
 FINAL_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 NUMBER = "No."

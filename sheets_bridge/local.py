@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
 )
 
-from prens.database import WRITE_CHUNK_ROWS, write_transaction
+from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
 

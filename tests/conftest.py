@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from prens.config import Settings, load_settings
+from prens.intake.signing import sign
 from prens.runtime import Runtime, open_runtime
-from prens.signing import sign
 from tests.databases import ON_POSTGRESQL, drop_created, new_postgresql_url
 from webhooks import create_app
 

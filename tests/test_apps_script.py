@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from prens.config import load_settings
-from prens.database import make_engine
 from prens.demo import person
-from prens.ledger import Ledger
+from prens.store.database import make_engine
+from prens.store.ledger import Ledger
 from tests.conftest import ROOT, write_config
 from tests.fakes.providers import Answer, ProviderServer
 from tests.serving import deployment as served_deployment

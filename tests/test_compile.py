@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from jobs.compile import compile_final, final_list
 from jobs.sync import sync
 from prens.cli import main
-from prens.exports import write_csv, write_xlsx
+from prens.reports.exports import write_csv, write_xlsx
 from sheets_bridge import final
 from tests.lifecycle_helpers import tick
 
@@ -55,7 +55,7 @@ def test_compile_builds_the_final_list(verifying) -> None:  # type: ignore[no-un
 def test_the_list_is_sorted_by_kecamatan_desa_and_name(settings) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from prens.ledger import Registration
+    from prens.store.ledger import Registration
 
     def reg(i: int, kec: str, desa: str, nama: str) -> Registration:
         return Registration(
@@ -182,7 +182,7 @@ def test_export_command_writes_and_audits(verifying, config_path, tmp_path) -> N
     assert len(table) == 5
     from sqlalchemy import select
 
-    from prens.verification import audit_log
+    from prens.store.verification import audit_log
 
     with runtime.engine.connect() as conn:
         exports = conn.execute(select(audit_log).where(audit_log.c.kind == "export")).all()

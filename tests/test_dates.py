@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from prens.dates import age_on, parse_date
+from prens.rules.dates import age_on, parse_date
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from prens.cli import main
 from prens.deployment import load_deployment
 from prens.errors import ConfigError
-from prens.officers import Officers
 from prens.runtime import open_runtime
+from prens.store.officers import Officers
 from tests.conftest import signed_headers, write_config
 from tests.test_webhook import body
-from webhooks.serving import deployment_app
+from webhooks.serve import deployment_app
 
 TRENGGALEK = """code,name,level
 35.03,Kabupaten Trenggalek,kabupaten

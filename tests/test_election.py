@@ -10,7 +10,7 @@ import time
 import pytest
 
 from jobs.election import Leadership
-from prens.database import make_engine
+from prens.store.database import make_engine
 
 pytestmark = pytest.mark.both_databases
 
@@ -33,7 +33,7 @@ def test_one_leads_and_the_other_takes_over_when_it_stands_down(runtime) -> None
 
 def test_a_killed_leader_is_replaced_at_the_next_poll(runtime) -> None:  # type: ignore[no-untyped-def]
     code = (
-        "import sys, time; from prens.database import make_engine\n"
+        "import sys, time; from prens.store.database import make_engine\n"
         "from jobs.election import Leadership\n"
         "lead = Leadership(make_engine(sys.argv[1]))\n"
         "print(lead.poll(), flush=True); time.sleep(60)\n"

@@ -17,9 +17,9 @@ import pytest
 
 from prens.config import load_settings
 from prens.demo import mixed_batch
-from prens.intake import receive
+from prens.intake.receive import receive
+from prens.intake.submission import parse_submission
 from prens.runtime import open_runtime
-from prens.submission import parse_submission
 from tests.conftest import write_config
 from tests.databases import require_postgresql
 from tests.reliability.figures import repeated

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from jobs.flush import flush
 from jobs.sync import sync
 from prens.cli import main
-from prens.exports import neutralise
-from prens.ledger import registrations
+from prens.reports.exports import neutralise
+from prens.store.ledger import registrations
 from tests.conftest import post
 from tests.lifecycle_helpers import tick
 from tests.office import cells, need_soffice, open_in_calc

@@ -9,9 +9,9 @@ import pytest
 
 from jobs.flush import flush
 from prens.config import Settings
-from prens.intake import receive
-from prens.ledger import PENDAFTAR
-from prens.submission import parse_submission
+from prens.intake.receive import receive
+from prens.intake.submission import parse_submission
+from prens.store.ledger import PENDAFTAR
 from sheets_bridge import layout
 from sheets_bridge.local import LocalSheets
 from tests.test_webhook import body
@@ -140,7 +140,7 @@ def test_a_batch_longer_than_a_write_chunk_is_written_and_marked_once(
     runtime, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
     """A 500-row batch is appended and marked in short transactions (WRITE_CHUNK_ROWS rows)."""
-    from prens.database import WRITE_CHUNK_ROWS
+    from prens.store.database import WRITE_CHUNK_ROWS
 
     accepted = _submit(runtime, settings, 2 * WRITE_CHUNK_ROWS + 30)
     report = flush(runtime.ledger, runtime.sheets, settings)

@@ -124,7 +124,7 @@ def test_any_answers_go_the_whole_way(  # type: ignore[no-untyped-def]
 
 
 def _officer(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from prens.officers import Officers
+    from prens.store.officers import Officers
 
     officers = Officers(runtime.engine)
     name = "Fuzz"

@@ -14,9 +14,9 @@ import pytest
 from jobs.flush import flush
 from prens.config import load_settings
 from prens.demo import mixed_batch
-from prens.intake import receive
+from prens.intake.receive import receive
+from prens.intake.submission import parse_submission
 from prens.runtime import open_runtime
-from prens.submission import parse_submission
 from sheets_bridge.base import SheetError, SheetsUnavailable
 from tests.conftest import write_config
 from tests.google_fixtures import SPREADSHEET, google_on_fake

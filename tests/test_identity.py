@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from prens.identity import check_kk, check_nik, digits_only, mask, two_digit_year
+from prens.rules.identity import check_kk, check_nik, digits_only, mask, two_digit_year
 
 TODAY = date(2026, 11, 21)
 

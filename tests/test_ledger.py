@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from prens.config import Settings
-from prens.intake import receive
-from prens.ledger import ID_ALPHABET, Ledger, new_registration_id
-from prens.submission import parse_submission
+from prens.intake.receive import receive
+from prens.intake.submission import parse_submission
+from prens.store.ledger import ID_ALPHABET, Ledger, new_registration_id
 from tests.test_webhook import body
 
 pytestmark = pytest.mark.both_databases
@@ -52,7 +52,7 @@ def test_concurrent_replays_of_one_response_store_it_once(runtime, settings: Set
 
 
 def test_a_second_process_sees_the_same_ledger(runtime, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    from prens.database import make_engine
+    from prens.store.database import make_engine
 
     sub = parse_submission(body(settings), settings.timezone)
     reg = receive(runtime.ledger, settings, sub, datetime.now(UTC)).registration
@@ -95,10 +95,11 @@ def test_a_lease_of_a_process_that_died_is_taken_over_at_once(runtime) -> None: 
     import subprocess
     import sys
 
-    from prens.ledger import job_leases
+    from prens.store.ledger import job_leases
 
     code = (
-        "import sys; from prens.database import make_engine; from prens.ledger import Ledger\n"
+        "import sys; from prens.store.database import make_engine\n"
+        "from prens.store.ledger import Ledger\n"
         "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
         "holder = ledger.lease('job', 3600)\n"
         "assert holder.__enter__()\n"
@@ -117,7 +118,7 @@ def test_a_lease_of_a_live_process_is_respected(runtime) -> None:  # type: ignor
 
     code = (
         "import sys, time\n"
-        "from prens.database import make_engine; from prens.ledger import Ledger\n"
+        "from prens.store.database import make_engine; from prens.store.ledger import Ledger\n"
         "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
         "with ledger.lease('job', 3600) as held:\n"
         "    print(held, flush=True); time.sleep(30)\n"

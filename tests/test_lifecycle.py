@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prens.lifecycle import (
+from prens.rules.lifecycle import (
     ADVANCE,
     BERKAS_LENGKAP,
     DITOLAK,

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, MetaData, Table, func, inspect, select, text
 
 from prens.cli import main
-from prens.database import make_engine
-from prens.migrate import HEAD, alembic_config, current, head, target_metadata, upgrade
+from prens.store.database import make_engine
+from prens.store.migrate import HEAD, alembic_config, current, head, target_metadata, upgrade
 from tests.conftest import post
 from tests.test_webhook import body
 
@@ -82,8 +82,8 @@ def test_db_upgrade_and_copy_commands(config_path: Path, runtime, client, tmp_pa
 def test_a_sqlite_ledger_is_copied_into_postgresql(config_path: Path, runtime, client) -> None:  # type: ignore[no-untyped-def]
     """The way out when one machine is not enough: counts checked, and the copy goes on
     taking registrations (its sequences start past the copied ids)."""
-    from prens.ledger import Ledger
-    from prens.submission import parse_submission
+    from prens.intake.submission import parse_submission
+    from prens.store.ledger import Ledger
     from tests.databases import new_postgresql_url
 
     target = new_postgresql_url()
@@ -98,7 +98,7 @@ def test_a_sqlite_ledger_is_copied_into_postgresql(config_path: Path, runtime, c
         assert ledger.counts_by_status() == {"accepted": 5}
         from datetime import UTC, datetime
 
-        from prens.intake import receive
+        from prens.intake.receive import receive
 
         sub = parse_submission(body(runtime.settings, rid="pg-new"), runtime.settings.timezone)
         reg = receive(ledger, runtime.settings, sub, datetime.now(UTC)).registration

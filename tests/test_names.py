@@ -1,6 +1,6 @@
 import pytest
 
-from prens.names import check_name, normalise_name
+from prens.rules.names import check_name, normalise_name
 
 
 @pytest.mark.parametrize(

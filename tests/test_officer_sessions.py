@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from prens.officer_sessions import OfficerSessions
-from prens.officers import Officers
-from prens.verification import audit_log
+from prens.store.officer_sessions import OfficerSessions
+from prens.store.officers import Officers
+from prens.store.verification import audit_log
 from tests.pages_helpers import csrf_token
 from tests.test_pages import login
 

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from prens.config import Public
-from prens.officers import Officers
 from prens.runtime import Runtime
+from prens.store.officers import Officers
 from tests.conftest import SECRET, write_config
 from tests.pages_helpers import MEMBERSHIP, SIXTEEN_DIGITS, csrf_token, populate
 from webhooks.app import create_app
@@ -230,7 +230,7 @@ def test_the_dashboard_needs_a_login_and_shows_the_numbers(runtime, client, peop
 
 def test_messages_can_link_to_cek_status(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from prens.config import ConfigError, load_settings
-    from prens.messages import render, values
+    from prens.rules.messages import render, values
     from prens.runtime import open_runtime
     from tests.conftest import post
     from tests.test_webhook import body

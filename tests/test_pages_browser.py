@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from prens.config import load_settings
-from prens.officers import Officers
 from prens.runtime import open_runtime
+from prens.store.officers import Officers
 from tests.conftest import SECRET as WEBHOOK_SECRET
 from tests.conftest import write_config
 from tests.pages_helpers import MEMBERSHIP, SIXTEEN_DIGITS, Person, populate

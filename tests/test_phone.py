@@ -1,6 +1,6 @@
 import pytest
 
-from prens.phone import check_phone, whatsapp_target
+from prens.rules.phone import check_phone, whatsapp_target
 
 
 @pytest.mark.parametrize(

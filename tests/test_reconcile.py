@@ -16,11 +16,11 @@ from jobs.flush import flush
 from jobs.reconcile import measure_lag, parse_rows, reconcile
 from prens.cli import main
 from prens.errors import ResponsesLayoutError
-from prens.intake import receive
-from prens.ledger import registrations
-from prens.outbox import notifications
-from prens.responses import SHEET_KEY_PREFIX
-from prens.submission import parse_submission
+from prens.intake.receive import receive
+from prens.intake.responses import SHEET_KEY_PREFIX
+from prens.intake.submission import parse_submission
+from prens.store.ledger import registrations
+from prens.store.outbox import notifications
 from tests.conftest import post
 from tests.fakes.sheets_model import render
 from tests.google_fixtures import SPREADSHEET

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from prens.regions import PACKAGED, RegionDataError, load_region, match_key
+from prens.rules.regions import PACKAGED, RegionDataError, load_region, match_key
 
 
 @pytest.fixture(scope="module")

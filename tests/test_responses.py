@@ -9,9 +9,9 @@ import pytest
 
 from prens.config import Settings
 from prens.errors import PayloadError, ResponsesLayoutError
-from prens.fingerprint import fingerprint
-from prens.responses import columns, read_row, serial_to_datetime
-from prens.submission import parse_timestamp
+from prens.intake.responses import columns, read_row, serial_to_datetime
+from prens.intake.submission import parse_timestamp
+from prens.rules.fingerprint import fingerprint
 
 WITA, WIB = ZoneInfo("Asia/Makassar"), ZoneInfo("Asia/Jakarta")
 

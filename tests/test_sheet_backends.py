@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from prens.database import WRITE_CHUNK_ROWS, make_engine
+from prens.store.database import WRITE_CHUNK_ROWS, make_engine
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.local import LocalSheets
 from tests.google_fixtures import google_on_fake

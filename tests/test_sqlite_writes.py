@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from prens.database import make_engine, write_transaction
+from prens.store.database import make_engine, write_transaction
 
 HOLD = """
 import sys
 from sqlalchemy import text
-from prens.database import make_engine, write_transaction
+from prens.store.database import make_engine, write_transaction
 engine = make_engine(sys.argv[1])
 with write_transaction(engine) as conn:
     conn.execute(text("INSERT INTO t VALUES (2)"))

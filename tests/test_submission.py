@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from prens.errors import PayloadError
-from prens.submission import parse_submission
+from prens.intake.submission import parse_submission
 
 WITA = ZoneInfo("Asia/Makassar")
 

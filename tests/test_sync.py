@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from jobs.flush import flush
 from jobs.sync import sync
 from prens.cli import main
-from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
 from tests.conftest import post
 from tests.google_fixtures import SPREADSHEET
 from tests.lifecycle_helpers import status, tick

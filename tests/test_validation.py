@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from prens.config import Settings
-from prens.validation import assess, phone_shared_warning
+from prens.rules.validation import assess, phone_shared_warning
 
 TODAY = date(2026, 11, 21)
 

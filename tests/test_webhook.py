@@ -8,7 +8,7 @@ import time
 import pytest
 
 from prens.config import Settings
-from prens.ledger import Ledger
+from prens.store.ledger import Ledger
 from tests.conftest import SECRET, post, signed_headers
 from tests.test_validation import answers
 
@@ -209,8 +209,8 @@ def test_healthz(client, runtime) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_healthz_reports_an_unusable_database(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from prens.database import make_engine
     from prens.runtime import Runtime
+    from prens.store.database import make_engine
     from sheets_bridge.local import LocalSheets
     from webhooks import create_app
 

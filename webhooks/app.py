@@ -69,8 +69,8 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
             app.wsgi_app, x_for=settings.public.trusted_proxies, x_proto=1
         )
 
-    from prens.officer_sessions import OfficerSessions
-    from prens.officers import Officers
+    from prens.store.officer_sessions import OfficerSessions
+    from prens.store.officers import Officers
     from webhooks import dinas, form, health, public
 
     app.extensions["prens.officers"] = Officers(runtime.engine)

@@ -27,12 +27,12 @@ from flask import (
 from openpyxl import Workbook
 
 from jobs.compile import final_list
-from prens import report as berita
-from prens.exports import plain_sheet, write_csv, write_xlsx
-from prens.officer_sessions import OfficerSessions
-from prens.officers import Officers
+from prens.intake.submission import clean_text
+from prens.reports import berita_acara as berita
+from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.runtime import Runtime
-from prens.submission import clean_text
+from prens.store.officer_sessions import OfficerSessions
+from prens.store.officers import Officers
 from sheets_bridge import final
 from webhooks.login_limits import failed_login, logins_refused
 
@@ -243,10 +243,10 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/dashboard")
 def dashboard() -> str:
-    from prens.messages import STATUS_WORDS
-    from prens.outbox import STATUSES
-    from prens.stats import STATUS_ORDER
-    from prens.stats import dashboard as numbers
+    from prens.reports.stats import STATUS_ORDER
+    from prens.reports.stats import dashboard as numbers
+    from prens.rules.messages import STATUS_WORDS
+    from prens.store.outbox import STATUSES
     from webhooks import charts
 
     runtime = _runtime()

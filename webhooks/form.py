@@ -11,10 +11,10 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from prens.errors import LedgerError, PayloadError, ResponseChanged
-from prens.intake import receive
+from prens.intake.receive import receive
+from prens.intake.signing import signature_ok
+from prens.intake.submission import parse_submission
 from prens.runtime import Runtime
-from prens.signing import signature_ok
-from prens.submission import parse_submission
 
 bp = Blueprint("form", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from flask import current_app, request
 from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
 
+from prens.intake.submission import clean_text
 from prens.runtime import Runtime
-from prens.submission import clean_text
 from webhooks.public import refuse
 
 NAMESPACE = "login"
@@ -21,7 +21,7 @@ def _limits() -> tuple[FixedWindowRateLimiter, list[tuple[RateLimitItem, str]]]:
     runtime: Runtime = current_app.extensions["prens"]
     window = current_app.extensions.get("prens.login_window")
     if window is None:
-        from prens.rate_store import SQLStorage
+        from prens.store.rate_store import SQLStorage
 
         window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
         current_app.extensions["prens.login_window"] = window

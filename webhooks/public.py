@@ -19,10 +19,10 @@ from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from prens import citizen
-from prens.recipients import recipients
+from prens.intake.submission import clean_text
+from prens.reports import citizen
+from prens.reports.recipients import recipients
 from prens.runtime import Runtime
-from prens.submission import clean_text
 
 bp = Blueprint("public", __name__)
 
@@ -107,7 +107,7 @@ def rate_limited(
 
     Only this view pays for it: a rate-limit extension's hooks would run on every request,
     the webhook's included."""
-    from prens.rate_store import SQLStorage
+    from prens.store.rate_store import SQLStorage
 
     window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
     public = runtime.settings.public

@@ -15,7 +15,7 @@ import logging
 import os
 
 from prens.privacy import redact_logs
-from webhooks.serving import deployment_app
+from webhooks.serve import deployment_app
 
 if not os.environ.get("PRENS_CONFIG"):
     raise SystemExit("webhooks.wsgi: set PRENS_CONFIG to the configuration or deployment file")

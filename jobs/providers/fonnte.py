@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import requests
 
 from jobs.providers.base import PERMANENT, SENT, Outcome, Provider, json_of, post, timeout_of
-from prens.phone import whatsapp_target
+from prens.rules.phone import whatsapp_target
 
 # Reasons that say "try later", not "this number is wrong".
 TRANSIENT = ("limit", "quota", "disconnect", "timeout", "busy")

@@ -19,7 +19,7 @@ from jobs.providers.base import (
     post,
     timeout_of,
 )
-from prens.phone import whatsapp_target
+from prens.rules.phone import whatsapp_target
 
 
 class WhatsAppCloud(Provider):

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Boolean, Column, DateTime, Engine, String, Table, insert, select
 
-from prens.database import write_transaction
 from prens.errors import PrensError
-from prens.ledger import metadata
+from prens.store.database import write_transaction
+from prens.store.ledger import metadata
 
 officers = Table(
     "officers",

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from prens.config import Settings
 from prens.errors import ResponseChanged
-from prens.fingerprint import Fingerprint, fingerprint
-from prens.ledger import Candidate, Ledger, Registration
-from prens.problems import Problem
-from prens.submission import Submission
-from prens.validation import assess, phone_shared_warning
+from prens.intake.submission import Submission
+from prens.rules.fingerprint import Fingerprint, fingerprint
+from prens.rules.problems import Problem
+from prens.rules.validation import assess, phone_shared_warning
+from prens.store.ledger import Candidate, Ledger, Registration
 
 log = logging.getLogger(__name__)
 

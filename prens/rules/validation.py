@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from prens.config import Settings
-from prens.dates import age_on, parse_date
-from prens.identity import check_kk, check_nik
-from prens.names import check_name
-from prens.phone import check_phone
-from prens.problems import Problem, has_errors, problem
+from prens.rules.dates import age_on, parse_date
+from prens.rules.identity import check_kk, check_nik
+from prens.rules.names import check_name
+from prens.rules.phone import check_phone
+from prens.rules.problems import Problem, has_errors, problem
 
 Answer = str | list[str]
 

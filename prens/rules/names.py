@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from prens.problems import Problem, problem
+from prens.rules.problems import Problem, problem
 
 # Academic and religious titles and positions people add to their names; the KTP name has none.
 TITLES = frozenset(

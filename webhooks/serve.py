@@ -1,23 +1,49 @@
-"""`prens serve`: waitress serving the app, and the scheduler, in one process."""
+"""Serving a deployment: its WSGI app (one program's Flask app, or a dispatcher over several), and
+`prens serve`: waitress serving it, and the scheduler, in one process."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
+from typing import Any
 
 from waitress.server import create_server
 
 from jobs.worker import Worker
+from prens.deployment import load_deployment, program_secret
 from prens.errors import PrensError
-from prens.runtime import Runtime
-from prens.signing import DEV_SECRET_FILE
+from prens.intake.signing import DEV_SECRET_FILE
+from prens.runtime import Runtime, open_runtime
 from sheets_bridge.base import SheetError
-from webhooks.serving import deployment_app
+from webhooks.app import create_app
+from webhooks.dispatch import ProgramDispatcher
 
 log = logging.getLogger(__name__)
+
+
+def deployment_app(
+    config: str, env: Mapping[str, str], allow_dev_secret: bool
+) -> tuple[Any, dict[str, Runtime], dict[str, bool]]:
+    """(the WSGI app, each program's runtime, whether each secret is a development one)."""
+    deployment = load_deployment(config, env)
+    runtimes: dict[str, Runtime] = {}
+    apps = {}
+    dev: dict[str, bool] = {}
+    for name, settings in deployment.programs.items():
+        runtime = open_runtime(settings)
+        secret, dev[name] = program_secret(deployment, name, env, allow_dev_secret)
+        runtimes[name] = runtime
+        # Several programs on one host: a session cookie each, so logins do not collide.
+        apps[name] = create_app(
+            runtime, secret, {"SESSION_COOKIE_NAME": f"prens-{name}"} if name else None
+        )
+    if deployment.single:
+        return apps[""], runtimes, dev
+    titles = {n: s.district for n, s in deployment.programs.items()}
+    return ProgramDispatcher(apps, titles), runtimes, dev
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:

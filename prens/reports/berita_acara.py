@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prens.config import Settings
-from prens.ledger import Registration
-from prens.lifecycle import STATES
+from prens.rules.lifecycle import STATES
+from prens.store.ledger import Registration
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Alembic's environment: the ledger's metadata, on the connection `prens.migrate` hands over."""
+"""Alembic's environment: the ledger's metadata, on the connection `prens.store.migrate` hands
+over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from prens.migrate import target_metadata
+from prens.store.migrate import target_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - prens always hands a connection over

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
 
-from prens.database import write_transaction
-from prens.dates import naive_utc
-from prens.ledger import metadata
+from prens.rules.dates import naive_utc
+from prens.store.database import write_transaction
+from prens.store.ledger import metadata
 
 officer_sessions = Table(
     "officer_sessions",

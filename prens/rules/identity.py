@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from prens.problems import Problem, problem
+from prens.rules.problems import Problem, problem
 
 # Kemendagri province codes: the 38 provinces, including the Papua provinces created in 2022.
 PROVINCE_CODES = frozenset(

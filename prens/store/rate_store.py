@@ -15,8 +15,8 @@ from limits.storage import Storage
 from sqlalchemy import Column, Engine, Float, Integer, String, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from prens.database import write_transaction
-from prens.ledger import metadata
+from prens.store.database import write_transaction
+from prens.store.ledger import metadata
 
 rate_limits = Table(
     "rate_limits",

@@ -7,7 +7,7 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
-from prens.problems import Problem, problem
+from prens.rules.problems import Problem, problem
 
 _NOISE = re.compile(r"[\s.\-()/]+")
 

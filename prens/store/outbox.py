@@ -30,9 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from prens.database import write_transaction
-from prens.dates import naive_utc
-from prens.ledger import metadata
+from prens.rules.dates import naive_utc
+from prens.store.database import write_transaction
+from prens.store.ledger import metadata
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)

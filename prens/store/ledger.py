@@ -40,12 +40,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from prens.database import WRITE_CHUNK_ROWS, write_transaction
-from prens.dates import naive_utc
 from prens.errors import LedgerError
-from prens.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
-from prens.problems import Problem
-from prens.submission import RESPONSE_ID_PREFIX
+from prens.intake.submission import RESPONSE_ID_PREFIX
+from prens.rules.dates import naive_utc
+from prens.rules.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
+from prens.rules.problems import Problem
+from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 
 ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
 FIRST_STATE = "MENUNGGU VERIFIKASI"
@@ -77,7 +77,7 @@ registrations = Table(
     Column("state", String(30)),  # lifecycle, for accepted registrations
     Column("sheet_target", String(20)),  # worksheet role it goes to, if any
     Column("flushed_at", DateTime, index=True),
-    # The response's fingerprint (prens.fingerprint): how a response read from the form's
+    # The response's fingerprint (prens.rules.fingerprint): how a response read from the form's
     # responses sheet is known to be one the webhook already stored, and the other way round.
     # Two responses that both carry a form responseId are told apart by it, whatever these say.
     Column("fp_hash", String(40)),  # NULL only for a registration stored before fingerprints
@@ -267,8 +267,8 @@ class Ledger:
         self.engine, self.id_prefix = engine, id_prefix
 
     def create_schema(self) -> None:
-        """Create or upgrade the schema (Alembic migrations; see prens.migrate)."""
-        from prens.migrate import upgrade
+        """Create or upgrade the schema (Alembic migrations; see prens.store.migrate)."""
+        from prens.store.migrate import upgrade
 
         upgrade(self.engine)
 
@@ -463,7 +463,7 @@ class Ledger:
                 .values(corrected_by=reg_id)
             )
         if status == NEEDS_CORRECTION and c.notify_event:
-            from prens.outbox import add_message
+            from prens.store.outbox import add_message
 
             add_message(conn, reg_id, c.notify_event, now)  # a new registration: no conflict
         return Registration(

@@ -1,7 +1,7 @@
 """Schema creation and upgrades through Alembic (`prens db upgrade`), for SQLite and PostgreSQL.
 
 A new, empty database gets the current tables at once and is stamped at the newest revision.
-An existing database is upgraded through the migrations in prens/migrations/versions. A ledger
+An existing database is upgraded through the migrations in prens/store/migrations/versions. A ledger
 made before migrations existed (no `alembic_version` table) is first stamped at the revision its
 tables match, then upgraded.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, MetaData, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from prens.database import write_transaction
+from prens.store.database import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the tables of the first release, before migrations
@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def target_metadata() -> MetaData:
     """Every table of a deployment's database: the ledger's modules and the local sheet."""
-    import prens.officer_sessions  # noqa: F401
-    import prens.officers  # noqa: F401
-    import prens.outbox  # noqa: F401
-    import prens.rate_store  # noqa: F401
-    import prens.verification  # noqa: F401
-    from prens.ledger import metadata as ledger
+    import prens.store.officer_sessions  # noqa: F401
+    import prens.store.officers  # noqa: F401
+    import prens.store.outbox  # noqa: F401
+    import prens.store.rate_store  # noqa: F401
+    import prens.store.verification  # noqa: F401
+    from prens.store.ledger import metadata as ledger
     from sheets_bridge.local import metadata as local_sheet
 
     combined = MetaData()

@@ -19,9 +19,15 @@ from zoneinfo import ZoneInfo
 
 from prens.config import Settings
 from prens.errors import PayloadError, ResponsesLayoutError
-from prens.fingerprint import Fingerprint, fingerprint
-from prens.problems import Problem, problem
-from prens.submission import TIMESTAMP_TITLES, Answer, Submission, clean_text, parse_timestamp
+from prens.intake.submission import (
+    TIMESTAMP_TITLES,
+    Answer,
+    Submission,
+    clean_text,
+    parse_timestamp,
+)
+from prens.rules.fingerprint import Fingerprint, fingerprint
+from prens.rules.problems import Problem, problem
 
 SHEET_KEY_PREFIX = "form:"  # response keys of responses read from the sheet
 _EPOCH = datetime(1899, 12, 30)

@@ -24,11 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from prens.database import write_transaction
-from prens.dates import naive_utc
-from prens.ledger import metadata, registrations
-from prens.lifecycle import STATES
-from prens.outbox import enqueue
+from prens.rules.dates import naive_utc
+from prens.rules.lifecycle import STATES
+from prens.store.database import write_transaction
+from prens.store.ledger import metadata, registrations
+from prens.store.outbox import enqueue
 
 # What verifiers' columns said at the last sync, and the notes the system wrote back.
 verifications = Table(

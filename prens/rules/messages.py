@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from prens.config import Settings
-from prens.ledger import Registration
-from prens.lifecycle import membership_key
 from prens.privacy import redact
-from prens.problems import ERROR
+from prens.rules.lifecycle import membership_key
+from prens.rules.problems import ERROR
+from prens.store.ledger import Registration
 
 STATUS_WORDS = {
     "sent": "terkirim",

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from prens.config import Settings
-from prens.ledger import ACCEPTED, NEEDS_CORRECTION, registrations
-from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, ORDER, TERDAFTAR, TERVERIFIKASI
-from prens.outbox import notifications
-from prens.problems import CATALOGUE, ERROR
-from prens.recipients import kecamatan_col
-from prens.verification import state_entries
+from prens.reports.recipients import kecamatan_col
+from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, ORDER, TERDAFTAR, TERVERIFIKASI
+from prens.rules.problems import CATALOGUE, ERROR
+from prens.store.ledger import ACCEPTED, NEEDS_CORRECTION, registrations
+from prens.store.outbox import notifications
+from prens.store.verification import state_entries
 
 CORRECTION = "PERLU PERBAIKAN"
 DUPLICATE_LABEL = "DUPLIKAT"

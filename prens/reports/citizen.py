@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 
 from prens.config import Settings
-from prens.dates import parse_date
-from prens.identity import digits_only
-from prens.ledger import ACCEPTED, DUPLICATE, NEEDS_CORRECTION, Registration
-from prens.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
-from prens.problems import ERROR
+from prens.rules.dates import parse_date
+from prens.rules.identity import digits_only
+from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
+from prens.rules.problems import ERROR
+from prens.store.ledger import ACCEPTED, DUPLICATE, NEEDS_CORRECTION, Registration
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from prens.identity import mask
-from prens.ledger import ACCEPTED, registrations
-from prens.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
-from prens.sql import json_text
+from prens.rules.identity import mask
+from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.store.ledger import ACCEPTED, registrations
+from prens.store.sql import json_text
 
 PUBLIC_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 nama_col, desa_col, kecamatan_col, nik_col = (
