@@ -44,7 +44,7 @@ def compile_final(
 ) -> CompileReport:
     """Rebuild the final list worksheet. Safe to re-run: it is built from the ledger each time."""
     report = CompileReport()
-    with ledger.lease("compile", LEASE_SECONDS) as held:
+    with ledger.jobs.lease("compile", LEASE_SECONDS) as held:
         if not held:
             report.busy = True
             return report

@@ -18,7 +18,7 @@ import logging
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from prens.store.ledger import holder_name, release_lease, take_lease
+from prens.store.job_state import holder_name, release_lease, take_lease
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 30

@@ -12,7 +12,9 @@ import logging
 from dataclasses import dataclass, field
 
 from prens.config import Settings
-from prens.store.ledger import PENDAFTAR, PERLU_PERBAIKAN, Ledger, utcnow
+from prens.rules.registration import PENDAFTAR, PERLU_PERBAIKAN
+from prens.store.job_state import utcnow
+from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
 from sheets_bridge import layout
 from sheets_bridge.base import AppendOutcomeUnknown, SheetBackend
@@ -53,7 +55,7 @@ def flush(
 ) -> FlushReport:
     """Write every pending registration to its worksheet; safe to run twice or after a crash."""
     report = FlushReport()
-    with ledger.lease("flush", LEASE_SECONDS) as held:
+    with ledger.jobs.lease("flush", LEASE_SECONDS) as held:
         if not held:
             report.busy = True
             return report

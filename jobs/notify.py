@@ -87,7 +87,7 @@ def notify(
     cfg = settings.notifications
     report = NotifyReport()
     now = clock()
-    with ledger.lease("notify", LEASE_SECONDS, now=now) as held:
+    with ledger.jobs.lease("notify", LEASE_SECONDS, now=now) as held:
         if not held:
             report.busy = True
             return report

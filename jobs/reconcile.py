@@ -25,7 +25,8 @@ from prens.config import Settings
 from prens.errors import ResponseChanged
 from prens.intake.receive import receive
 from prens.intake.responses import ResponseRow, columns, is_blank, read_row, row_digest, settled
-from prens.store.ledger import Cursor, Ledger
+from prens.store.job_state import Cursor
+from prens.store.ledger import Ledger
 from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def reconcile(
     now = now or datetime.now(UTC)
     report = ReconcileReport()
     name = settings.responses.worksheet
-    with ledger.lease("reconcile", LEASE_SECONDS) as held:
+    with ledger.jobs.lease("reconcile", LEASE_SECONDS) as held:
         if not held:
             report.busy = True
             return report
@@ -136,7 +137,7 @@ def reconcile(
         if ledger.fingerprints_missing():
             ledger.backfill_fingerprints(settings.questions["nama"])
         source = source_name(settings)
-        cursor = ledger.cursor(source)
+        cursor = ledger.jobs.cursor(source)
         tz = sheet_zone(sheets, settings)
         first = FIRST_DATA_ROW
         if cursor is not None and cursor.next_row > FIRST_DATA_ROW:
@@ -176,7 +177,7 @@ def reconcile(
             next_row, anchor = row + 1, row_digest(cells)
         report.stored, report.already = ingest(ledger, settings, ready, now)
         total = max(0, first - FIRST_DATA_ROW) + len(rows)
-        ledger.save_cursor(
+        ledger.jobs.save_cursor(
             source,
             Cursor(next_row, anchor, now, total, report.waiting + report.unreadable),
         )

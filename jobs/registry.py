@@ -61,12 +61,12 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
 
 def run_job(name: str, runtime: Runtime, worker: str = "") -> str:
     """Run job `name` once, now; the run is recorded (job_runs) with `worker`'s name."""
-    from prens.store.ledger import holder_name
+    from prens.store.job_state import holder_name
 
-    run_id = runtime.ledger.run_started(name, worker or holder_name())
+    run_id = runtime.ledger.jobs.run_started(name, worker or holder_name())
     outcome = "failed"
     try:
         outcome = JOBS[name](runtime)
         return outcome
     finally:
-        runtime.ledger.run_finished(run_id, outcome)
+        runtime.ledger.jobs.run_finished(run_id, outcome)

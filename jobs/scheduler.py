@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from jobs.registry import run_job
 from prens.errors import PrensError
 from prens.runtime import Runtime
-from prens.store.ledger import holder_name
+from prens.store.job_state import holder_name
 from sheets_bridge.base import SheetError
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,8 @@ from prens.rules.lifecycle import (
 )
 from prens.rules.messages import last_notification
 from prens.rules.problems import WARNING
-from prens.store.ledger import PENDAFTAR, Ledger, Registration
+from prens.rules.registration import PENDAFTAR, Registration
+from prens.store.ledger import Ledger
 from prens.store.outbox import Outbox
 from prens.store.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
@@ -161,7 +162,7 @@ def sync(
     """Read the verifier columns once, apply the lifecycle, write back once. Safe to re-run."""
     now = now or datetime.now(UTC)
     report = SyncReport()
-    with ledger.lease("sync", LEASE_SECONDS) as held:
+    with ledger.jobs.lease("sync", LEASE_SECONDS) as held:
         if not held:
             report.busy = True
             return report

@@ -68,7 +68,7 @@ def _jobs_check(runtime: Runtime) -> Check:
 
     s = runtime.settings
     try:
-        runs = runtime.ledger.runs()
+        runs = runtime.ledger.jobs.runs()
     except Exception as exc:  # noqa: BLE001 - the doctor reports, never raises
         return Check(ERROR, "Tugas terjadwal", f"riwayat tidak dapat dibaca ({exc})")
     last: dict[str, Any] = {}
@@ -115,7 +115,7 @@ def _reconcile_check(runtime: Runtime) -> Check:
             subject,
             "tidak ditemukan: periksa [responses] worksheet dan spreadsheet_key di konfigurasi",
         )
-    cursor = runtime.ledger.cursor(source_name(s))
+    cursor = runtime.ledger.jobs.cursor(source_name(s))
     last = (
         "rekonsiliasi terakhir "
         + cursor.checked_at.astimezone(s.timezone).strftime("%d-%m-%Y %H:%M")

@@ -6,7 +6,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
-from prens.store.ledger import Registration
+from prens.rules.registration import Registration
 
 FINAL_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 NUMBER = "No."

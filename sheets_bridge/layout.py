@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prens.config import FIELDS, Settings
 from prens.rules.problems import ERROR, WARNING
-from prens.store.ledger import PENDAFTAR, PERLU_PERBAIKAN, Registration
+from prens.rules.registration import PENDAFTAR, PERLU_PERBAIKAN, Registration
 from sheets_bridge.base import CellValueError
 
 # Data columns, in sheet order; a field the form does not ask is left out.

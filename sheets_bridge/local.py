@@ -6,13 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     func,
     insert,
     or_,
@@ -20,30 +14,9 @@ from sqlalchemy import (
 )
 
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
+from prens.store.schema import layouts, metadata, rows_table, worksheets
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
-
-metadata = MetaData()
-
-worksheets = Table(
-    "sheet_worksheets",
-    metadata,
-    Column("name", String(100), primary_key=True),
-    Column("position", Integer, nullable=False),
-)
-layouts = Table(
-    "sheet_layouts",
-    metadata,
-    Column("worksheet", String(100), primary_key=True),
-    Column("layout", Text, nullable=False),  # JSON: what setup made of the worksheet
-)
-rows_table = Table(
-    "sheet_rows",
-    metadata,
-    Column("worksheet", String(100), primary_key=True),
-    Column("row_no", Integer, primary_key=True),  # 1 is the header row
-    Column("cells", Text, nullable=False),  # JSON list of strings
-)
 
 
 def _text(value: object) -> str:
@@ -58,7 +31,7 @@ class LocalSheets(SheetBackend):
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        metadata.create_all(engine)
+        metadata.create_all(engine, tables=[worksheets, layouts, rows_table])
 
     def worksheet_names(self) -> list[str]:
         with self.engine.connect() as conn:

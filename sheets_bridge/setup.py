@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from prens.config import Settings
-from prens.store.ledger import PENDAFTAR, PERLU_PERBAIKAN
+from prens.rules.registration import PENDAFTAR, PERLU_PERBAIKAN
 from sheets_bridge import layout
 
 # Marks the protected ranges this program owns, so setup finds its own and leaves others alone.

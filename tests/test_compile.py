@@ -55,7 +55,7 @@ def test_compile_builds_the_final_list(verifying) -> None:  # type: ignore[no-un
 def test_the_list_is_sorted_by_kecamatan_desa_and_name(settings) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from prens.store.ledger import Registration
+    from prens.rules.registration import Registration
 
     def reg(i: int, kec: str, desa: str, nama: str) -> Registration:
         return Registration(

@@ -49,7 +49,7 @@ def submit(runtime, count: int, seed: int) -> None:  # type: ignore[no-untyped-d
 
 
 def runs_by(runtime, pid: int) -> list:  # type: ignore[no-untyped-def,type-arg]
-    return [r for r in runtime.ledger.runs() if r.worker.split(":")[1] == str(pid)]
+    return [r for r in runtime.ledger.jobs.runs() if r.worker.split(":")[1] == str(pid)]
 
 
 def wait_for(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ def test_the_other_worker_takes_over_when_the_leader_is_killed(tmp_path: Path, c
         takeover = (runs_by(runtime, follower.pid)[0].started_at - killed_at).total_seconds()
         submit(runtime, 200, seed=3)
         wait_for(lambda: runtime.ledger.count_pending_flush() == 0, 60, "the backlog to flush")
-        runs = runtime.ledger.runs()
+        runs = runtime.ledger.jobs.runs()
         s = runtime.settings
         pendaftar = runtime.sheets.column_values(s.worksheets["pendaftar"], s.columns["id"])
         perbaikan = runtime.sheets.column_values(s.worksheets["perlu_perbaikan"], s.columns["id"])

@@ -11,7 +11,7 @@ from jobs.flush import flush
 from prens.config import Settings
 from prens.intake.receive import receive
 from prens.intake.submission import parse_submission
-from prens.store.ledger import PENDAFTAR
+from prens.rules.registration import PENDAFTAR
 from sheets_bridge import layout
 from sheets_bridge.local import LocalSheets
 from tests.test_webhook import body

@@ -10,7 +10,8 @@ import pytest
 from prens.config import Settings
 from prens.intake.receive import receive
 from prens.intake.submission import parse_submission
-from prens.store.ledger import ID_ALPHABET, Ledger, new_registration_id
+from prens.rules.registration import ID_ALPHABET, new_registration_id
+from prens.store.ledger import Ledger
 from tests.test_webhook import body
 
 pytestmark = pytest.mark.both_databases
@@ -74,18 +75,18 @@ def test_registration_ids_are_readable() -> None:
 
 def test_a_lease_is_exclusive_and_released(runtime) -> None:  # type: ignore[no-untyped-def]
     ledger = runtime.ledger
-    with ledger.lease("job", 60) as first, ledger.lease("job", 60) as second:
+    with ledger.jobs.lease("job", 60) as first, ledger.jobs.lease("job", 60) as second:
         assert (first, second) == (True, False)
-    with ledger.lease("job", 60) as again:
+    with ledger.jobs.lease("job", 60) as again:
         assert again
 
 
 def test_a_lease_left_by_a_dead_holder_expires(runtime) -> None:  # type: ignore[no-untyped-def]
     ledger = runtime.ledger
     past = datetime.now(UTC) - timedelta(minutes=10)
-    holder = ledger.lease("job", 60, now=past)
+    holder = ledger.jobs.lease("job", 60, now=past)
     assert holder.__enter__() is True  # taken ten minutes ago, never released (a crash)
-    with ledger.lease("job", 60) as taken_over:
+    with ledger.jobs.lease("job", 60) as taken_over:
         assert taken_over
 
 
@@ -101,14 +102,14 @@ def test_a_lease_of_a_process_that_died_is_taken_over_at_once(runtime) -> None: 
         "import sys; from prens.store.database import make_engine\n"
         "from prens.store.ledger import Ledger\n"
         "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
-        "holder = ledger.lease('job', 3600)\n"
+        "holder = ledger.jobs.lease('job', 3600)\n"
         "assert holder.__enter__()\n"
         "import os; os._exit(0)\n"  # dies holding it: no release
     )
     subprocess.run([sys.executable, "-c", code, runtime.settings.database_url], check=True)
     with runtime.engine.connect() as conn:
         assert conn.execute(job_leases.select()).first() is not None  # left behind
-    with runtime.ledger.lease("job", 3600) as taken_over:
+    with runtime.ledger.jobs.lease("job", 3600) as taken_over:
         assert taken_over
 
 
@@ -120,7 +121,7 @@ def test_a_lease_of_a_live_process_is_respected(runtime) -> None:  # type: ignor
         "import sys, time\n"
         "from prens.store.database import make_engine; from prens.store.ledger import Ledger\n"
         "ledger = Ledger(make_engine(sys.argv[1]), 'BLG')\n"
-        "with ledger.lease('job', 3600) as held:\n"
+        "with ledger.jobs.lease('job', 3600) as held:\n"
         "    print(held, flush=True); time.sleep(30)\n"
     )
     proc = subprocess.Popen(
@@ -130,7 +131,7 @@ def test_a_lease_of_a_live_process_is_respected(runtime) -> None:  # type: ignor
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "True"
-        with runtime.ledger.lease("job", 3600) as second:
+        with runtime.ledger.jobs.lease("job", 3600) as second:
             assert second is False
     finally:
         proc.kill()

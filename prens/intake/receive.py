@@ -11,8 +11,9 @@ from prens.errors import ResponseChanged
 from prens.intake.submission import Submission
 from prens.rules.fingerprint import Fingerprint, fingerprint
 from prens.rules.problems import Problem
+from prens.rules.registration import Candidate, Registration
 from prens.rules.validation import assess, phone_shared_warning
-from prens.store.ledger import Candidate, Ledger, Registration
+from prens.store.ledger import Ledger
 
 log = logging.getLogger(__name__)
 

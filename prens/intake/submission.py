@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prens.errors import PayloadError
+from prens.rules.registration import RESPONSE_ID_PREFIX
 
-RESPONSE_ID_PREFIX = "rid:"  # the ledger tells responses that carried a responseId by it
 Answer = str | list[str]
 # The responses sheet's first column, by the form owner's language.
 TIMESTAMP_TITLES = ("Timestamp", "Stempel waktu", "Cap waktu")

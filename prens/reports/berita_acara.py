@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from prens.config import Settings
 from prens.rules.lifecycle import STATES
-from prens.store.ledger import Registration
+from prens.rules.registration import Registration
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from prens.rules.dates import parse_date
 from prens.rules.identity import digits_only
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
 from prens.rules.problems import ERROR
-from prens.store.ledger import ACCEPTED, DUPLICATE, NEEDS_CORRECTION, Registration
+from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION, Registration
 
 
 @dataclass(frozen=True)

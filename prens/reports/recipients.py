@@ -12,7 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from prens.rules.identity import mask
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
-from prens.store.ledger import ACCEPTED, registrations
+from prens.rules.registration import ACCEPTED
+from prens.store.ledger import registrations
 from prens.store.sql import json_text
 
 PUBLIC_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)

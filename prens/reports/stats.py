@@ -15,7 +15,8 @@ from prens.config import Settings
 from prens.reports.recipients import kecamatan_col
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, ORDER, TERDAFTAR, TERVERIFIKASI
 from prens.rules.problems import CATALOGUE, ERROR
-from prens.store.ledger import ACCEPTED, NEEDS_CORRECTION, registrations
+from prens.rules.registration import ACCEPTED, NEEDS_CORRECTION
+from prens.store.ledger import registrations
 from prens.store.outbox import notifications
 from prens.store.verification import state_entries
 

@@ -9,7 +9,7 @@ from prens.config import Settings
 from prens.privacy import redact
 from prens.rules.lifecycle import membership_key
 from prens.rules.problems import ERROR
-from prens.store.ledger import Registration
+from prens.rules.registration import Registration
 
 STATUS_WORDS = {
     "sent": "terkirim",

@@ -8,32 +8,16 @@ requests cannot both win.
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
     bindparam,
     func,
     insert,
-    or_,
     select,
     text,
     update,
@@ -41,82 +25,24 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prens.errors import LedgerError
-from prens.intake.submission import RESPONSE_ID_PREFIX
 from prens.rules.dates import naive_utc
 from prens.rules.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.rules.problems import Problem
+from prens.rules.registration import (
+    ACCEPTED,
+    DUPLICATE,
+    FIRST_STATE,
+    NEEDS_CORRECTION,
+    PENDAFTAR,
+    PERLU_PERBAIKAN,
+    RESPONSE_ID_PREFIX,
+    Candidate,
+    Registration,
+    new_registration_id,
+)
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
-
-ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
-FIRST_STATE = "MENUNGGU VERIFIKASI"
-PENDAFTAR, PERLU_PERBAIKAN = "pendaftar", "perlu_perbaikan"
-
-# Readable ids, read out on the phone: no 0/O, 1/I/L or U.
-ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-metadata = MetaData()
-
-registrations = Table(
-    "registrations",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("id", String(16), nullable=False, unique=True),
-    Column("response_key", String(200), nullable=False, unique=True),
-    Column("submitted_at", DateTime, nullable=False),  # UTC, as the form stamped it
-    Column("received_at", DateTime, nullable=False),  # UTC, when the ledger committed it
-    Column("status", String(20), nullable=False),
-    Column("nik", String(64), index=True),
-    Column("active_nik", String(16), unique=True),  # set only while this is the NIK's live row
-    Column("phone", String(20), index=True),
-    Column("person", Text, nullable=False),  # normalised answers, JSON
-    Column("answers", Text, nullable=False),  # answers as received, JSON
-    Column("problems", Text, nullable=False),  # JSON list of problems
-    Column("duplicate_of", String(16)),
-    Column("corrects", String(16)),
-    Column("corrected_by", String(16)),
-    Column("state", String(30)),  # lifecycle, for accepted registrations
-    Column("sheet_target", String(20)),  # worksheet role it goes to, if any
-    Column("flushed_at", DateTime, index=True),
-    # The response's fingerprint (prens.rules.fingerprint): how a response read from the form's
-    # responses sheet is known to be one the webhook already stored, and the other way round.
-    # Two responses that both carry a form responseId are told apart by it, whatever these say.
-    Column("fp_hash", String(40)),  # NULL only for a registration stored before fingerprints
-    Column("fp_second", BigInteger),
-    Index("ix_registrations_fingerprint", "fp_hash", "fp_second"),
-)
-
-job_leases = Table(
-    "job_leases",
-    metadata,
-    Column("name", String(50), primary_key=True),
-    Column("holder", String(64), nullable=False),
-    Column("expires_at", DateTime, nullable=False),
-)
-
-# Each run of a scheduled job: which worker ran it, when (operators' view; the failover test).
-job_runs = Table(
-    "job_runs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("job", String(50), nullable=False, index=True),
-    Column("worker", String(64), nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime),  # NULL: running, or its process died
-    Column("outcome", String(200)),
-)
-
-# Where the reconcile job stopped reading a responses sheet, and what it saw there.
-reconcile_cursors = Table(
-    "reconcile_cursors",
-    metadata,
-    Column("source", String(300), primary_key=True),
-    Column("next_row", Integer, nullable=False),  # the sheet row to read from next time
-    Column("anchor", String(80), nullable=False),  # fingerprint of the row before next_row
-    Column("checked_at", DateTime, nullable=False),
-    Column("responses", Integer, nullable=False),  # data rows seen at the last run
-    Column("lag", Integer, nullable=False),  # of those, not yet in the ledger after the run
-)
-
+from prens.store.job_state import JobState
+from prens.store.schema import job_leases, registrations
 
 # Statements built once: building a Core statement costs more than running it on SQLite.
 _BY_KEY = select(registrations).where(registrations.c.response_key == bindparam("key"))
@@ -162,28 +88,6 @@ _INSERT = insert(registrations).returning(registrations.c.seq)
 _NAME_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-_HOST = socket.gethostname()[:30]
-
-
-def _holder_dead(holder: str) -> bool:
-    """Whether a lease holder ("host:pid:token") is a process of this machine that is gone."""
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != _HOST or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, another user's
-    return False
-
-
 def _seen_params(fp: Fingerprint) -> dict[str, Any]:
     return {
         "hash": fp.name_hash,
@@ -192,79 +96,12 @@ def _seen_params(fp: Fingerprint) -> dict[str, Any]:
     }
 
 
-def new_registration_id(prefix: str) -> str:
-    n, digits = secrets.randbelow(len(ID_ALPHABET) ** 6), []  # one draw, uniform
-    for _ in range(6):
-        n, d = divmod(n, len(ID_ALPHABET))
-        digits.append(ID_ALPHABET[d])
-    return prefix + "-" + "".join(digits)
-
-
-@dataclass
-class Registration:
-    """One stored submission."""
-
-    id: str
-    response_key: str
-    submitted_at: datetime
-    received_at: datetime
-    status: str
-    person: dict[str, str]
-    answers: dict[str, Any]
-    problems: list[Problem]
-    duplicate_of: str | None = None
-    corrects: str | None = None
-    state: str | None = None
-    seq: int = 0
-
-    @classmethod
-    def from_row(cls, row: Any) -> Registration:
-        return cls(
-            id=row.id,
-            response_key=row.response_key,
-            submitted_at=row.submitted_at.replace(tzinfo=UTC),
-            received_at=row.received_at.replace(tzinfo=UTC),
-            status=row.status,
-            person=json.loads(row.person),
-            answers=json.loads(row.answers),
-            problems=[Problem.from_dict(p) for p in json.loads(row.problems)],
-            duplicate_of=row.duplicate_of,
-            corrects=row.corrects,
-            state=row.state,
-            seq=row.seq,
-        )
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the reconcile job stopped in a responses sheet."""
-
-    next_row: int  # the first sheet row not yet taken in
-    anchor: str  # digest of the row just before it, to notice rows deleted or sorted
-    checked_at: datetime
-    responses: int  # data rows in the sheet at the last run
-    lag: int  # of those, not in the ledger after the last run (still settling, unreadable)
-
-
-@dataclass
-class Candidate:
-    """A submission assessed and ready to store; the ledger decides duplicate or not."""
-
-    response_key: str
-    submitted_at: datetime
-    valid: bool
-    person: dict[str, str]
-    answers: dict[str, Any]
-    problems: list[Problem] = field(default_factory=list)
-    notify_event: str | None = None  # a message to queue with it ("needs_correction")
-    fingerprint: Fingerprint | None = None  # stored once: a second response with it is a replay
-
-
 class Ledger:
     """Reads and writes registrations; every write is one transaction."""
 
     def __init__(self, engine: Engine, id_prefix: str):
         self.engine, self.id_prefix = engine, id_prefix
+        self.jobs = JobState(engine)  # the jobs' leases, runs and cursors
 
     def create_schema(self) -> None:
         """Create or upgrade the schema (Alembic migrations; see prens.store.migrate)."""
@@ -283,7 +120,7 @@ class Ledger:
     def by_response_key(self, key: str) -> Registration | None:
         with self.engine.connect() as conn:
             row = conn.execute(_BY_KEY, {"key": key}).first()
-        return Registration.from_row(row) if row else None
+        return registration_from_row(row) if row else None
 
     def for_citizen(self, nik: str) -> Registration | None:
         """The registration a citizen with this NIK asks about: the active one, else the
@@ -295,14 +132,14 @@ class Ledger:
                 .order_by((registrations.c.active_nik == nik).desc(), registrations.c.seq.desc())
                 .limit(1)
             ).first()
-        return Registration.from_row(row) if row else None
+        return registration_from_row(row) if row else None
 
     def get(self, registration_id: str) -> Registration | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(registrations).where(registrations.c.id == registration_id)
             ).first()
-        return Registration.from_row(row) if row else None
+        return registration_from_row(row) if row else None
 
     def record(
         self,
@@ -492,7 +329,7 @@ class Ledger:
                 .order_by(registrations.c.seq)
                 .limit(limit)
             ).all()
-        return [Registration.from_row(r) for r in rows]
+        return [registration_from_row(r) for r in rows]
 
     def count_pending_flush(self) -> int:
         with self.engine.connect() as conn:
@@ -526,7 +363,7 @@ class Ledger:
                         registrations.c.status == ACCEPTED,
                     )
                 ).all()
-            found.update((r.id, Registration.from_row(r)) for r in rows)
+            found.update((r.id, registration_from_row(r)) for r in rows)
         return found
 
     def in_states(self, states: tuple[str, ...]) -> list[Registration]:
@@ -537,7 +374,7 @@ class Ledger:
                     registrations.c.status == ACCEPTED, registrations.c.state.in_(states)
                 )
             ).all()
-        return [Registration.from_row(r) for r in rows]
+        return [registration_from_row(r) for r in rows]
 
     def flushed_ids(self, target: str) -> set[str]:
         """Ids already written to the worksheet with role `target`."""
@@ -573,117 +410,19 @@ class Ledger:
             ).first()
         return missing is not None
 
-    # -- runs of scheduled jobs ------------------------------------------------------------
 
-    def run_started(self, job: str, worker: str) -> int:
-        with write_transaction(self.engine) as conn:
-            key = conn.execute(
-                insert(job_runs).values(job=job, worker=worker, started_at=utcnow())
-            ).inserted_primary_key
-        assert key is not None
-        return int(key[0])
-
-    def run_finished(self, run_id: int, outcome: str) -> None:
-        with write_transaction(self.engine) as conn:
-            conn.execute(
-                update(job_runs)
-                .where(job_runs.c.id == run_id)
-                .values(finished_at=utcnow(), outcome=outcome[:200])
-            )
-
-    def runs(self) -> list[Any]:
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(job_runs).order_by(job_runs.c.id)).all())
-
-    # -- the reconcile job's place in a responses sheet ------------------------------------
-
-    def cursor(self, source: str) -> Cursor | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(reconcile_cursors).where(reconcile_cursors.c.source == source)
-            ).first()
-        if row is None:
-            return None
-        return Cursor(
-            row.next_row, row.anchor, row.checked_at.replace(tzinfo=UTC), row.responses, row.lag
-        )
-
-    def save_cursor(self, source: str, cursor: Cursor) -> None:
-        values = {
-            "next_row": cursor.next_row,
-            "anchor": cursor.anchor,
-            "checked_at": naive_utc(cursor.checked_at),
-            "responses": cursor.responses,
-            "lag": cursor.lag,
-        }
-        with write_transaction(self.engine) as conn:
-            changed = conn.execute(
-                update(reconcile_cursors)
-                .where(reconcile_cursors.c.source == source)
-                .values(**values)
-            ).rowcount
-            if not changed:
-                conn.execute(insert(reconcile_cursors).values(source=source, **values))
-
-    # -- job leases ------------------------------------------------------------------------
-
-    @contextmanager
-    def lease(self, name: str, seconds: int, now: datetime | None = None) -> Iterator[bool]:
-        """Hold the lease `name` while the block runs; yields False if another holder has it.
-
-        A lease left by a dead process never blocks for long: it expires after `seconds`, and a
-        process on the same machine takes it over at once when its holder's PID is gone.
-        """
-        holder = holder_name()
-        acquired = take_lease(self.engine, name, holder, seconds, now)
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                release_lease(self.engine, name, holder)
-
-
-def holder_name() -> str:
-    """This process, as leases and run records name it: host:pid:token."""
-    return f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def take_lease(
-    engine: Engine, name: str, holder: str, seconds: int, now: datetime | None = None
-) -> bool:
-    """Take the lease `name` for `holder` (or renew it, when `holder` has it already) until
-    `seconds` from now; False while another live holder has it. A lease that expired, or whose
-    holder is a process of this machine that is gone, is taken over."""
-    start = naive_utc(now) if now else utcnow()
-    expires = start + timedelta(seconds=seconds)
-    with write_transaction(engine) as conn:
-        current = conn.execute(
-            select(job_leases.c.holder).where(job_leases.c.name == name)
-        ).scalar()
-        if current is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(job_leases).values(name=name, holder=holder, expires_at=expires)
-                    )
-                return True
-            except IntegrityError:
-                return False  # another process inserted it first
-        takeable = or_(job_leases.c.expires_at < start, job_leases.c.holder == holder)
-        if current != holder and _holder_dead(current):
-            takeable = or_(takeable, job_leases.c.holder == current)
-        taken = conn.execute(
-            update(job_leases)
-            .where(and_(job_leases.c.name == name, takeable))
-            .values(holder=holder, expires_at=expires)
-        ).rowcount
-    return bool(taken == 1)
-
-
-def release_lease(engine: Engine, name: str, holder: str) -> None:
-    with write_transaction(engine) as conn:
-        conn.execute(
-            job_leases.delete().where(
-                and_(job_leases.c.name == name, job_leases.c.holder == holder)
-            )
-        )
+def registration_from_row(row: Any) -> Registration:
+    return Registration(
+        id=row.id,
+        response_key=row.response_key,
+        submitted_at=row.submitted_at.replace(tzinfo=UTC),
+        received_at=row.received_at.replace(tzinfo=UTC),
+        status=row.status,
+        person=json.loads(row.person),
+        answers=json.loads(row.answers),
+        problems=[Problem.from_dict(p) for p in json.loads(row.problems)],
+        duplicate_of=row.duplicate_of,
+        corrects=row.corrects,
+        state=row.state,
+        seq=row.seq,
+    )

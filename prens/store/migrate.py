@@ -16,6 +16,7 @@ from sqlalchemy import Engine, MetaData, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from prens.store.database import write_transaction
+from prens.store.schema import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the tables of the first release, before migrations
@@ -29,20 +30,8 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=1)
 def target_metadata() -> MetaData:
-    """Every table of a deployment's database: the ledger's modules and the local sheet."""
-    import prens.store.officer_sessions  # noqa: F401
-    import prens.store.officers  # noqa: F401
-    import prens.store.outbox  # noqa: F401
-    import prens.store.rate_store  # noqa: F401
-    import prens.store.verification  # noqa: F401
-    from prens.store.ledger import metadata as ledger
-    from sheets_bridge.local import metadata as local_sheet
-
-    combined = MetaData()
-    for source in (ledger, local_sheet):
-        for table in source.tables.values():
-            table.to_metadata(combined)
-    return combined
+    """Every table of a deployment's database (prens.store.schema)."""
+    return metadata
 
 
 def alembic_config() -> Config:

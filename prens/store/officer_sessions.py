@@ -10,21 +10,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from prens.rules.dates import naive_utc
 from prens.store.database import write_transaction
-from prens.store.ledger import metadata
+from prens.store.schema import officer_sessions
 
-officer_sessions = Table(
-    "officer_sessions",
-    metadata,
-    Column("id_sha256", String(64), primary_key=True),
-    Column("officer", String(80), nullable=False, index=True),
-    Column("started_at", DateTime, nullable=False),
-    Column("seen_at", DateTime, nullable=False),
-    Column("ended_at", DateTime),
-)
 # A session's last use is written at most this often: a page view is not a write each time.
 TOUCH_EVERY = timedelta(minutes=1)
 

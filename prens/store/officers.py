@@ -11,20 +11,11 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, String, Table, insert, select
+from sqlalchemy import Engine, insert, select
 
 from prens.errors import PrensError
 from prens.store.database import write_transaction
-from prens.store.ledger import metadata
-
-officers = Table(
-    "officers",
-    metadata,
-    Column("name", String(80), primary_key=True),
-    Column("token_sha256", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-)
+from prens.store.schema import metadata, officers
 
 
 class OfficerError(PrensError, ValueError):

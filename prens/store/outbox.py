@@ -12,16 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     func,
     insert,
@@ -32,28 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from prens.rules.dates import naive_utc
 from prens.store.database import write_transaction
-from prens.store.ledger import metadata
+from prens.store.schema import metadata, notifications
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
-
-notifications = Table(
-    "notifications",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("registration_id", String(16), nullable=False, index=True),
-    Column("event", String(30), nullable=False),
-    Column("status", String(12), nullable=False, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime, nullable=False),
-    Column("reference", String(120), nullable=False, default=""),  # the provider's message id
-    Column("reason", Text, nullable=False, default=""),
-    Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    Column("sent_at", DateTime),
-    Column("written_back", Boolean, nullable=False, default=False),
-    UniqueConstraint("registration_id", "event"),
-)
 
 
 def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:

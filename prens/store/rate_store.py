@@ -12,19 +12,11 @@ import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import Column, Engine, Float, Integer, String, Table, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from prens.store.database import write_transaction
-from prens.store.ledger import metadata
-
-rate_limits = Table(
-    "rate_limits",
-    metadata,
-    Column("key", String(255), primary_key=True),
-    Column("count", Integer, nullable=False),
-    Column("expires_at", Float, nullable=False),  # Unix time
-)
+from prens.store.schema import metadata, rate_limits
 
 
 class SQLStorage(Storage):

@@ -9,14 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    DateTime,
     Engine,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     func,
     insert,
     select,
@@ -27,37 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import STATES
 from prens.store.database import write_transaction
-from prens.store.ledger import metadata, registrations
 from prens.store.outbox import enqueue
-
-# What verifiers' columns said at the last sync, and the notes the system wrote back.
-verifications = Table(
-    "verifications",
-    metadata,
-    Column("registration_id", String(16), primary_key=True),
-    Column("cells", Text, nullable=False),  # JSON: header -> value as last read
-    Column("notes", Text, nullable=False, default=""),
-    Column("seen_at", DateTime, nullable=False),
-)
-# One row per state a registration has entered: the first entry is the one that notifies.
-state_entries = Table(
-    "state_entries",
-    metadata,
-    Column("registration_id", String(16), nullable=False),
-    Column("state", String(30), nullable=False),
-    Column("entered_at", DateTime, nullable=False),
-    UniqueConstraint("registration_id", "state"),
-)
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("registration_id", String(16), index=True),
-    Column("at", DateTime, nullable=False),  # UTC, when the system observed it
-    Column("kind", String(20), nullable=False),  # state, regression, cell, note, ...
-    Column("actor", String(80), nullable=False),
-    Column("detail", Text, nullable=False),  # JSON
-)
+from prens.store.schema import audit_log, metadata, registrations, state_entries, verifications
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import requests
 
 from prens.config import load_settings
 from prens.demo import person
+from prens.rules.registration import ACCEPTED, NEEDS_CORRECTION
 from prens.runtime import open_runtime
-from prens.store.ledger import ACCEPTED, NEEDS_CORRECTION
 from tests.conftest import signed_headers, write_config
 from tests.reliability.figures import Figures, repeated
 from tests.serving import Served, prens
