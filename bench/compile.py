@@ -39,11 +39,11 @@ def config_in(directory: Path) -> Path:
 
 def prepare(directory: Path, count: int) -> None:
     from prens.runtime import open_runtime
-    from prens.store.verification import verifications
+    from prens.store.schema import verifications
 
     settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)
-    from prens.store.ledger import registrations
+    from prens.store.schema import registrations
 
     rng = random.Random(1)
     today = datetime.now(settings.timezone).date()
@@ -99,9 +99,9 @@ def prepare(directory: Path, count: int) -> None:
 
 def measure(directory: Path) -> None:
     from jobs.compile import compile_final
+    from prens.reports import final
     from prens.reports.exports import write_xlsx
     from prens.runtime import open_runtime
-    from sheets_bridge import final
 
     settings = load_settings(directory / "balangan.toml")
     runtime = open_runtime(settings)

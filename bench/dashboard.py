@@ -48,9 +48,7 @@ FIRSTS = {
 
 def prepare(directory: Path, count: int):  # type: ignore[no-untyped-def]
     from prens.runtime import open_runtime
-    from prens.store.ledger import registrations
-    from prens.store.outbox import notifications
-    from prens.store.verification import state_entries
+    from prens.store.schema import notifications, registrations, state_entries
 
     settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)

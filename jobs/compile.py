@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass, field
 
 from prens.config import Settings
+from prens.reports import final
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
-from sheets_bridge import final
 from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,6 @@ class CompileReport:
         return f"compile: {self.rows} row(s) in the final list"
 
 
-def final_list(ledger: Ledger, store: VerificationStore, settings: Settings) -> list[list[str]]:
-    """The final list's rows, header first."""
-    chosen = ledger.in_states(final.FINAL_STATES)
-    seen = store.cells_for([r.id for r in chosen])
-    return [final.headers(settings), *final.rows(chosen, seen, settings)]
-
-
 def compile_final(
     ledger: Ledger, sheets: SheetBackend, settings: Settings, store: VerificationStore
 ) -> CompileReport:
@@ -48,7 +41,7 @@ def compile_final(
         if not held:
             report.busy = True
             return report
-        table = final_list(ledger, store, settings)
+        table = final.final_list(ledger, store, settings)
         sheets.replace_all(settings.worksheets["daftar_final"], table, final.text_columns(settings))
         report.rows, report.table = len(table) - 1, table
         log.info(report.summary())

@@ -10,6 +10,7 @@ from jobs.notify import notify
 from jobs.reconcile import reconcile
 from jobs.sync import sync
 from prens.runtime import Runtime
+from prens.store.job_state import holder_name
 
 
 def _flush(runtime: Runtime) -> str:
@@ -61,8 +62,6 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
 
 def run_job(name: str, runtime: Runtime, worker: str = "") -> str:
     """Run job `name` once, now; the run is recorded (job_runs) with `worker`'s name."""
-    from prens.store.job_state import holder_name
-
     run_id = runtime.ledger.jobs.run_started(name, worker or holder_name())
     outcome = "failed"
     try:

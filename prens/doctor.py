@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.reconcile import measure_lag, source_name
 from prens.errors import LedgerError, PrensError
 from prens.runtime import Runtime
+from sheets_bridge import sharing
 from sheets_bridge.base import SheetError
+from sheets_bridge.google import GoogleSheets
 from sheets_bridge.setup import worksheet_layouts
 
 OK, WARNING, ERROR = "OK", "PERINGATAN", "MASALAH"
@@ -97,8 +100,6 @@ def _jobs_check(runtime: Runtime) -> Check:
 
 def _reconcile_check(runtime: Runtime) -> Check:
     """The reconcile lag: responses in the form's responses sheet not yet in the ledger."""
-    from jobs.reconcile import measure_lag, source_name
-
     s = runtime.settings
     subject = f"Sheet respons formulir ({s.responses.worksheet})"
     try:
@@ -140,9 +141,6 @@ def _sheet_checks(runtime: Runtime) -> list[Check]:
         return [Check(ERROR, "Kredensial Google", str(exc))]
     out: list[Check] = []
     if s.sheet_backend == "google":
-        from sheets_bridge import sharing
-        from sheets_bridge.google import GoogleSheets
-
         assert isinstance(sheets, GoogleSheets)
         account = sheets.service_account or "(tidak diketahui)"
         out.append(Check(OK, "Kredensial Google", f"akun layanan {account}"))

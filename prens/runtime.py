@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from jobs.providers import open_provider
+from jobs.providers.base import Provider
 from prens.config import Settings
 from prens.store.database import make_engine
 from prens.store.ledger import Ledger
@@ -15,9 +16,6 @@ from prens.store.outbox import Outbox
 from prens.store.verification import VerificationStore
 from sheets_bridge.backends import open_backend, open_responses_backend
 from sheets_bridge.base import SheetBackend
-
-if TYPE_CHECKING:
-    from jobs.providers.base import Provider
 
 
 @dataclass
@@ -60,8 +58,6 @@ class Runtime:
     def provider(self) -> Provider:
         """The configured notification provider (opened on first use: it may need a token)."""
         if self._provider is None:
-            from jobs.providers import open_provider
-
             cfg = self.settings.notifications
             self._provider = open_provider(cfg.provider, cfg.options, self.settings.data_dir)
         return self._provider

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from prens.config import Settings
 from sheets_bridge.base import SheetBackend
+from sheets_bridge.google import open_google
 from sheets_bridge.local import LocalSheets
 
 
@@ -13,8 +14,6 @@ def open_backend(settings: Settings, engine: Engine) -> SheetBackend:
     """The local sheet on the ledger's database, or the Google spreadsheet of the configuration."""
     if settings.sheet_backend == "local":
         return LocalSheets(engine)
-    from sheets_bridge.google import open_google
-
     return open_google(
         settings.spreadsheet_key,
         credentials_file=settings.credentials_file,
@@ -30,8 +29,6 @@ def open_responses_backend(settings: Settings, sheets: SheetBackend) -> SheetBac
     key = settings.responses.spreadsheet_key
     if settings.sheet_backend == "local" or not key or key == settings.spreadsheet_key:
         return sheets
-    from sheets_bridge.google import open_google
-
     # Only read: the sharing guard (which protects writes of personal data) does not apply.
     return open_google(
         key,

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from jobs.compile import compile_final, final_list
+from jobs.compile import compile_final
 from jobs.sync import sync
 from prens.cli import main
+from prens.reports import final
 from prens.reports.exports import write_csv, write_xlsx
-from sheets_bridge import final
 from tests.lifecycle_helpers import tick
 
 pytestmark = pytest.mark.both_databases
@@ -178,11 +178,11 @@ def test_export_command_writes_and_audits(verifying, config_path, tmp_path) -> N
         )
         assert result.exit_code == 0, result.output
         assert "4 row(s)" in result.output and out.stat().st_size > 0
-    table = final_list(runtime.ledger, runtime.verification(), runtime.settings)
+    table = final.final_list(runtime.ledger, runtime.verification(), runtime.settings)
     assert len(table) == 5
     from sqlalchemy import select
 
-    from prens.store.verification import audit_log
+    from prens.store.schema import audit_log
 
     with runtime.engine.connect() as conn:
         exports = conn.execute(select(audit_log).where(audit_log.c.kind == "export")).all()

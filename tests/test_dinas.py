@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from jobs.sync import sync
 from prens.cli import main
-from prens.store.verification import audit_log
+from prens.store.schema import audit_log
 from tests.lifecycle_helpers import tick
 
 ROUTES = [
@@ -113,7 +113,7 @@ def test_a_removed_officer_is_locked_out(client, officer, config_path) -> None: 
 
 
 def test_officer_tokens_are_stored_hashed(runtime, officer) -> None:  # type: ignore[no-untyped-def]
-    from prens.store.officers import officers
+    from prens.store.schema import officers
 
     _name, token = officer
     with runtime.engine.connect() as conn:

@@ -111,7 +111,7 @@ def test_doctor_shows_when_the_jobs_last_ran(runtime) -> None:  # type: ignore[n
 
     from jobs.registry import run_job
     from prens.store.job_state import utcnow
-    from prens.store.ledger import job_runs
+    from prens.store.schema import job_runs
 
     def jobs_check():  # type: ignore[no-untyped-def]
         return next(c for c in run_checks(runtime) if c.subject == "Tugas terjadwal")

@@ -16,7 +16,7 @@ from jobs.flush import flush
 from jobs.sync import sync
 from prens.cli import main
 from prens.reports.exports import neutralise
-from prens.store.ledger import registrations
+from prens.store.schema import registrations
 from tests.conftest import post
 from tests.lifecycle_helpers import tick
 from tests.office import cells, need_soffice, open_in_calc

@@ -96,7 +96,7 @@ def test_a_lease_of_a_process_that_died_is_taken_over_at_once(runtime) -> None: 
     import subprocess
     import sys
 
-    from prens.store.ledger import job_leases
+    from prens.store.schema import job_leases
 
     code = (
         "import sys; from prens.store.database import make_engine\n"

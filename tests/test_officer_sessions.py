@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
-from prens.store.verification import audit_log
+from prens.store.schema import audit_log
 from tests.pages_helpers import csrf_token
 from tests.test_pages import login
 

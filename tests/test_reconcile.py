@@ -19,8 +19,7 @@ from prens.errors import ResponsesLayoutError
 from prens.intake.receive import receive
 from prens.intake.responses import SHEET_KEY_PREFIX
 from prens.intake.submission import parse_submission
-from prens.store.ledger import registrations
-from prens.store.outbox import notifications
+from prens.store.schema import notifications, registrations
 from tests.conftest import post
 from tests.fakes.sheets_model import render
 from tests.google_fixtures import SPREADSHEET

@@ -150,7 +150,7 @@ def delete_row(runtime, fake, reg_id: str) -> None:  # type: ignore[no-untyped-d
         return
     from sqlalchemy import delete
 
-    from sheets_bridge.local import rows_table
+    from prens.store.schema import rows_table
 
     with runtime.engine.begin() as conn:
         conn.execute(

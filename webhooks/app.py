@@ -14,6 +14,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from prens.runtime import Runtime
+from prens.store.officer_sessions import OfficerSessions
+from prens.store.officers import Officers
+from webhooks import dinas, form, health, public
 from webhooks.charts import number
 
 # For the HTML pages: nothing from elsewhere, no script, no framing.
@@ -68,11 +71,6 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.public.trusted_proxies, x_proto=1
         )
-
-    from prens.store.officer_sessions import OfficerSessions
-    from prens.store.officers import Officers
-    from webhooks import dinas, form, health, public
-
     app.extensions["prens.officers"] = Officers(runtime.engine)
     app.extensions["prens.officer_sessions"] = OfficerSessions(
         runtime.engine, timedelta(minutes=settings.public.officer_idle_minutes)
@@ -84,6 +82,14 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.register_blueprint(dinas.bp)
     public.register(app, runtime)
     app.add_template_filter(number, "angka")
+
+    _page_context_and_headers(app, runtime)
+    _error_pages(app)
+    return app
+
+
+def _page_context_and_headers(app: Flask, runtime: Runtime) -> None:
+    settings = runtime.settings
 
     @app.context_processor
     def _page_context() -> dict[str, object]:
@@ -102,6 +108,10 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
             for name, value in PAGE_HEADERS:
                 response.headers.setdefault(name, value)
         return response
+
+
+def _error_pages(app: Flask) -> None:
+    """Errors in words: JSON for machines, a page in Bahasa Indonesia for people."""
 
     def _page(status: int, heading: str, text: str) -> tuple[str, int]:
         return render_template("message.html", heading=heading, text=text, back=None), status
@@ -135,5 +145,3 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
         if exc.code == 404:
             return _page(404, "Halaman tidak ditemukan", "Alamat ini tidak ada.")
         return exc
-
-    return app

@@ -26,14 +26,18 @@ from flask import (
 )
 from openpyxl import Workbook
 
-from jobs.compile import final_list
 from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
+from prens.reports import final
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
+from prens.reports.stats import STATUS_ORDER
+from prens.reports.stats import dashboard as numbers
+from prens.rules.messages import STATUS_WORDS
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
-from sheets_bridge import final
+from prens.store.outbox import STATUSES
+from webhooks import charts
 from webhooks.login_limits import failed_login, logins_refused
 
 bp = Blueprint("dinas", __name__, url_prefix="/dinas")
@@ -121,7 +125,7 @@ def _attachment(data: bytes, name: str, content_type: str) -> Response:
 def daftar_final_xlsx() -> Response:
     rt = _runtime()
     s = rt.settings
-    table = final_list(rt.ledger, rt.verification(), s)
+    table = final.final_list(rt.ledger, rt.verification(), s)
     out = io.BytesIO()
     write_xlsx(
         out,
@@ -137,7 +141,7 @@ def daftar_final_xlsx() -> Response:
 @bp.get("/daftar-final.csv")
 def daftar_final_csv() -> Response:
     rt = _runtime()
-    table = final_list(rt.ledger, rt.verification(), rt.settings)
+    table = final.final_list(rt.ledger, rt.verification(), rt.settings)
     out = io.BytesIO()
     write_csv(out, table)
     _audit("daftar-final.csv", len(table) - 1)
@@ -243,12 +247,6 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/dashboard")
 def dashboard() -> str:
-    from prens.reports.stats import STATUS_ORDER
-    from prens.reports.stats import dashboard as numbers
-    from prens.rules.messages import STATUS_WORDS
-    from prens.store.outbox import STATUSES
-    from webhooks import charts
-
     runtime = _runtime()
     now = datetime.now(UTC)
     d = numbers(runtime.engine, runtime.settings, now)

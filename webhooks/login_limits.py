@@ -12,6 +12,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from prens.intake.submission import clean_text
 from prens.runtime import Runtime
+from prens.store.rate_store import SQLStorage
 from webhooks.public import refuse
 
 NAMESPACE = "login"
@@ -21,8 +22,6 @@ def _limits() -> tuple[FixedWindowRateLimiter, list[tuple[RateLimitItem, str]]]:
     runtime: Runtime = current_app.extensions["prens"]
     window = current_app.extensions.get("prens.login_window")
     if window is None:
-        from prens.store.rate_store import SQLStorage
-
         window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
         current_app.extensions["prens.login_window"] = window
     public = runtime.settings.public

@@ -23,6 +23,7 @@ from prens.intake.submission import clean_text
 from prens.reports import citizen
 from prens.reports.recipients import recipients
 from prens.runtime import Runtime
+from prens.store.rate_store import SQLStorage
 
 bp = Blueprint("public", __name__)
 
@@ -107,8 +108,6 @@ def rate_limited(
 
     Only this view pays for it: a rate-limit extension's hooks would run on every request,
     the webhook's included."""
-    from prens.store.rate_store import SQLStorage
-
     window = FixedWindowRateLimiter(SQLStorage(engine=runtime.engine))
     public = runtime.settings.public
     per_client, per_nik = parse(public.cek_status_per_client), parse(public.cek_status_per_nik)

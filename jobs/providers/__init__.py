@@ -7,6 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jobs.providers.base import Outcome, Provider, ProviderError
+from jobs.providers.fonnte import Fonnte
+from jobs.providers.log import LogProvider
+from jobs.providers.twilio import Twilio
+from jobs.providers.whatsapp_cloud import WhatsAppCloud
+from jobs.providers.zenziva import Zenziva
 
 
 def open_provider(
@@ -15,24 +20,14 @@ def open_provider(
     """The provider `name`, with its options and its secrets from the environment."""
     env = os.environ if env is None else env
     if name == "log":
-        from jobs.providers.log import LogProvider
-
         return LogProvider(data_dir / "notifications.jsonl")
     if name == "fonnte":
-        from jobs.providers.fonnte import Fonnte
-
         return Fonnte(_secret(env, "PRENS_FONNTE_TOKEN"), options)
     if name == "whatsapp_cloud":
-        from jobs.providers.whatsapp_cloud import WhatsAppCloud
-
         return WhatsAppCloud(_secret(env, "PRENS_WHATSAPP_TOKEN"), options)
     if name == "twilio":
-        from jobs.providers.twilio import Twilio
-
         return Twilio(_secret(env, "PRENS_TWILIO_AUTH_TOKEN"), options)
     if name == "zenziva":
-        from jobs.providers.zenziva import Zenziva
-
         return Zenziva(
             _secret(env, "PRENS_ZENZIVA_USERKEY"), _secret(env, "PRENS_ZENZIVA_PASSKEY"), options
         )

@@ -26,9 +26,7 @@ from sqlalchemy import func, select, text
 from jobs.reconcile import import_responses
 from prens.config import load_settings
 from prens.runtime import open_runtime
-from prens.store.ledger import registrations
-from prens.store.outbox import notifications
-from prens.store.verification import state_entries
+from prens.store.schema import notifications, registrations, state_entries
 from tests.conftest import write_config
 from tests.reconcile_helpers import an_hour_ago, google_form, person
 from tests.reliability.figures import repeated

@@ -16,8 +16,7 @@ import requests
 from jobs.flush import flush
 from jobs.reconcile import reconcile
 from jobs.sync import sync
-from prens.store.ledger import registrations
-from prens.store.outbox import notifications
+from prens.store.schema import notifications, registrations
 from sheets_bridge.base import SheetError
 from tests.conftest import post
 from tests.reconcile_helpers import RESPONSES, an_hour_ago, google_form, on_google, person

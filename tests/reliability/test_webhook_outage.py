@@ -18,7 +18,7 @@ from jobs.reconcile import reconcile
 from prens.config import Responses
 from prens.intake.responses import SHEET_KEY_PREFIX
 from prens.runtime import open_runtime
-from prens.store.ledger import registrations
+from prens.store.schema import registrations
 from tests.conftest import signed_headers
 from tests.reconcile_helpers import RESPONSES, an_hour_ago, google_form, on_google, person
 from tests.reliability.figures import Figures, repeated

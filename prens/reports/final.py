@@ -1,4 +1,5 @@
-"""The final list (Daftar Final): who is in it, in what order, with which columns (pure)."""
+"""The final list (Daftar Final): who is in it, in what order, with which columns. One rule, used
+by the compile job (the worksheet) and by the downloads."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from prens.config import Settings
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
 from prens.rules.registration import Registration
+from prens.store.ledger import Ledger
+from prens.store.verification import VerificationStore
 
 FINAL_STATES = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 NUMBER = "No."
@@ -55,6 +58,13 @@ def date_columns(settings: Settings) -> list[int]:
     head = headers(settings)
     wanted = settings.columns["tanggal_lahir"] if "tanggal_lahir" in settings.questions else None
     return [i for i, h in enumerate(head) if h == wanted]
+
+
+def final_list(ledger: Ledger, store: VerificationStore, settings: Settings) -> list[list[str]]:
+    """The final list's rows, header first, from the ledger as it is now."""
+    chosen = ledger.in_states(FINAL_STATES)
+    seen = store.cells_for([r.id for r in chosen])
+    return [headers(settings), *rows(chosen, seen, settings)]
 
 
 def rows(

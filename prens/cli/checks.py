@@ -1,0 +1,101 @@
+"""Checking a deployment and trying it: `doctor`, `check-config`, `demo send`."""
+
+from __future__ import annotations
+
+import click
+
+from prens.cli.common import settings_of, with_runtime
+from prens.errors import PrensError
+from prens.runtime import Runtime
+
+
+@click.command()
+@with_runtime
+def doctor(runtime: Runtime) -> None:
+    """Check the deployment: configuration, database, Google credentials, the spreadsheet, who
+    it is shared with, and the worksheets' columns. Exits 1 when something must be fixed.
+
+    Example:
+
+        prens --config config/balangan.toml doctor
+    """
+    from prens.doctor import ERROR, run_checks
+
+    checks = run_checks(runtime)
+    for check in checks:
+        click.echo(check.line())
+    if any(c.status == ERROR for c in checks):
+        raise SystemExit(1)
+
+
+@click.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Check the configuration file and print what it sets.
+
+    Example:
+
+        prens --config config/balangan.toml check-config
+    """
+    try:
+        s = settings_of(ctx)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if s.sheet_backend == "google":
+        from sheets_bridge.credentials import credentials_path, credentials_problem
+
+        problem = credentials_problem(credentials_path(s.credentials_file))
+        if problem:
+            raise click.ClickException(f"{s.source}: {problem}")
+    click.echo(
+        f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
+        f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
+        f"  ages: {s.min_age} to under {s.max_age}; time zone {s.timezone.key}\n"
+        f"  database: {s.database_url.split('@')[-1]}\n"
+        f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}"
+    )
+
+
+@click.group()
+def demo() -> None:
+    """Try the service with invented registrants.
+
+    Example:
+
+        prens --config config/balangan.toml demo send --count 20
+    """
+
+
+@demo.command("send")
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8080/webhooks/google-form",
+    show_default=True,
+    help="The webhook to post to, or the service's address (http://host:port).",
+)
+@click.option(
+    "--count",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="How many submissions.",
+)
+@click.option("--seed", default=None, type=int, help="Random seed, for the same people again.")
+@click.pass_context
+def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> None:
+    """Post COUNT signed submissions (mostly valid, some with mistakes) to a running service.
+
+    Signs with PRENS_WEBHOOK_SECRET, or the development secret `prens serve` made.
+
+    Example:
+
+        prens --config config/balangan.toml demo send --count 5
+    """
+    from prens.demo_sender import send_demo
+
+    try:
+        settings = settings_of(ctx)
+        summary = send_demo(settings, url, count, seed, echo=click.echo)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)

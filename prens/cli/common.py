@@ -1,0 +1,54 @@
+"""What every command shares: the configuration it acts on, and the runtime opened for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from prens.config import Settings
+from prens.errors import PrensError
+from prens.runtime import open_runtime
+from sheets_bridge.base import SheetError
+
+CONFIG_HELP = "Configuration file (TOML). Default: $PRENS_CONFIG."
+
+
+def config_path(ctx: click.Context) -> str:
+    path = ctx.obj.get("config") or os.environ.get("PRENS_CONFIG")
+    if not path:
+        raise click.UsageError(
+            "no configuration: pass --config PATH or set PRENS_CONFIG "
+            "(example: --config config/balangan.toml)"
+        )
+    return str(path)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings of the program a command acts on (--program among several)."""
+    from prens.deployment import load_deployment
+
+    return load_deployment(config_path(ctx)).program(ctx.obj.get("program"))
+
+
+def with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Open the deployment for the command, close it after, and report library errors cleanly."""
+
+    @wraps(fn)
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        try:
+            runtime = open_runtime(settings_of(ctx))
+        except (PrensError, SheetError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            return fn(runtime, *args, **kwargs)
+        except (PrensError, SheetError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            runtime.close()
+
+    return wrapper

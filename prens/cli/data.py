@@ -1,0 +1,188 @@
+"""The data out and the database: `export final`, `db upgrade`, `db copy`, `audit`."""
+
+from __future__ import annotations
+
+import click
+
+from prens.cli.common import settings_of, with_runtime
+from prens.runtime import Runtime
+
+
+@click.group()
+def export() -> None:
+    """Write lists to files for offline use.
+
+    Example:
+
+        prens --config config/balangan.toml export final --format xlsx -o daftar-final.xlsx
+    """
+
+
+@export.command("final")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="File format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="File to write.",
+)
+@with_runtime
+def export_final(runtime: Runtime, fmt: str, output: str) -> None:
+    """Write the final list (verified or later), by kecamatan, desa and name. XLSX is the file
+    for people: NIK, KK and phone numbers stay text, with a summary sheet with the budget. CSV is
+    for machines: a spreadsheet opening it loses digits of NIK and KK. The export is recorded in
+    the audit log (it holds personal data).
+
+    Example:
+
+        prens --config config/balangan.toml export final --format csv -o daftar-final.csv
+    """
+    import getpass
+    from datetime import UTC, datetime
+
+    from prens.reports import final
+    from prens.reports.exports import write_csv, write_xlsx
+
+    s = runtime.settings
+    store = runtime.verification()
+    table = final.final_list(runtime.ledger, store, s)
+    from pathlib import Path
+
+    from prens.privacy import private_file
+
+    private_file(Path(output))  # personal data: readable by its owner only
+    with (
+        open(output, "wb") as fh,
+        click.progressbar(length=len(table) - 1, label="Menulis daftar final") as bar,
+    ):
+        if fmt == "csv":
+            write_csv(fh, table, bar.update)
+        else:
+            summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
+            write_xlsx(fh, table, final.text_columns(s), summary, bar.update, final.date_columns(s))
+    store.log(
+        None,
+        "export",
+        f"cli:{getpass.getuser()}",
+        {"list": "daftar-final", "format": fmt, "rows": len(table) - 1},
+        datetime.now(UTC),
+    )
+    click.echo(f"{output}: {len(table) - 1} row(s)")
+
+
+@click.group()
+def db() -> None:
+    """The ledger's database: schema upgrades and moving to PostgreSQL.
+
+    Example:
+
+        prens --config config/balangan.toml db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or upgrade the database schema to the newest revision (Alembic migrations). The
+    service does this at start too; run it by hand before starting several workers at once.
+
+    Example:
+
+        prens --config config/balangan.toml db upgrade
+    """
+    from prens.store.database import make_engine
+    from prens.store.migrate import current, upgrade
+
+    settings = settings_of(ctx)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        before = current(engine)
+        after = upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+@db.command("copy")
+@click.option("--to", "target_url", required=True, help="The SQLAlchemy URL of the empty target.")
+@click.pass_context
+def db_copy(ctx: click.Context, target_url: str) -> None:
+    """Copy this deployment's whole database (ledger, audit log, outbox, officers, local sheet)
+    into another, empty one, such as PostgreSQL; the row counts of every table are checked.
+    Stop the service first; then point [storage] url (or PRENS_DATABASE_URL) at the target.
+
+    Example:
+
+        prens --config config/balangan.toml db copy --to postgresql+psycopg://prens@db/prens
+    """
+    from prens.store.database import make_engine
+    from prens.store.migrate import copy_database
+
+    settings = settings_of(ctx)
+    source = make_engine(settings.database_url, settings.sqlite_synchronous)
+    target = make_engine(target_url)
+    copied: dict[str, int] = {}
+
+    def progress(table: str, n: int) -> None:
+        copied[table] = copied.get(table, 0) + n
+        click.echo(f"\r{table}: {copied[table]} rows", nl=False, err=True)
+
+    try:
+        counts = copy_database(source, target, progress)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source.dispose()
+        target.dispose()
+    click.echo("", err=True)
+    wrong = {t: c for t, c in counts.items() if c[0] != c[1]}
+    for table, (there, here) in counts.items():
+        click.echo(f"{table}: {there} -> {here}" + ("  MISMATCH" if there != here else ""))
+    if wrong:
+        raise click.ClickException(f"row counts differ in {', '.join(wrong)}")
+    click.echo(f"copied {sum(c[0] for c in counts.values())} rows; counts match")
+
+
+@click.command()
+@click.argument("registration_id", required=False)
+@click.option(
+    "--downloads", is_flag=True, help="List who downloaded or exported personal data, and when."
+)
+@with_runtime
+def audit(runtime: Runtime, registration_id: str | None, downloads: bool) -> None:
+    """Print a registration's history (received, states, unticked boxes, verifier edits), or
+    with --downloads every download and export of personal data, newest first.
+
+    Example:
+
+        prens --config config/balangan.toml audit BLG-7KQ4MX
+    """
+    tz = runtime.settings.timezone
+    if downloads:
+        entries = runtime.verification().downloads()
+        if not entries:
+            click.echo("no downloads or exports yet")
+        for entry in entries:
+            click.echo(
+                f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+            )
+        return
+    if not registration_id:
+        raise click.UsageError("name a registration (BLG-...) or pass --downloads")
+    reg = runtime.ledger.get(registration_id)
+    if reg is None:
+        raise click.ClickException(f"no registration {registration_id}")
+    click.echo(f"{reg.id}  {reg.status}  state: {reg.state or '-'}")
+    click.echo(f"{reg.received_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  received ({reg.status})")
+    for entry in runtime.verification().history(registration_id):
+        click.echo(
+            f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+        )

@@ -1,0 +1,227 @@
+"""Running the service: `serve` (the web app and the scheduler), `worker` (the jobs alone),
+`jobs run`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+import click
+
+from jobs.worker import Worker
+from prens.cli.common import config_path, with_runtime
+from prens.errors import PrensError
+from prens.intake.signing import DEV_SECRET_FILE
+from prens.runtime import Runtime, open_runtime
+from sheets_bridge.base import SheetError
+from sheets_bridge.sharing import SharedPublicly
+from webhooks.serve import deployment_app, waitress_server
+
+log = logging.getLogger(__name__)
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    # A second SIGTERM (a supervisor's, or `timeout` forwarding one) must not cut the shutdown.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(0)
+
+
+def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
+    """At start-up, say loudly if the spreadsheet is shared by link. Intake goes on either way
+    (it never waits for Google); the flush refuses to write until it is fixed."""
+
+    try:
+        runtime.sheets.guard_sharing()  # type: ignore[attr-defined]
+    except SharedPublicly as exc:
+        echo(f"  ERROR: {exc}")
+        echo("  Registrations are received and kept, but not written to the sheet until then.")
+    except SheetError as exc:
+        echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
+
+
+def _announce(
+    url: str,
+    runtimes: dict[str, Runtime],
+    dev: dict[str, bool],
+    echo: Callable[[str], None],
+) -> None:
+    single = list(runtimes) == [""]
+    names = ", ".join(rt.settings.district for rt in runtimes.values())
+    echo(f"Lindungi Prens ({names}) serving on {url}")
+    for name, runtime in runtimes.items():
+        settings = runtime.settings
+        prefix = "" if single else f"/{name}"
+        if not single:
+            echo(f"  program {name} ({settings.district}):")
+        echo(f"  webhook:  {url}/webhooks/google-form{prefix and '/' + name}")
+        echo(f"  pages:    {url}{prefix}/cek-status")
+        echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
+        echo(f"  sheet:    {settings.sheet_backend}")
+        if settings.sheet_backend == "google":
+            _check_sharing(runtime, echo)
+        if dev[name]:
+            secret = (settings.data_dir / DEV_SECRET_FILE).read_text(encoding="utf-8").strip()
+            echo(
+                "  development webhook secret (set PRENS_WEBHOOK_SECRET"
+                f"{'' if single else '_' + name.upper().replace('-', '_')} in production): "
+                f"{secret}"
+            )
+
+
+def run_server(
+    config: str,
+    host: str,
+    port: int,
+    threads: int,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Serve a deployment (one program, or several) until SIGTERM or Ctrl-C, with a worker per
+    program taking part in its scheduler election; then stop them and close the databases."""
+    app, runtimes, dev = deployment_app(config, os.environ, allow_dev_secret=True)
+    try:
+        for runtime in runtimes.values():
+            runtime.sheets  # noqa: B018 - credentials refused at start, in words
+    except SheetError as exc:
+        for runtime in runtimes.values():
+            runtime.close()
+        raise PrensError(str(exc)) from exc
+    try:
+        server = waitress_server(app, host, port, threads)
+    except PrensError:
+        for runtime in runtimes.values():
+            runtime.close()
+        raise
+    workers = [Worker(runtime) for runtime in runtimes.values()]
+    _announce(f"http://{host}:{server.effective_port}", runtimes, dev, echo)
+    signal.signal(signal.SIGTERM, _stop)
+    for worker in workers:
+        worker.start()  # runs the jobs while it leads (one process per database does)
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")
+    finally:
+        for worker in workers:
+            worker.stop()
+        server.close()
+        for runtime in runtimes.values():
+            runtime.close()
+        echo("stopped")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Request threads (waitress).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Run the web app and the scheduler (the embedded default); with a deployment file, every
+    program it lists.
+
+    One process: waitress and the scheduler, for one machine. For more, run gunicorn's threaded
+    worker on webhooks.wsgi:app with PostgreSQL, and `prens worker` (see the README).
+    Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
+    Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example:
+
+        prens --config config/balangan.toml serve --port 8080
+    """
+    try:
+        run_server(config_path(ctx), host, port, threads, echo=click.echo)
+    except PrensError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command()
+@click.option(
+    "--poll-seconds",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="How often to check who leads (a dead leader is replaced within this).",
+)
+@click.pass_context
+def worker(ctx: click.Context, poll_seconds: float) -> None:
+    """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app;
+    with a deployment file, for every program it lists (or --program). Any number of workers
+    may run on one database: one leads and runs the jobs, the others take over when it dies.
+    Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example:
+
+        prens --config config/balangan.toml worker
+    """
+
+    from prens.deployment import load_deployment
+
+    try:
+        deployment = load_deployment(config_path(ctx))
+        chosen = ctx.obj.get("program")
+        names = [chosen] if chosen else list(deployment.programs)
+        runtimes = [open_runtime(deployment.program(name)) for name in names]
+        for runtime in runtimes:
+            runtime.sheets  # noqa: B018 - credentials refused now, in words, not at each job
+    except (PrensError, SheetError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    workers = [Worker(runtime, poll_seconds) for runtime in runtimes]
+    stopping = workers[0].stopping
+    for w in workers[1:]:
+        w.stopping = stopping  # one signal stops them all
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for w, runtime in zip(workers, runtimes, strict=True):
+        click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
+    for w in workers[1:]:
+        w.start()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already
+        workers[0].run()
+    stopping.set()
+    for w in workers[1:]:
+        w.stop()
+    for runtime in runtimes:
+        runtime.close()
+    click.echo("worker: stopped")
+
+
+@click.group()
+def jobs() -> None:
+    """Run scheduled jobs by hand.
+
+    Example:
+
+        prens --config config/balangan.toml jobs run flush
+    """
+
+
+@jobs.command("run")
+@click.argument("name", type=click.Choice(["flush", "sync", "notify", "compile", "reconcile"]))
+@with_runtime
+def jobs_run(runtime: Runtime, name: str) -> None:
+    """Run one job once, now. NAME: flush (write new registrations to the sheet), sync (read
+    verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
+    the messages that are due), compile (rebuild Daftar Final) or reconcile (take in the form's
+    responses sheet rows the webhook missed).
+
+    Example:
+
+        prens --config config/balangan.toml jobs run flush
+    """
+    from jobs.registry import run_job
+
+    click.echo(run_job(name, runtime))

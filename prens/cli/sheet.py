@@ -1,0 +1,162 @@
+"""The verifiers' sheet: `sheet export`, `sheet set`, `sheet import-responses`, `sheet setup`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from prens.cli.common import with_runtime
+from prens.runtime import Runtime
+
+
+@click.group()
+def sheet() -> None:
+    """Read and set worksheets (any backend).
+
+    Example:
+
+        prens --config config/balangan.toml sheet export Pendaftar > pendaftar.csv
+    """
+
+
+@sheet.command("export")
+@click.argument("worksheet")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@with_runtime
+def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
+    """Print WORKSHEET as CSV on standard output, for machines: every cell as it is stored,
+    except that a cell a spreadsheet could read as a formula gets an apostrophe before it. A
+    spreadsheet opening this CSV reads NIK, KK and phone numbers as numbers and loses digits:
+    for people, use `export final --format xlsx`.
+
+    Example:
+
+        prens --config config/balangan.toml sheet export "Perlu Perbaikan"
+    """
+    from prens.reports.exports import csv_row
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerows(csv_row(row) for row in runtime.sheets.get_all_values(worksheet))
+
+
+@sheet.command("set")
+@click.argument("worksheet")
+@click.option("--id", "registration_id", required=True, help="The row's ID Pendaftaran.")
+@click.option("--column", required=True, help="A verifier column's header.")
+@click.option("--value", required=True, help="The new value (TRUE/FALSE for a checkbox).")
+@with_runtime
+def sheet_set(
+    runtime: Runtime, worksheet: str, registration_id: str, column: str, value: str
+) -> None:
+    """Set one verifier cell, as a verifier does by hand in Google Sheets.
+
+    Example:
+
+        prens --config config/balangan.toml sheet set Pendaftar --id BLG-7KQ4MX \\
+            --column "Verifikasi Dinas" --value TRUE
+    """
+    from sheets_bridge.verifier import set_verifier_cell
+
+    stored = set_verifier_cell(
+        runtime.sheets, runtime.settings, worksheet, registration_id, column, value
+    )
+    click.echo(f"{worksheet}: {registration_id} {column} = {stored}")
+
+
+@sheet.command("import-responses")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--no-reconcile",
+    is_flag=True,
+    help="Only fill the responses worksheet (local backend); the scheduler's reconcile takes "
+    "the rows in later.",
+)
+@with_runtime
+def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) -> None:
+    """Take in the form's responses from FILE.csv, the CSV Google Forms downloads (Responses >
+    Download responses). Responses the ledger has already are recognised and counted once.
+
+    On the local backend the rows join the responses worksheet ([responses] worksheet), rows
+    already there are not added twice, and the reconcile job runs at once. On the Google backend
+    the responses go straight into the ledger; the form's linked sheet is left as it is.
+
+    Example:
+
+        prens --config config/balangan.toml sheet import-responses ~/Unduhan/respons.csv
+    """
+    from jobs.reconcile import import_responses, reconcile
+    from prens.errors import ResponsesLayoutError
+    from prens.intake.responses import columns, read_row
+
+    table, lines = [], []  # each record, and the CSV line it starts on
+    try:
+        with open(csv_file, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            end = 0
+            for record in reader:
+                table.append(record)
+                lines.append(end + 1)
+                end = reader.line_num
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"{csv_file}: not a UTF-8 CSV file ({exc})") from exc
+    if not table:
+        raise click.ClickException(f"{csv_file}: empty file")
+    settings = runtime.settings
+    try:
+        cols = columns(table[0], settings)
+    except ResponsesLayoutError as exc:
+        raise click.ClickException(f"{csv_file}: {exc}") from exc
+    for line, cells in zip(lines[1:], table[1:], strict=True):
+        row = read_row(line, cells, cols, settings, settings.timezone)
+        if row.submission is None and any(str(c).strip() for c in cells):
+            click.echo(f"{csv_file}, line {line}: {row.error}; this response is not taken in")
+    report = import_responses(
+        runtime.ledger, runtime.responses_sheets(), settings, table[0], table[1:]
+    )
+    if settings.sheet_backend != "local":
+        click.echo(
+            f"{report.stored} new response(s) stored, {report.already} already in the ledger"
+            + (
+                f", {report.waiting} under the settle time (import again later)"
+                if report.waiting
+                else ""
+            )
+        )
+        return
+    click.echo(
+        f"{settings.responses.worksheet}: {report.added} row(s) added, "
+        f"{report.present} already there"
+    )
+    if not no_reconcile:
+        click.echo(reconcile(runtime.ledger, runtime.responses_sheets(), settings).summary())
+
+
+@sheet.command("setup")
+@with_runtime
+def sheet_setup(runtime: Runtime) -> None:
+    """Create or repair the worksheets: headers, frozen header row, checkboxes, identifier
+    columns as text, protected system columns, column widths. Running it again changes nothing.
+
+    Example:
+
+        prens --config config/balangan.toml sheet setup
+    """
+    from sheets_bridge.setup import worksheet_layouts
+
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+        click.echo(
+            f"{layout.name}: {len(layout.headers)} columns, "
+            f"{len(layout.checkbox_columns)} checkbox, {len(layout.text_columns)} text, "
+            f"{sum(e - s for s, e in layout.protected_columns)} protected"
+        )
+    click.echo("worksheets: " + ", ".join(runtime.sheets.worksheet_names()))

@@ -1,0 +1,249 @@
+"""The house rules of docs/architecture.md, checked on the source: every module belongs to one
+layer and imports only from the layers below it (or its own), no two modules import each other
+round a cycle, no project import hides inside a function (outside the command line, which
+imports a command's modules when it runs), `prens/` imports neither Flask nor gspread, and no
+production module or function is too long to read."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("prens", "webhooks", "sheets_bridge", "jobs")
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+# Lowest first. A module's layer is the first whose prefix names it (longest prefix wins).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "rules": ("prens", "prens.errors", "prens.privacy", "prens.rules", "prens.config"),
+    "store": ("prens.store",),
+    "intake": ("prens.intake",),
+    "reports": ("prens.reports",),
+    "sheets": ("sheets_bridge",),
+    "providers": ("jobs.providers",),
+    "runtime": ("prens.runtime", "prens.deployment"),
+    "jobs": ("jobs",),
+    "web": ("webhooks",),
+    "operator": ("prens.cli", "prens.doctor", "prens.demo", "prens.demo_sender", "prens.__main__"),
+}
+# What each layer may import besides itself.
+ALLOWED: dict[str, set[str]] = {
+    "rules": set(),
+    "store": {"rules"},
+    "intake": {"rules", "store"},
+    "reports": {"rules", "store"},
+    "sheets": {"rules", "store", "reports"},
+    "providers": {"rules"},
+    "runtime": {"rules", "store", "intake", "sheets", "providers"},
+    "jobs": {"rules", "store", "intake", "reports", "sheets", "providers", "runtime"},
+    "web": {"rules", "store", "intake", "reports", "sheets", "runtime"},
+    "operator": set(LAYERS) - {"operator"},
+}
+LAZY_IMPORTS_ALLOWED = ("prens.cli",)  # commands import what they need when they run
+NOT_IN_PRENS = ("flask", "gspread", "werkzeug")
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # the importing module
+    target: str  # the project module imported
+    line: int
+    in_function: bool
+    type_only: bool  # under `if TYPE_CHECKING:`
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def production_files() -> list[Path]:
+    return sorted(
+        p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if "migrations" not in p.relative_to(ROOT).parts
+    )
+
+
+MODULES = {module_name(p): p for p in production_files()}
+
+
+def layer_of(module: str) -> str:
+    best, best_len = "", -1
+    for layer, prefixes in LAYERS.items():
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best_len:
+                best, best_len = layer, len(prefix)
+    assert best, f"{module} belongs to no layer: add it to LAYERS"
+    return best
+
+
+def _resolve(name: str) -> str | None:
+    """The project module `name` is, or is in (a name imported from a module)."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def imports_of(module: str, path: Path) -> tuple[list[Import], list[tuple[str, int]]]:
+    """Project imports of a module, and the third-party modules it imports (name, line)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[Import] = []
+    external: list[tuple[str, int]] = []
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+    def visit(node: ast.AST, in_function: bool, type_only: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                visit(child, True, type_only)
+            elif isinstance(child, ast.If) and _is_type_checking(child):
+                visit(child, in_function, True)
+            elif isinstance(child, ast.Import | ast.ImportFrom):
+                names: list[str] = []
+                if isinstance(child, ast.Import):
+                    names = [a.name for a in child.names]
+                else:
+                    base = child.module or ""
+                    if child.level:
+                        up = package.split(".")[: len(package.split(".")) - child.level + 1]
+                        base = ".".join([*up, base] if base else up)
+                    names = [f"{base}.{a.name}" for a in child.names] or [base]
+                for name in names:
+                    if name.split(".")[0] in PACKAGES:
+                        target = _resolve(name)
+                        if target and target != module:
+                            found.append(
+                                Import(module, target, child.lineno, in_function, type_only)
+                            )
+                    else:
+                        external.append((name.split(".")[0], child.lineno))
+            else:
+                visit(child, in_function, type_only)
+
+    visit(tree, False, False)
+    return found, external
+
+
+ALL = {m: imports_of(m, p) for m, p in MODULES.items()}
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for module in MODULES:
+        layer_of(module)
+
+
+def test_no_module_imports_from_a_layer_above_its_own() -> None:
+    wrong = []
+    for module, (found, _) in ALL.items():
+        mine = layer_of(module)
+        for imp in found:
+            theirs = layer_of(imp.target)
+            if theirs != mine and theirs not in ALLOWED[mine]:
+                wrong.append(
+                    f"{MODULES[module].relative_to(ROOT)}:{imp.line}: {module} ({mine}) "
+                    f"imports {imp.target} ({theirs})"
+                )
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_project_import_inside_a_function() -> None:
+    wrong = [
+        f"{MODULES[module].relative_to(ROOT)}:{imp.line}: {imp.target}"
+        for module, (found, _) in ALL.items()
+        for imp in found
+        if imp.in_function and not module.startswith(LAZY_IMPORTS_ALLOWED)
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return out
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycle() -> None:
+    graph: dict[str, set[str]] = {m: set() for m in MODULES}
+    for module, (found, _) in ALL.items():
+        for imp in found:
+            if not imp.type_only:
+                graph[module].add(imp.target)
+                # Importing a package's submodule runs the package's __init__ first.
+                parent = imp.target.rpartition(".")[0]
+                while parent and parent != module and not module.startswith(parent + "."):
+                    if parent in MODULES:
+                        graph[module].add(parent)
+                    parent = parent.rpartition(".")[0]
+    assert cycles(graph) == []
+
+
+def test_prens_imports_neither_flask_nor_gspread() -> None:
+    wrong = [
+        f"{MODULES[module].relative_to(ROOT)}:{line}: {name}"
+        for module, (_, external) in ALL.items()
+        if module.split(".")[0] == "prens"
+        for name, line in external
+        if name in NOT_IN_PRENS
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_modules_and_functions_are_short_enough_to_read(module: str) -> None:
+    path = MODULES[module]
+    text = path.read_text(encoding="utf-8")
+    lines = text.count("\n")
+    assert lines <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)}: {lines} lines"
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines, line {node.lineno})"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == [], f"{path.relative_to(ROOT)}: " + ", ".join(long)
