@@ -1,0 +1,360 @@
+"""Reading a configuration file: one reader per TOML section, each returning the settings it
+sets. A wrong key or value raises ConfigError naming the key, the value and what is expected.
+Relative paths resolve against the configuration file's directory. ``PRENS_SHEET_BACKEND``,
+``PRENS_SHEET_SPREADSHEET_KEY`` and ``PRENS_DATABASE_URL`` win over the file."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from prens.config.model import (
+    COLUMN_KEYS,
+    FIELDS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_FIELDS,
+    Settings,
+)
+from prens.config.reader import MISSING, Section, is_regex, positive
+from prens.config.tables import (
+    read_notifications,
+    read_public,
+    read_responses,
+    read_verifier_column,
+)
+from prens.errors import ConfigError
+from prens.rules.regions import PACKAGED, RegionDataError, load_region, unknown_alias_targets
+
+Env = Mapping[str, str]
+Values = dict[str, Any]  # settings by name, as Settings takes them
+
+
+def _program(root: Section, source: Path, base: Path, env: Env) -> Values:
+    program = root.table("program")
+    program_name = program.get("name", str, "Lindungi Prens")
+    district = program.get(
+        "district", str, expected='the district\'s name, e.g. "Kabupaten Balangan"'
+    )
+    tz_name = program.get("timezone", str, "Asia/Makassar")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            source, "program.timezone", tz_name, "an IANA time zone such as Asia/Makassar"
+        ) from exc
+    id_prefix = program.get(
+        "id_prefix",
+        str,
+        check=lambda v: v.isalnum() and v.isupper() and len(v) <= 5,
+        expected='1-5 capital letters or digits, e.g. "BLG"',
+    )
+    form_url = program.get("form_url", str, "")
+    program.done()
+    return {
+        "timezone": timezone,
+        "program_name": program_name,
+        "district": district,
+        "id_prefix": id_prefix,
+        "form_url": form_url,
+    }
+
+
+def _region(root: Section, source: Path, base: Path, env: Env) -> Values:
+    region_t = root.table("region")
+    code = region_t.get(
+        "code",
+        str,
+        check=lambda v: len(v) == 5 and v[2] == "." and (v[:2] + v[3:]).isdigit(),
+        expected='a kabupaten/kota code like "63.11"',
+    )
+    region_file = region_t.get("file", str, "")
+    aliases = region_t.get("aliases", dict, {})
+    region_path = (base / region_file) if region_file else PACKAGED / f"{code}.csv"
+    try:
+        region = load_region(region_path, code, {str(k): str(v) for k, v in aliases.items()})
+    except RegionDataError as exc:
+        raise ConfigError(
+            source,
+            "region.file" if region_file else "region.code",
+            region_file or code,
+            f"region data for {code} ({exc})",
+        ) from exc
+    for name in unknown_alias_targets(region, {str(k): str(v) for k, v in aliases.items()}):
+        raise ConfigError(
+            source,
+            f"region.aliases.{name}",
+            aliases[name],
+            f"the name of a kecamatan or desa/kelurahan of {region.name} ({code})",
+        )
+    region_t.done()
+    return {"region": region}
+
+
+def _eligibility(root: Section, source: Path, base: Path, env: Env) -> Values:
+    elig = root.table("eligibility")
+    min_age = elig.get("min_age", int, 18, lambda v: 0 <= v <= 120, "an age in years (0-120)")
+    max_age = elig.get(
+        "max_age",
+        int,
+        65,
+        lambda v: min_age < v <= 120,
+        f"an age in years above min_age ({min_age})",
+    )
+    phone_shared_limit = elig.get("phone_shared_limit", int, 3, positive, "a positive integer")
+    contribution = elig.get(
+        "contribution_per_month", int, 16800, positive, "rupiah, a positive integer"
+    )
+    months = elig.get("contribution_months", int, 12, lambda v: 1 <= v <= 60, "1 to 60 months")
+    coverage_target = elig.get(
+        "coverage_target", int, 0, lambda v: v >= 0, "informal workers to cover (0: none set)"
+    )
+    elig.done()
+    return {
+        "min_age": min_age,
+        "max_age": max_age,
+        "phone_shared_limit": phone_shared_limit,
+        "contribution_per_month": contribution,
+        "contribution_months": months,
+        "coverage_target": coverage_target,
+    }
+
+
+def _bpjs(root: Section, source: Path, base: Path, env: Env) -> Values:
+    bpjs = root.table("bpjs")
+    membership_pattern = bpjs.get(
+        "membership_pattern", str, "[0-9]{11}", is_regex, "a regular expression, e.g. [0-9]{11}"
+    )
+    bpjs.done()
+    return {
+        "membership_pattern": membership_pattern,
+    }
+
+
+def _storage(root: Section, source: Path, base: Path, env: Env) -> Values:
+    storage = root.table("storage")
+    data_dir = (base / storage.get("data_dir", str, "data")).resolve()
+    database_url = storage.get("url", str, "") or f"sqlite:///{data_dir / 'prens.db'}"
+    synchronous = storage.get(
+        "sqlite_synchronous", str, "FULL", lambda v: v in ("FULL", "NORMAL"), '"FULL" or "NORMAL"'
+    )
+    storage.done()
+    database_url = env.get("PRENS_DATABASE_URL") or database_url
+    return {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "sqlite_synchronous": synchronous,
+    }
+
+
+def _webhook(root: Section, source: Path, base: Path, env: Env) -> Values:
+    webhook = root.table("webhook")
+    max_body = webhook.get("max_body_bytes", int, 65536, positive, "a positive number of bytes")
+    skew = webhook.get("max_clock_skew_seconds", int, 300, positive, "a positive number of seconds")
+    webhook.done()
+    return {
+        "max_body_bytes": max_body,
+        "max_clock_skew_seconds": skew,
+    }
+
+
+def _form(root: Section, source: Path, base: Path, env: Env) -> Values:
+    form = root.table("form")
+    questions_t = form.table("questions")
+    questions = {}
+    for field in FIELDS:
+        title = questions_t.get(
+            field,
+            str,
+            None if field not in REQUIRED_FIELDS else MISSING,
+            lambda v: bool(v.strip()),
+            "the form's exact question title",
+        )
+        if title is not None:
+            questions[field] = title
+    questions_t.done()
+    optional = form.get(
+        "optional",
+        list,
+        [],
+        lambda v: all(f in FIELDS and f not in REQUIRED_FIELDS for f in v),
+        "a list of optional fields among "
+        + ", ".join(f for f in FIELDS if f not in REQUIRED_FIELDS),
+    )
+    date_order = form.get("date_order", str, "mdy", lambda v: v in ("mdy", "dmy"), '"mdy" or "dmy"')
+    consent_option = form.get(
+        "consent_option",
+        str,
+        "" if "persetujuan" not in questions else MISSING,
+        expected="the consent checkbox's option text",
+    )
+    form.done()
+    return {
+        "questions": questions,
+        "optional_fields": frozenset(optional),
+        "date_order": date_order,
+        "consent_option": consent_option,
+    }
+
+
+def _sheet(root: Section, source: Path, base: Path, env: Env) -> Values:
+    sheet = root.table("sheet")
+    backend = env.get("PRENS_SHEET_BACKEND") or sheet.get("backend", str, "local")
+    if backend not in ("local", "google"):
+        raise ConfigError(source, "sheet.backend", backend, '"local" or "google"')
+    sheet.used.add("backend")
+    spreadsheet_key = env.get("PRENS_SHEET_SPREADSHEET_KEY") or sheet.get(
+        "spreadsheet_key", str, ""
+    )
+    sheet.used.add("spreadsheet_key")
+    if backend == "google" and not spreadsheet_key:
+        raise ConfigError(
+            source,
+            "sheet.spreadsheet_key",
+            "",
+            'the id in the Google Sheet\'s URL when sheet.backend is "google"',
+        )
+    batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 to 5000 rows")
+    credentials = sheet.get("credentials_file", str, "")
+    credentials_file = str((base / credentials).resolve()) if credentials else ""
+    reads_per_minute, writes_per_minute = (
+        sheet.get(key, int, 60, lambda v: 1 <= v <= 300, "1 to 300 (Google's per-user quota is 60)")
+        for key in ("reads_per_minute", "writes_per_minute")
+    )
+    allow_public_link = sheet.get(
+        "allow_public_link",
+        bool,
+        False,
+        expected="true or false (true writes personal data to a sheet "
+        "shared by link: never in production)",
+    )
+    return {
+        "sheet_backend": backend,
+        "spreadsheet_key": spreadsheet_key,
+        "batch_rows": batch_rows,
+        "credentials_file": credentials_file,
+        "reads_per_minute": reads_per_minute,
+        "writes_per_minute": writes_per_minute,
+        "allow_public_link": allow_public_link,
+    }
+
+
+def _sheet_layout(root: Section, source: Path, base: Path, env: Env) -> Values:
+    sheet = root.table("sheet")
+    ws_t = sheet.table("worksheets")
+    worksheets = {
+        role: ws_t.get(
+            role, str, default, lambda v: 0 < len(v) <= 100, "a worksheet name (1-100 characters)"
+        )
+        for role, default in (
+            ("pendaftar", "Pendaftar"),
+            ("perlu_perbaikan", "Perlu Perbaikan"),
+            ("daftar_final", "Daftar Final"),
+        )
+    }
+    ws_t.done()
+    col_t = sheet.table("columns")
+    columns = {key: col_t.get(key, str, expected="a column header") for key in COLUMN_KEYS}
+    columns |= {
+        key: col_t.get(key, str, default, expected="a column header")
+        for key, default in OPTIONAL_COLUMNS.items()
+    }
+    col_t.done()
+    verifier_columns = tuple(
+        read_verifier_column(source, i, item)
+        for i, item in enumerate(sheet.get("verifier_columns", list, expected="a list of tables"))
+    )
+    headers = list(columns.values()) + [v.header for v in verifier_columns]
+    duplicated = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicated:
+        raise ConfigError(
+            source, "sheet.columns", duplicated[0], "column headers that are all different"
+        )
+    sheet.done()
+    return {
+        "worksheets": worksheets,
+        "columns": columns,
+        "verifier_columns": verifier_columns,
+    }
+
+
+def _schedule(root: Section, source: Path, base: Path, env: Env) -> Values:
+    schedule = root.table("schedule")
+    flush_seconds = schedule.get("flush_seconds", int, 5, positive, "a positive number of seconds")
+    sync_seconds = schedule.get("sync_seconds", int, 60, positive, "a positive number of seconds")
+    notify_seconds = schedule.get(
+        "notify_seconds", int, 30, positive, "a positive number of seconds"
+    )
+    compile_at = schedule.get(
+        "compile_at",
+        str,
+        "02:00",
+        lambda v: bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v)),
+        "a time of day HH:MM (local time)",
+    )
+    schedule.done()
+    return {
+        "flush_seconds": flush_seconds,
+        "sync_seconds": sync_seconds,
+        "notify_seconds": notify_seconds,
+        "compile_at": compile_at,
+    }
+
+
+def _messages_and_pages(root: Section, source: Path, base: Path, env: Env) -> Values:
+    notifications = read_notifications(root.table("notifications"), source)
+    responses = read_responses(root.table("responses"))
+    public = read_public(root.table("public"), source)
+    using_link = [e for e, text in notifications.templates.items() if "{cek_status_url}" in text]
+    if using_link and not public.base_url:
+        raise ConfigError(
+            source,
+            "public.base_url",
+            "",
+            "the service's public address (https://...): the "
+            f"{using_link[0]} template uses {{cek_status_url}}",
+        )
+    return {
+        "notifications": notifications,
+        "responses": responses,
+        "public": public,
+    }
+
+
+SECTIONS = (
+    _program,
+    _region,
+    _eligibility,
+    _bpjs,
+    _storage,
+    _webhook,
+    _form,
+    _sheet,
+    _sheet_layout,
+    _schedule,
+    _messages_and_pages,
+)
+
+
+def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the configuration file at `path` (environment overrides from `env`)."""
+    env = os.environ if env is None else env
+    source = Path(path).resolve()
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            source, "(file)", str(path), f"a readable TOML file ({exc.strerror})"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "(file)", str(path), f"valid TOML ({exc})") from exc
+    root = Section(raw, "", source)
+    values: dict[str, Any] = {}
+    for read in SECTIONS:
+        values |= read(root, source, source.parent, env)
+    root.done()
+    return Settings(source=source, **values)

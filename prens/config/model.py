@@ -1,0 +1,153 @@
+"""The settings of one program, as read from its TOML file: what each part of the service is
+configured with (prens.config.load reads and checks them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prens.rules.regions import Region
+
+FIELDS = (
+    "nama",
+    "nik",
+    "kk",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "kecamatan",
+    "desa",
+    "alamat",
+    "pekerjaan",
+    "persetujuan",
+)
+REQUIRED_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "telepon", "kecamatan", "desa")
+VERIFIER_ROLES = ("verification", "documents", "membership_number", "rejection_reason", "note")
+COLUMN_KEYS = (
+    "id",
+    "waktu_daftar",
+    *(f for f in FIELDS if f != "persetujuan"),
+    "catatan",
+    "alasan_perbaikan",
+    "kode_masalah",
+    "status",
+    "notifikasi",
+)
+# Column keys a configuration may leave out, with their default headers.
+OPTIONAL_COLUMNS = {"diperbarui": "Status Diperbarui"}
+
+
+@dataclass(frozen=True)
+class VerifierColumn:
+    header: str
+    kind: str  # "checkbox" or "text"
+    role: str
+
+
+NOTIFY_EVENTS = ("needs_correction", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR")
+# What a message may say. Never NIK, KK or phone: they are not placeholders at all.
+PLACEHOLDERS = (
+    "nama",
+    "id",
+    "nomor_kepesertaan",
+    "kontak",
+    "alasan",
+    "masalah",
+    "form_url",
+    "cek_status_url",
+    "program",
+    "kabupaten",
+)
+PROVIDERS = ("log", "fonnte", "whatsapp_cloud", "twilio", "zenziva")
+
+
+@dataclass(frozen=True)
+class Notifications:
+    provider: str
+    templates: Mapping[str, str]  # event -> text; an event without a text sends nothing
+    contact: str
+    quiet_start: str  # HH:MM local time
+    quiet_end: str
+    per_minute: int
+    pause_seconds: float
+    max_attempts: int
+    options: Mapping[str, str]  # the provider's non-secret settings (urls, ids, sender)
+
+
+@dataclass(frozen=True)
+class Responses:
+    """The form's linked responses sheet, read by the reconcile job."""
+
+    worksheet: str = "Form Responses 1"
+    spreadsheet_key: str = ""  # empty: the spreadsheet of [sheet]
+    settle_seconds: int = 120  # younger responses are left to the webhook
+    reconcile_minutes: int = 10  # 0: the scheduler does not run reconcile
+
+
+@dataclass(frozen=True)
+class Public:
+    """The citizen and public pages."""
+
+    base_url: str = ""  # the service's public address, for links in messages
+    recipients_list: bool = True  # /daftar-penerima on or off
+    cek_status_per_client: str = "10 per minute"  # rate limits (limits' notation)
+    cek_status_per_nik: str = "5 per hour"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    page_size: int = 50
+    officer_idle_minutes: int = 480  # an officer's signed-in session ends after this idle time
+    login_failures_per_client: str = "10 per 15 minutes"  # then 429 until the window ends
+    login_failures_per_name: str = "5 per 15 minutes"
+
+    @property
+    def cek_status_url(self) -> str:
+        return self.base_url.rstrip("/") + "/cek-status" if self.base_url else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: Path
+    program_name: str
+    district: str
+    timezone: ZoneInfo
+    id_prefix: str
+    form_url: str
+    region: Region
+    min_age: int
+    max_age: int
+    phone_shared_limit: int
+    contribution_per_month: int
+    contribution_months: int
+    coverage_target: int
+    data_dir: Path
+    database_url: str
+    sqlite_synchronous: str
+    max_body_bytes: int
+    max_clock_skew_seconds: int
+    questions: Mapping[str, str]  # field -> exact question title
+    optional_fields: frozenset[str]
+    date_order: str
+    consent_option: str
+    sheet_backend: str
+    spreadsheet_key: str
+    batch_rows: int
+    credentials_file: str  # service-account key; empty: GOOGLE_APPLICATION_CREDENTIALS
+    reads_per_minute: int
+    writes_per_minute: int
+    allow_public_link: bool
+    worksheets: Mapping[str, str]  # role -> worksheet name
+    columns: Mapping[str, str]  # column key -> header
+    verifier_columns: tuple[VerifierColumn, ...]
+    flush_seconds: int
+    notify_seconds: int
+    sync_seconds: int
+    compile_at: str
+    notifications: Notifications
+    responses: Responses = Responses()
+    public: Public = Public()
+    # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
+    membership_pattern: str = "[0-9]{11}"
+
+    def required(self, field: str) -> bool:
+        return field in self.questions and field not in self.optional_fields
