@@ -13,7 +13,7 @@ from google.oauth2 import service_account
 
 from sheets_bridge.base import SheetError
 from sheets_bridge.google import from_client, open_google
-from sheets_bridge.http import PacedHTTPClient
+from sheets_bridge.google.http import PacedHTTPClient
 from tests.fakes.sheets_api import FakeSheetsAPI
 from tests.google_fixtures import SERVICE_ACCOUNT, SPREADSHEET, google_on_fake, service_account_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sheets_bridge.base import AppendOutcomeUnknown, SheetsUnavailable
-from sheets_bridge.pacing import MinuteBudget
+from sheets_bridge.google.pacing import MinuteBudget
 from tests.google_fixtures import SPREADSHEET, google_on_fake
 
 ROWS = [["BLG-A", "x"], ["BLG-B", "y"]]

@@ -1,5 +1,6 @@
-"""The Google Sheets backend, on gspread 6 and google-auth, behind the same interface as the
-local one. Cells are written with valueInputOption=RAW, so nothing becomes a formula or a number.
+"""The Google Sheets backend's spreadsheet: reads and writes through gspread, behind the same
+interface as the local one. Cells are written with valueInputOption=RAW, so nothing becomes a
+formula or a number.
 
 Requests are counted against Google's per-minute quotas: the spreadsheet's metadata is read once
 and cached (opening a spreadsheet or a worksheet costs a read), header rows are cached, appends go
@@ -8,17 +9,13 @@ in as few requests as the 2 MB request guidance allows.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import gspread
-import requests
 from gspread.exceptions import APIError
 
-from sheets_bridge import setup, sharing
+from sheets_bridge import sharing
 from sheets_bridge.base import (
     CellNotFound,
     LayoutError,
@@ -26,47 +23,13 @@ from sheets_bridge.base import (
     SheetError,
     WorksheetNotFound,
 )
-from sheets_bridge.credentials import credentials_path, credentials_problem
-from sheets_bridge.http import PacedHTTPClient
+from sheets_bridge.google import batch
+from sheets_bridge.google.batch import a1_sheet, chunks_by_size, column_letters
+from sheets_bridge.google.http import PacedHTTPClient
 from sheets_bridge.setup import WorksheetLayout
 
 log = logging.getLogger(__name__)
-SCOPES = (
-    "https://www.googleapis.com/auth/spreadsheets",
-    "https://www.googleapis.com/auth/drive.metadata.readonly",
-)
-MAX_REQUEST_BYTES = 1_800_000  # under Google's 2 MB guidance, with room for the envelope
-ROW_KEY = "prens_id"  # developer metadata naming the registration a row holds
 SHEETS_V4 = "https://sheets.googleapis.com/v4/spreadsheets/"
-
-
-def a1_sheet(name: str) -> str:
-    """A worksheet name quoted for an A1 range."""
-    return "'" + name.replace("'", "''") + "'"
-
-
-def column_letters(index: int) -> str:
-    out, n = "", index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def chunks_by_size(
-    rows: Sequence[list[Any]], limit: int = MAX_REQUEST_BYTES
-) -> list[list[list[Any]]]:
-    """Split rows so each append's JSON body stays under `limit` bytes."""
-    out: list[list[list[Any]]] = [[]]
-    size = 0
-    for row in rows:
-        cost = len(json.dumps(row, ensure_ascii=False).encode()) + 1
-        if out[-1] and size + cost > limit:
-            out.append([])
-            size = 0
-        out[-1].append(row)
-        size += cost
-    return [c for c in out if c]
 
 
 class GoogleSheets(SheetBackend):
@@ -325,50 +288,8 @@ class GoogleSheets(SheetBackend):
             )
             start += len(chunk)
         new_id = self._sheet_id(temp)
-        swap: list[dict[str, Any]] = []
-        if name in self.worksheet_names():
-            swap.append({"deleteSheet": {"sheetId": self._sheet_id(name)}})
-        swap.append(
-            {
-                "updateSheetProperties": {
-                    "properties": {
-                        "sheetId": new_id,
-                        "title": name,
-                        "hidden": False,
-                        "gridProperties": {"frozenRowCount": 1},
-                    },
-                    "fields": "title,hidden,gridProperties.frozenRowCount",
-                }
-            }
-        )
-        for c in text_columns:
-            swap.append(
-                {
-                    "repeatCell": {
-                        "range": {
-                            "sheetId": new_id,
-                            "startRowIndex": 1,
-                            "startColumnIndex": c,
-                            "endColumnIndex": c + 1,
-                        },
-                        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
-                        "fields": "userEnteredFormat.numberFormat",
-                    }
-                }
-            )
-        editors = {"users": [self.service_account]} if self.service_account else {}
-        swap.append(
-            {
-                "addProtectedRange": {
-                    "protectedRange": {
-                        "range": {"sheetId": new_id},
-                        "description": setup.PROTECTION_TEXT,
-                        "warningOnly": False,
-                        "editors": editors,
-                    }
-                }
-            }
-        )
+        old_id = self._sheet_id(name) if name in self.worksheet_names() else None
+        swap = batch.swap_requests(old_id, new_id, name, text_columns, self.service_account)
         self.http.batch_update(self.key, {"requests": swap})
         self.metadata(refresh=True)
         self._headers.pop(name, None)
@@ -380,95 +301,7 @@ class GoogleSheets(SheetBackend):
         protected ranges are found by their description and added only when missing."""
         self.ensure_worksheet(layout.name, layout.headers)
         sheet = self.sheet_properties(layout.name)
-        sid = sheet["properties"]["sheetId"]
-        width = len(layout.headers)
-
-        def cols(start: int, end: int, first_row: int = 1) -> dict[str, int]:
-            return {
-                "sheetId": sid,
-                "startRowIndex": first_row,
-                "startColumnIndex": start,
-                "endColumnIndex": end,
-            }
-
-        requests_: list[dict[str, Any]] = [
-            {
-                "updateSheetProperties": {
-                    "properties": {
-                        "sheetId": sid,
-                        "gridProperties": {"frozenRowCount": layout.frozen_rows},
-                    },
-                    "fields": "gridProperties.frozenRowCount",
-                }
-            }
-        ]
-        for c in layout.checkbox_columns:
-            requests_.append(
-                {
-                    "setDataValidation": {
-                        "range": cols(c, c + 1),
-                        "rule": {
-                            "condition": {"type": "BOOLEAN"},
-                            "strict": True,
-                            "showCustomUi": True,
-                        },
-                    }
-                }
-            )
-        for c in layout.text_columns:
-            requests_.append(
-                {
-                    "repeatCell": {
-                        "range": cols(c, c + 1),
-                        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
-                        "fields": "userEnteredFormat.numberFormat",
-                    }
-                }
-            )
-        ours = [
-            p
-            for p in sheet.get("protectedRanges", [])
-            if str(p.get("description", "")).startswith(setup.PROTECTION_MARK)
-        ]
-        wanted = {(start, end) for start, end in layout.protected_columns}
-        have = {
-            (p["range"].get("startColumnIndex", 0), p["range"].get("endColumnIndex", width)): p
-            for p in ours
-        }
-        for span, existing in have.items():
-            if span not in wanted:
-                requests_.append(
-                    {"deleteProtectedRange": {"protectedRangeId": existing["protectedRangeId"]}}
-                )
-        editors = {"users": [self.service_account]} if self.service_account else {}
-        for start, end in sorted(wanted - set(have)):
-            requests_.append(
-                {
-                    "addProtectedRange": {
-                        "protectedRange": {
-                            "range": cols(start, end, first_row=0),
-                            "description": setup.PROTECTION_TEXT,
-                            "warningOnly": False,
-                            "editors": editors,
-                        }
-                    }
-                }
-            )
-        for c, pixels in enumerate(layout.widths):
-            requests_.append(
-                {
-                    "updateDimensionProperties": {
-                        "range": {
-                            "sheetId": sid,
-                            "dimension": "COLUMNS",
-                            "startIndex": c,
-                            "endIndex": c + 1,
-                        },
-                        "properties": {"pixelSize": pixels},
-                        "fields": "pixelSize",
-                    }
-                }
-            )
+        requests_ = batch.layout_requests(layout, sheet, self.service_account)
         self.http.batch_update(self.key, {"requests": requests_})
         self.metadata(refresh=True)
 
@@ -502,12 +335,7 @@ class GoogleSheets(SheetBackend):
                 "valueInputOption": "RAW",
                 "data": [
                     {
-                        "dataFilter": {
-                            "developerMetadataLookup": {
-                                "metadataKey": ROW_KEY,
-                                "metadataValue": key,
-                            }
-                        },
+                        "dataFilter": batch.key_filter(key),
                         "majorDimension": "ROWS",
                         "values": [cells],
                     }
@@ -540,37 +368,13 @@ class GoogleSheets(SheetBackend):
                 )
             self.http.batch_update(
                 self.key,
-                {
-                    "requests": [
-                        {
-                            "createDeveloperMetadata": {
-                                "developerMetadata": {
-                                    "metadataKey": ROW_KEY,
-                                    "metadataValue": k,
-                                    "visibility": "DOCUMENT",
-                                    "location": {
-                                        "dimensionRange": {
-                                            "sheetId": sid,
-                                            "dimension": "ROWS",
-                                            "startIndex": ids.index(k) + 1,
-                                            "endIndex": ids.index(k) + 2,
-                                        }
-                                    },
-                                }
-                            }
-                        }
-                        for k in pending
-                    ]
-                },
+                {"requests": [batch.tag_row(sid, k, ids.index(k) + 1) for k in pending]},
             )
             reply = self.http.request(
                 "post",
                 f"{SHEETS_V4}{self.key}/values:batchGetByDataFilter",
                 json={
-                    "dataFilters": [
-                        {"developerMetadataLookup": {"metadataKey": ROW_KEY, "metadataValue": k}}
-                        for k in pending
-                    ],
+                    "dataFilters": [batch.key_filter(k) for k in pending],
                     "valueRenderOption": "UNFORMATTED_VALUE",
                 },
             ).json()
@@ -584,77 +388,6 @@ class GoogleSheets(SheetBackend):
             if not wrong:
                 return
             log.warning("%d row tag(s) of %s landed on moved rows; tagging again", len(wrong), name)
-            self.http.batch_update(
-                self.key,
-                {
-                    "requests": [
-                        {
-                            "deleteDeveloperMetadata": {
-                                "dataFilter": {
-                                    "developerMetadataLookup": {
-                                        "metadataKey": ROW_KEY,
-                                        "metadataValue": k,
-                                    }
-                                }
-                            }
-                        }
-                        for k in wrong
-                    ]
-                },
-            )
+            self.http.batch_update(self.key, {"requests": [batch.untag_row(k) for k in wrong]})
             pending = wrong
         raise SheetError(f"rows of {name!r} kept moving while being tagged; try again")
-
-
-def open_google(
-    spreadsheet_key: str,
-    env: Mapping[str, str] | None = None,
-    credentials_file: str = "",
-    session: requests.Session | None = None,
-    allow_public_link: bool = False,
-    **client_options: Any,
-) -> GoogleSheets:
-    """The Google backend with service-account credentials from `credentials_file` or
-    GOOGLE_APPLICATION_CREDENTIALS. `session` replaces the HTTP session (for tests)."""
-    from google.auth.transport.requests import AuthorizedSession, Request
-    from google.oauth2 import service_account
-
-    path = credentials_path(credentials_file, env)
-    problem = credentials_problem(path)
-    if problem:
-        raise SheetError(problem)
-    try:
-        creds = service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
-    except (OSError, ValueError, KeyError) as exc:
-        # The key passed the offline check, but google-auth cannot use it (a damaged key).
-        raise SheetError(
-            f"the Google credentials file {path} cannot be used ({exc}): download the "
-            "service account's JSON key again"
-        ) from exc
-    if session is None:
-        authorized = AuthorizedSession(creds)
-    else:
-        authorized = AuthorizedSession(creds, auth_request=Request(session))
-        for prefix, adapter in session.adapters.items():
-            authorized.mount(prefix, adapter)
-    return from_client(
-        gspread.Client(
-            creds,
-            session=authorized,
-            http_client=partial(PacedHTTPClient, **client_options),  # type: ignore[arg-type]
-        ),
-        spreadsheet_key,
-        allow_public_link,
-    )
-
-
-def from_client(
-    client: gspread.Client, spreadsheet_key: str, allow_public_link: bool = False
-) -> GoogleSheets:
-    """The Google backend on an existing gspread Client (credentials managed elsewhere).
-
-    Its HTTP client should be a PacedHTTPClient, or gspread's own retries and quotas apply."""
-    return GoogleSheets(client, spreadsheet_key, allow_public_link)
-
-
-__all__ = ["APIError", "GoogleSheets", "from_client", "open_google"]

@@ -23,7 +23,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from sheets_bridge.base import AppendOutcomeUnknown, SheetError, SheetsUnavailable
-from sheets_bridge.pacing import MinuteBudget
+from sheets_bridge.google.pacing import MinuteBudget
 
 log = logging.getLogger(__name__)
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
