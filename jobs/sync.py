@@ -151,6 +151,104 @@ def catatan(reg: Registration, notes: str) -> str:
     return " ".join(part for part in (warnings, notes) if part)
 
 
+def _rows_missing(
+    ledger: Ledger,
+    store: VerificationStore,
+    name: str,
+    flushed: set[str],
+    ids: list[str],
+    now: datetime,
+) -> int:
+    """Rows flushed but no longer in the sheet (deleted by hand): logged, and the next flush
+    writes them again with the verifier cells last seen."""
+    missing = sorted(flushed - set(ids))
+    for reg_id in missing:
+        store.log(reg_id, "row_missing", "sync", {"worksheet": name}, now)
+    if missing:
+        ledger.mark_unflushed(missing)
+        log.warning(
+            "sync: %d row(s) missing from %s; the next flush restores them", len(missing), name
+        )
+    return len(missing)
+
+
+def _observations(
+    known: dict[str, Registration],
+    rows: dict[str, dict[str, Any]],
+    last: dict[str, tuple[dict[str, Any], str]],
+    settings: Settings,
+) -> list[Observation]:
+    """What changed in each of our rows since the last sync."""
+    holders = number_holders(
+        {r: view_of(cells, settings).membership_number for r, cells in rows.items()},
+        {
+            r: view_of(last[r][0], settings).membership_number
+            for r, reg in known.items()
+            if reg.state == TERDAFTAR and r in last
+        },
+    )
+    observations = []
+    for reg_id, cells in rows.items():
+        seen = observe(known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id))
+        if seen:
+            observations.append(seen)
+    return observations
+
+
+def _changes_back(
+    observations: list[Observation],
+    known: dict[str, Registration],
+    last: dict[str, tuple[dict[str, Any], str]],
+    settings: Settings,
+    now: datetime,
+    report: SyncReport,
+) -> dict[str, dict[str, str | bool]]:
+    """Status, Catatan Sistem and the time of the change, for each row that moved or whose
+    notes changed."""
+    back: dict[str, dict[str, str | bool]] = {}
+    stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
+    for ob in observations:
+        if ob.kind:
+            report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
+        previous_notes = last.get(ob.registration_id, ({}, ""))[1]
+        if ob.kind or ob.notes != previous_notes:
+            back[ob.registration_id] = {
+                settings.columns["status"]: ob.state_after,
+                settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
+                settings.columns["diperbarui"]: stamp,
+            }
+    return back
+
+
+def _repairs(
+    ids: list[str],
+    columns: dict[str, list[Any]],
+    known: dict[str, Registration],
+    observations: list[Observation],
+    last: dict[str, tuple[dict[str, Any], str]],
+    settings: Settings,
+    back: dict[str, dict[str, str | bool]],
+) -> int:
+    """A run killed between storing what it saw and writing back left Status or Catatan behind
+    the ledger: bring the sheet level with what was stored (added to `back`); how many."""
+    status_header, note_header = settings.columns["status"], settings.columns["catatan"]
+    observed = {ob.registration_id: ob for ob in observations}
+    repaired = 0
+    for index, reg_id in enumerate(ids):
+        reg = known.get(reg_id)
+        if reg is None or reg_id in back:
+            continue
+        seen = observed.get(reg_id)
+        state = seen.state_after if seen else reg.state or ""
+        notes = seen.notes if seen else last.get(reg_id, ({}, ""))[1]
+        want = {status_header: state, note_header: catatan(reg, notes)}
+        have = {h: str(columns[h][index]) for h in want}
+        if have != want:
+            back[reg_id] = dict(want)
+            repaired += 1
+    return repaired
+
+
 def sync(
     ledger: Ledger,
     sheets: SheetBackend,
@@ -170,22 +268,12 @@ def sync(
         verifier = [v.header for v in settings.verifier_columns]
         if name not in sheets.worksheet_names():
             return report  # nothing flushed yet: nothing for verifiers to have ticked
-        # Taken before the read: a row flushed after it is not missing, only not seen yet.
+        # Flushed ids are taken before the read: a row flushed after it is only not seen yet.
         flushed = ledger.flushed_ids(PENDAFTAR)
         status_header, note_header = settings.columns["status"], settings.columns["catatan"]
         columns = sheets.read_columns(name, [id_header, *verifier, status_header, note_header])
         ids = [str(i) for i in columns[id_header]]
-        missing = sorted(flushed - set(ids))
-        if missing:
-            # Deleted by hand: logged, and the next flush writes the row again with the
-            # verifier cells last seen.
-            for reg_id in missing:
-                store.log(reg_id, "row_missing", "sync", {"worksheet": name}, now)
-            ledger.mark_unflushed(missing)
-            report.missing = len(missing)
-            log.warning(
-                "sync: %d row(s) missing from %s; the next flush restores them", len(missing), name
-            )
+        report.missing = _rows_missing(ledger, store, name, flushed, ids, now)
         report.rows = len([i for i in ids if i])
         known = ledger.in_sheet([i for i in ids if i])
         last = store.last_seen()
@@ -194,52 +282,12 @@ def sync(
             for index, reg_id in enumerate(ids)
             if reg_id in known  # else a row that is not a registration of ours (typed by hand)
         }
-        holders = number_holders(
-            {r: view_of(cells, settings).membership_number for r, cells in rows.items()},
-            {
-                r: view_of(last[r][0], settings).membership_number
-                for r, reg in known.items()
-                if reg.state == TERDAFTAR and r in last
-            },
-        )
-        observations = []
-        for reg_id, cells in rows.items():
-            seen = observe(known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id))
-            if seen:
-                observations.append(seen)
+        observations = _observations(known, rows, last, settings)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
         store.record(observations, now, notify=events if outbox is not None else frozenset())
         report.changed = len(observations)
-        back: dict[str, dict[str, str | bool]] = {}
-        stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
-        for ob in observations:
-            if ob.kind:
-                report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
-            previous_notes = last.get(ob.registration_id, ({}, ""))[1]
-            if ob.kind or ob.notes != previous_notes:
-                back[ob.registration_id] = {
-                    status_header: ob.state_after,
-                    note_header: catatan(known[ob.registration_id], ob.notes),
-                    settings.columns["diperbarui"]: stamp,
-                }
-        # A run killed between storing what it saw and writing back left Status or Catatan
-        # behind the ledger: the sheet is brought level with what was stored.
-        observed = {ob.registration_id: ob for ob in observations}
-        for index, reg_id in enumerate(ids):
-            reg = known.get(reg_id)
-            if reg is None or reg_id in back:
-                continue
-            seen = observed.get(reg_id)
-            state = seen.state_after if seen else reg.state or ""
-            notes = seen.notes if seen else last.get(reg_id, ({}, ""))[1]
-            want = {status_header: state, note_header: catatan(reg, notes)}
-            have = {
-                status_header: columns[status_header][index],
-                note_header: columns[note_header][index],
-            }
-            if {h: str(v) for h, v in have.items()} != want:
-                back[reg_id] = dict(want)
-                report.repaired += 1
+        back = _changes_back(observations, known, last, settings, now, report)
+        report.repaired = _repairs(ids, columns, known, observations, last, settings, back)
         # Notifikasi Terakhir: the outcome of each registration's latest message, once known.
         told = {k: m for k, m in (outbox.to_write_back() if outbox else {}).items() if k in known}
         for reg_id, message in told.items():

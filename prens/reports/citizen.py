@@ -61,24 +61,11 @@ def matches(reg: Registration, nik: str, born: date) -> bool:
 def explain(reg: Registration, cells: dict[str, Any], settings: Settings) -> Answer:
     """The answer for a registration whose NIK and date of birth were given correctly.
     `cells`: its verifier columns as the last sync saw them."""
-    role = {v.role: v.header for v in settings.verifier_columns}
     contact = settings.notifications.contact
     tail = (f"Informasi: {contact}",) if contact else ()
     rid = reg.id
     if reg.status == NEEDS_CORRECTION:
-        reasons = [p.message for p in reg.problems if p.severity == ERROR]
-        again = (
-            f"Silakan isi ulang formulir dengan data yang benar: {settings.form_url}"
-            if settings.form_url
-            else "Silakan isi ulang formulir pendaftaran dengan data yang benar."
-        )
-        return Answer(
-            True,
-            "Perlu diperbaiki",
-            ("Pendaftaran Anda belum dapat diterima karena:", *reasons, again, *tail),
-            rid,
-            "action",
-        )
+        return _needs_correction(reg, settings, tail)
     if reg.status == DUPLICATE:
         return Answer(
             True,
@@ -114,32 +101,9 @@ def explain(reg: Registration, cells: dict[str, Any], settings: Settings) -> Ans
             rid,
         )
     if state == TERDAFTAR:
-        number = str(cells.get(role.get("membership_number", ""), "")).strip()
-        return Answer(
-            True,
-            "Terdaftar",
-            (
-                "Anda sudah terdaftar sebagai peserta BPJS Ketenagakerjaan "
-                f"(Jaminan Kecelakaan Kerja dan Jaminan Kematian) melalui {settings.program_name}.",
-                f"Nomor kepesertaan Anda: {number}" if number else "",
-                *tail,
-            ),
-            rid,
-            "done",
-        )
+        return _registered(reg, cells, settings, tail)
     if state == DITOLAK:
-        reason = str(cells.get(role.get("rejection_reason", ""), "")).strip()
-        return Answer(
-            True,
-            "Tidak dapat diproses",
-            (
-                "Mohon maaf, pendaftaran Anda tidak dapat diproses"
-                + (f": {reason}." if reason else "."),
-                *tail,
-            ),
-            rid,
-            "problem",
-        )
+        return _rejected(reg, cells, settings, tail)
     return Answer(
         True,
         "Sedang diverifikasi" if state == MENUNGGU else "Diterima",
@@ -149,4 +113,59 @@ def explain(reg: Registration, cells: dict[str, Any], settings: Settings) -> Ans
             *tail,
         ),
         rid,
+    )
+
+
+def _role(settings: Settings, role: str) -> str:
+    return next((v.header for v in settings.verifier_columns if v.role == role), "")
+
+
+def _needs_correction(reg: Registration, settings: Settings, tail: tuple[str, ...]) -> Answer:
+    reasons = [p.message for p in reg.problems if p.severity == ERROR]
+    again = (
+        f"Silakan isi ulang formulir dengan data yang benar: {settings.form_url}"
+        if settings.form_url
+        else "Silakan isi ulang formulir pendaftaran dengan data yang benar."
+    )
+    return Answer(
+        True,
+        "Perlu diperbaiki",
+        ("Pendaftaran Anda belum dapat diterima karena:", *reasons, again, *tail),
+        reg.id,
+        "action",
+    )
+
+
+def _registered(
+    reg: Registration, cells: dict[str, Any], settings: Settings, tail: tuple[str, ...]
+) -> Answer:
+    number = str(cells.get(_role(settings, "membership_number"), "")).strip()
+    return Answer(
+        True,
+        "Terdaftar",
+        (
+            "Anda sudah terdaftar sebagai peserta BPJS Ketenagakerjaan "
+            f"(Jaminan Kecelakaan Kerja dan Jaminan Kematian) melalui {settings.program_name}.",
+            f"Nomor kepesertaan Anda: {number}" if number else "",
+            *tail,
+        ),
+        reg.id,
+        "done",
+    )
+
+
+def _rejected(
+    reg: Registration, cells: dict[str, Any], settings: Settings, tail: tuple[str, ...]
+) -> Answer:
+    reason = str(cells.get(_role(settings, "rejection_reason"), "")).strip()
+    return Answer(
+        True,
+        "Tidak dapat diproses",
+        (
+            "Mohon maaf, pendaftaran Anda tidak dapat diproses"
+            + (f": {reason}." if reason else "."),
+            *tail,
+        ),
+        reg.id,
+        "problem",
     )

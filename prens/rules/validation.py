@@ -8,7 +8,7 @@ from datetime import date
 
 from prens.config import Settings
 from prens.rules.dates import age_on, parse_date
-from prens.rules.identity import check_kk, check_nik
+from prens.rules.identity import Nik, check_kk, check_nik
 from prens.rules.names import check_name
 from prens.rules.phone import check_phone
 from prens.rules.problems import Problem, has_errors, problem
@@ -98,8 +98,24 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
     given = answers_by_field(answers, settings)
     texts = {name: _text(given.get(name)) for name in settings.questions}
     out = Assessment()
-    district = settings.district
+    _presence_and_length(texts, settings, out)
+    nik = _identity(texts, settings, registered_on, out)
+    _birth_and_sex(texts, settings, registered_on, nik, out)
+    if texts.get("telepon"):
+        phone, found = check_phone(texts["telepon"])
+        out.person["telepon"] = phone or texts["telepon"]
+        out.problems += found
+    _place(texts, settings, out)
+    for name in ("alamat", "pekerjaan"):
+        if texts.get(name):
+            out.person[name] = " ".join(texts[name].split())
+    if "persetujuan" in settings.questions:
+        _consent(given.get("persetujuan"), settings, out)
+    return out
 
+
+def _presence_and_length(texts: dict[str, str], settings: Settings, out: Assessment) -> None:
+    """Required answers given; every answer within its maximum (cut to it when not)."""
     for name in settings.questions:
         if name != "persetujuan" and settings.required(name) and not texts[name]:
             out.problems.append(problem(name, "required", label=LABELS[name]))
@@ -108,26 +124,44 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
             out.problems.append(problem(name, "too_long", label=LABELS[name], limit=limit))
             texts[name] = texts[name][:limit].strip()
 
+
+def _identity(
+    texts: dict[str, str], settings: Settings, registered_on: date, out: Assessment
+) -> Nik | None:
+    """The name, the NIK (returned when it is valid) and the KK."""
     if texts.get("nama"):
         name_value, found = check_name(texts["nama"])
         out.person["nama"] = name_value or texts["nama"]
         out.problems += found
-
     nik = None
     if texts.get("nik"):
         nik, found = check_nik(texts["nik"], registered_on)
         out.person["nik"] = nik.number if nik else texts["nik"]
         out.problems += found
         if nik and nik.region != settings.region.code:
-            out.problems.append(problem("nik", "nik_outside_region", district=district))
-
+            out.problems.append(problem("nik", "nik_outside_region", district=settings.district))
     if texts.get("kk"):
         kk, found = check_kk(
-            texts["kk"], registered_on, nik.number if nik else None, settings.region.code, district
+            texts["kk"],
+            registered_on,
+            nik.number if nik else None,
+            settings.region.code,
+            settings.district,
         )
         out.person["kk"] = kk or texts["kk"]
         out.problems += found
+    return nik
 
+
+def _birth_and_sex(
+    texts: dict[str, str],
+    settings: Settings,
+    registered_on: date,
+    nik: Nik | None,
+    out: Assessment,
+) -> None:
+    """The date of birth (the age on the registration day) and the sex, each checked against
+    what the NIK encodes."""
     if texts.get("tanggal_lahir"):
         born = parse_date(texts["tanggal_lahir"], settings.date_order)
         if born is None or born > registered_on:
@@ -146,23 +180,22 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
                 )
             if nik and nik.birth_date != born:
                 out.problems.append(problem("nik", "nik_dob_mismatch"))
-
     if texts.get("jenis_kelamin"):
         sex = SEXES.get(texts["jenis_kelamin"].casefold())
         out.person["jenis_kelamin"] = SEX_NAMES[sex] if sex else texts["jenis_kelamin"]
         if nik and sex and nik.sex != sex:
             out.problems.append(problem("nik", "nik_sex_mismatch"))
 
-    if texts.get("telepon"):
-        phone, found = check_phone(texts["telepon"])
-        out.person["telepon"] = phone or texts["telepon"]
-        out.problems += found
 
+def _place(texts: dict[str, str], settings: Settings, out: Assessment) -> None:
+    """The kecamatan and the desa, matched tolerantly against the region's names."""
     if texts.get("kecamatan"):
         kecamatan = settings.region.find_kecamatan(texts["kecamatan"])
         out.person["kecamatan"] = kecamatan.name if kecamatan else texts["kecamatan"]
         if kecamatan is None:
-            out.problems.append(problem("kecamatan", "kecamatan_unknown", district=district))
+            out.problems.append(
+                problem("kecamatan", "kecamatan_unknown", district=settings.district)
+            )
         elif texts.get("desa"):
             desa = settings.region.find_desa(kecamatan, texts["desa"])
             if desa is None:
@@ -173,19 +206,14 @@ def assess(answers: Mapping[str, Answer], settings: Settings, registered_on: dat
     if texts.get("desa") and "desa" not in out.person:
         out.person["desa"] = texts["desa"]
 
-    for name in ("alamat", "pekerjaan"):
-        if texts.get(name):
-            out.person[name] = " ".join(texts[name].split())
 
-    if "persetujuan" in settings.questions:
-        option = " ".join(settings.consent_option.split()).casefold()
-        chosen = given.get("persetujuan")
-        chosen_list = chosen if isinstance(chosen, list) else [chosen or ""]
-        if not any(" ".join(c.split()).casefold() == option for c in chosen_list):
-            out.problems.append(problem("persetujuan", "consent_missing"))
-        else:
-            out.person["persetujuan"] = "Ya"
-    return out
+def _consent(chosen: Answer | None, settings: Settings, out: Assessment) -> None:
+    option = " ".join(settings.consent_option.split()).casefold()
+    chosen_list = chosen if isinstance(chosen, list) else [chosen or ""]
+    if not any(" ".join(c.split()).casefold() == option for c in chosen_list):
+        out.problems.append(problem("persetujuan", "consent_missing"))
+    else:
+        out.person["persetujuan"] = "Ya"
 
 
 def phone_shared_warning(count_before: int, settings: Settings) -> Problem | None:
