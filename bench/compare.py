@@ -1,7 +1,7 @@
 """Same-run A/B of prens revisions under the intake benchmark's load.
 
     python bench/compare.py REV [REV ...] [--rounds 6] [--seconds 5] [--c 16]
-                            [--processes 2] [--threads 16]
+                            [--threads 16]
 
 Each REV is a git revision (HEAD~1, a commit, a branch) or `.` for the working tree. Every round
 serves each revision in turn (`prens serve`, fresh data directory, the order alternating from one
@@ -58,7 +58,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="rounds (medians are reported)")
     parser.add_argument("--seconds", type=int, default=5, help="wrk run length per revision")
     parser.add_argument("--c", type=int, default=16, help="concurrent connections")
-    parser.add_argument("--processes", type=int, default=2, help="web processes of prens serve")
     parser.add_argument("--threads", type=int, default=16, help="request threads per process")
     parser.add_argument("--pool", type=int, default=30000, help="pre-signed requests per round")
     args = parser.parse_args()
@@ -72,7 +71,7 @@ def main() -> None:
     results: list[list[dict[str, float]]] = [[] for _ in roots]
     print(
         f"# {len(roots)} revisions, c={args.c} rounds={args.rounds} seconds={args.seconds} "
-        f"processes={args.processes} threads={args.threads}"
+        f"threads={args.threads}"
     )
     try:
         for r in range(args.rounds):
@@ -85,9 +84,7 @@ def main() -> None:
                 order.reverse()
             for i in order:
                 workdir = Path(tempfile.mkdtemp(prefix="bench-compare-", dir=tmp))
-                procs, port, _ = intake.start_prens(
-                    workdir, 5, args.threads, args.processes, root=roots[i]
-                )
+                procs, port, _ = intake.start_prens(workdir, 5, args.threads, root=roots[i])
                 try:
                     intake.load(port, bodies[:50], min(args.c, 4))  # warm-up, not counted
                     figures = intake.load_wrk(port, bodies[50:], args.c, workdir, args.seconds)
@@ -123,7 +120,7 @@ def main() -> None:
         )
     print(
         f"rerun: python bench/compare.py {' '.join(args.revisions)} --rounds {args.rounds} "
-        f"--seconds {args.seconds} --c {args.c} --processes {args.processes} "
+        f"--seconds {args.seconds} --c {args.c} "
         f"--threads {args.threads}"
     )
 

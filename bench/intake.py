@@ -1,19 +1,28 @@
-"""Intake benchmark: N signed submissions over loopback with C concurrent connections, against
-`prens serve` and against the floor of this stack (bench/floor_app.py) in the same run.
+"""Intake benchmark: signed submissions over loopback, against the service and against the floor
+of this stack (bench/floor_app.py: bare Flask + SQLite on waitress) in the same run.
 
-    python bench/intake.py [--c 16] [--rounds 3] [--seconds 10] [--processes 2] [--threads 16]
-                           [--client wrk|python] [--database-url postgresql+psycopg://...]
+    python bench/intake.py [--rate 5 --rate 50 --rate 0] [--rounds 3] [--paced-seconds 30]
+                           [--seconds 10] [--c 16] [--threads 8] [--client wrk|python]
+                           [--server serve|gunicorn] [--workers 2]
+                           [--database-url postgresql+psycopg://...]
 
-Prints throughput and p50/p99 latency per round, then the medians and the ratio to the floor.
-Each round alternates the two targets, on fresh data directories. The load comes from wrk
-(Debian package `wrk`; bench/signed.lua sends unique pre-signed requests for --seconds) when
-installed, otherwise from Python threads sending --n requests, which share the cores with the
-server and inflate latency.
+Each --rate R > 0 is a paced run: R requests a second for --paced-seconds, each on a new
+connection, as the Apps Script sends them; a request's latency counts from the moment it was due
+(a slow answer delays nothing else, and is not hidden). --rate 0 is flat out: --c connections
+sending as fast as answers come, for --seconds, with wrk (Debian package `wrk`, bench/signed.lua)
+when installed, otherwise with Python threads (which share the cores and inflate latency).
+
+The service is `prens serve` (waitress and the scheduler, SQLite by default), or with --server
+gunicorn, gunicorn's threaded workers on webhooks.wsgi:app beside `prens worker` (give
+--database-url: several processes on one SQLite file is not a supported setup). Each round
+alternates the targets on fresh data directories (a fresh PostgreSQL schema). Prints each
+round's figures, the medians, the ratios to the floor, and the command that reruns it.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import http.client
 import json
 import os
@@ -89,16 +98,8 @@ def drop_database(url: str, schema: str) -> None:
         engine.dispose()
 
 
-def start_prens(
-    workdir: Path,
-    flush_seconds: int,
-    threads: int,
-    processes: int = 1,
-    database_url: str = "",
-    root: Path = ROOT,
-) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
-    """`prens serve` with `processes` web processes, on a fresh data directory; the code is the
-    checkout at `root` (bench/compare.py serves other revisions)."""
+def write_config(workdir: Path, flush_seconds: int, database_url: str, root: Path) -> Path:
+    """The Balangan example configuration on a fresh data directory (and database)."""
     text = (root / "config" / "balangan.toml").read_text(encoding="utf-8")
     config = workdir / "balangan.toml"
     text = text.replace('data_dir = "../data"', 'data_dir = "data"')
@@ -108,35 +109,41 @@ def start_prens(
             f'url = "{database_url}"',
         )
     text = text.replace("flush_seconds = 5", f"flush_seconds = {flush_seconds}")
-    text = text.replace(
-        'sqlite_synchronous = "FULL"',
-        f'sqlite_synchronous = "{os.environ.get("PRENS_BENCH_SYNC", "FULL")}"',
-    )
     config.write_text(text, encoding="utf-8")
+    return config
+
+
+def start_prens(
+    workdir: Path,
+    flush_seconds: int,
+    threads: int,
+    database_url: str = "",
+    root: Path = ROOT,
+    server: str = "serve",
+    workers: int = 2,
+) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
+    """The service on a fresh data directory: `prens serve`, or gunicorn's threaded workers and
+    `prens worker`. The code is the checkout at `root` (bench/compare.py serves other
+    revisions)."""
+    config = write_config(workdir, flush_seconds, database_url, root)
     port = free_port()
     env = {**os.environ, "PRENS_WEBHOOK_SECRET": SECRET.decode(), "PRENS_CONFIG": str(config)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prens",
-            "--config",
-            str(config),
-            "serve",
-            "--port",
-            str(port),
-            "--threads",
-            str(threads),
-            "--processes",
-            str(processes),
-        ],
-        cwd=root,  # `python -m prens` imports the package from the working directory
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_healthy(port, proc)
-    return [proc], port, config
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env, "cwd": root}
+    prens = [sys.executable, "-m", "prens", "--config", str(config)]
+    if server == "serve":
+        cmd = [*prens, "serve", "--port", str(port), "--threads", str(threads)]
+        procs = [subprocess.Popen(cmd, **quiet)]  # type: ignore[call-overload]
+    else:
+        subprocess.run([*prens, "db", "upgrade"], check=True, **quiet)  # type: ignore[call-overload]
+        gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
+        gunicorn += ["--workers", str(workers), "--threads", str(threads)]
+        gunicorn += ["--bind", f"127.0.0.1:{port}", "webhooks.wsgi:app"]
+        procs = [
+            subprocess.Popen(gunicorn, **quiet),  # type: ignore[call-overload]
+            subprocess.Popen([*prens, "worker"], **quiet),  # type: ignore[call-overload]
+        ]
+    wait_healthy(port, procs[0])
+    return procs, port, config
 
 
 def start_floor(workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -206,6 +213,55 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
     }
 
 
+def load_paced(port: int, bodies: list[bytes], rate: float, seconds: int) -> dict[str, float]:
+    """Send `rate` requests a second for `seconds`, each on a new connection at the moment it is
+    due; a latency counts from that moment (no coordinated omission)."""
+    count = max(1, int(rate * seconds))
+    if count > len(bodies):
+        raise SystemExit("not enough pre-made requests: enlarge --pool")
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def send(raw: bytes, due: float) -> None:
+        stamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "X-Prens-Timestamp": str(stamp),
+            "X-Prens-Signature": sign(SECRET, stamp, raw),
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("POST", "/webhooks/google-form", body=raw, headers=headers)
+            reply = conn.getresponse()
+            reply.read()
+            ok = reply.status == 200
+        except OSError:
+            ok = False
+        finally:
+            conn.close()
+        with lock:
+            latencies.append(time.perf_counter() - due)
+            failures[0] += not ok
+
+    start = time.perf_counter() + 0.1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+        for i in range(count):
+            due = start + i / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            pool.submit(send, bodies[i], due)
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "failures": failures[0],
+    }
+
+
 def load_wrk(
     port: int, bodies: list[bytes], concurrency: int, workdir: Path, seconds: int
 ) -> dict[str, float]:
@@ -253,116 +309,160 @@ def load_wrk(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--n", type=int, default=2000, help="submissions per round and target (python client)"
+def measure(
+    port: int, bodies: list[bytes], rate: float, args: argparse.Namespace, workdir: Path
+) -> dict[str, float]:
+    if rate:
+        return load_paced(port, bodies, rate, args.paced_seconds)
+    if args.client == "wrk":
+        return load_wrk(port, bodies, args.c, workdir, args.seconds)
+    return load(port, bodies[: args.n], args.c)
+
+
+def run_target(
+    target: str, r: int, bodies: list[bytes], args: argparse.Namespace
+) -> dict[float, dict[str, float]]:
+    """One round of one target: a fresh server, then each rate in turn on fresh requests."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
+    schema = ""
+    if target == "prens":
+        schema, url = fresh_database(args.database_url)
+        procs, port, _ = start_prens(
+            workdir, args.flush_seconds, args.threads, url, server=args.server, workers=args.workers
+        )
+    else:
+        floor, port = start_floor(workdir, args.threads)
+        procs = [floor]
+    figures: dict[float, dict[str, float]] = {}
+    try:
+        load(port, bodies[:50], 4)  # warm-up, not counted
+        used = 50
+        for rate in args.rate:
+            fresh = [
+                json.dumps({**json.loads(b), "responseId": f"r{r}-{rate}-{i}"}).encode()
+                for i, b in enumerate(bodies[used:])
+            ]
+            figures[rate] = measure(port, fresh, rate, args, workdir)
+            used += int(rate * args.paced_seconds)  # each person sent once (flat out: last)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+        drop_database(args.database_url, schema)
+    return figures
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=10, help="run length (wrk client)")
     parser.add_argument(
-        "--pool", type=int, default=30000, help="unique pre-signed requests per run (wrk client)"
+        "--rate",
+        type=float,
+        action="append",
+        help="requests a second, paced (repeatable); 0: flat out. Default: 5, 50 and 0",
     )
-    parser.add_argument("--c", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--paced-seconds", type=int, default=30, help="length of a paced run")
+    parser.add_argument("--seconds", type=int, default=10, help="length of a flat-out run (wrk)")
+    parser.add_argument("--n", type=int, default=2000, help="requests of a flat-out run (python)")
+    parser.add_argument(
+        "--pool", type=int, default=30000, help="unique pre-signed requests per round"
+    )
+    parser.add_argument("--c", type=int, default=16, help="connections of a flat-out run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="request threads, both")
     parser.add_argument(
-        "--threads", type=int, default=THREADS, help="waitress threads for both targets"
+        "--flush-seconds", type=int, default=5, help="the scheduler's flush interval (as shipped)"
     )
     parser.add_argument(
-        "--flush-seconds",
-        type=int,
-        default=5,
-        help="the scheduler's flush interval in prens (as configured: 5)",
+        "--server", choices=["serve", "gunicorn"], default="serve", help="how prens is served"
     )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument(
-        "--processes",
-        type=int,
-        default=1,
-        help="web processes of prens serve (--processes); the floor always runs one",
-    )
-    parser.add_argument(
-        "--database-url",
-        default="",
-        help="a PostgreSQL URL for prens (a fresh schema per round); default: SQLite",
+        "--database-url", default="", help="a PostgreSQL URL (a fresh schema per round)"
     )
     parser.add_argument(
         "--client",
         choices=["wrk", "python"],
         default="wrk" if shutil.which("wrk") else "python",
-        help="load generator (default: wrk when installed)",
+        help="flat-out load generator (default: wrk when installed)",
     )
     args = parser.parse_args()
+    args.rate = args.rate or [5.0, 50.0, 0.0]
+    if args.server == "gunicorn" and not args.database_url:
+        parser.error("--server gunicorn runs several processes: give --database-url (PostgreSQL)")
+    return args
 
+
+def rate_name(rate: float) -> str:
+    return f"{rate:g} req/s" if rate else "flat out"
+
+
+def report(
+    results: dict[str, list[dict[float, dict[str, float]]]], args: argparse.Namespace
+) -> None:
+    print()
+    for rate in args.rate:
+        med = {
+            t: {
+                k: statistics.median(rs[i][rate][k] for i in range(len(rs)))
+                for k in ("rps", "p50", "p99")
+            }
+            for t, rs in results.items()
+        }
+        for t in ("prens", "floor"):
+            print(
+                f"median {rate_name(rate):>11} {t:5}: {med[t]['rps']:7.1f} req/s  "
+                f"p50 {med[t]['p50']:6.1f} ms  p99 {med[t]['p99']:6.1f} ms"
+            )
+        if not rate:
+            ratio = med["prens"]["rps"] / med["floor"]["rps"]
+            paired = [
+                p[rate]["rps"] / f[rate]["rps"]
+                for p, f in zip(results["prens"], results["floor"], strict=True)
+            ]
+            own = statistics.median(paired)
+            print(f"flat out, prens / floor: {ratio:.2f} (median of the rounds' ratios {own:.2f})")
+    rates = " ".join(f"--rate {r:g}" for r in args.rate)
+    print(
+        f"rerun: python bench/intake.py {rates} --rounds {args.rounds} --paced-seconds "
+        f"{args.paced_seconds} --seconds {args.seconds} --c {args.c} --threads {args.threads} "
+        f"--client {args.client} --server {args.server}"
+        + (f" --workers {args.workers} --database-url URL" if args.server == "gunicorn" else "")
+        + (" --database-url URL" if args.database_url and args.server == "serve" else "")
+    )
+
+
+def main() -> None:
+    args = arguments()
     settings = load_settings(ROOT / "config" / "balangan.toml")
     today = datetime.now(settings.timezone).date()
-    results: dict[str, list[dict[str, float]]] = {"prens": [], "floor": []}
+    results: dict[str, list[dict[float, dict[str, float]]]] = {"prens": [], "floor": []}
+    served = (
+        "serve" if args.server == "serve" else f"gunicorn gthread {args.workers}x{args.threads}"
+    )
     print(
         f"# {platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-        f"Python {platform.python_version()}, c={args.c} rounds={args.rounds} client={args.client} "
-        f"prens=serve --processes {args.processes} "
-        f"db={'postgresql' if args.database_url else 'sqlite'} "
-        + (f"seconds={args.seconds}" if args.client == "wrk" else f"n={args.n}")
+        f"Python {platform.python_version()}, prens={served} "
+        f"db={'postgresql' if args.database_url else 'sqlite'}, floor=flask+sqlite, "
+        f"rates={[rate_name(r) for r in args.rate]}, rounds={args.rounds}, client={args.client}"
     )
     for r in range(args.rounds):
-        count = args.pool if args.client == "wrk" else args.n
         bodies = [
             json.dumps(b, ensure_ascii=False).encode()
-            for b in mixed_batch(settings, random.Random(r), today, count)
+            for b in mixed_batch(settings, random.Random(r), today, args.pool)
         ]
-        order = ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]
-        for target in order:
-            workdir = Path(tempfile.mkdtemp(prefix=f"bench-{target}-"))
-            schema = ""
-            if target == "prens":
-                schema, url = fresh_database(args.database_url)
-                procs, port, _ = start_prens(
-                    workdir, args.flush_seconds, args.threads, args.processes, url
-                )
-            else:
-                floor, port = start_floor(workdir, args.threads)
-                procs = [floor]
-            try:
-                load(port, bodies[:50], min(args.c, 4))  # warm-up, not counted
-                fresh = [
-                    json.dumps({**json.loads(b), "responseId": f"r{r}-{i}"}).encode()
-                    for i, b in enumerate(bodies)
-                ]
-                figures = (
-                    load_wrk(port, fresh, args.c, workdir, args.seconds)
-                    if args.client == "wrk"
-                    else load(port, fresh, args.c)
-                )
-            finally:
-                for proc in procs:
-                    proc.terminate()
-                    proc.wait(timeout=30)
-                shutil.rmtree(workdir, ignore_errors=True)
-                drop_database(args.database_url, schema)
+        for target in ["prens", "floor"] if r % 2 == 0 else ["floor", "prens"]:
+            figures = run_target(target, r, bodies, args)
             results[target].append(figures)
-            print(
-                f"round {r + 1} {target:5}: {figures['rps']:7.1f} req/s  "
-                f"p50 {figures['p50']:6.1f} ms"
-                f"  p99 {figures['p99']:6.1f} ms  failures {figures['failures']:.0f}"
-            )
-    med = {
-        t: {k: statistics.median(f[k] for f in rs) for k in ("rps", "p50", "p99")}
-        for t, rs in results.items()
-    }
-    print()
-    for t in ("prens", "floor"):
-        print(
-            f"median {t:5}: {med[t]['rps']:7.1f} req/s  p50 {med[t]['p50']:6.1f} ms  "
-            f"p99 {med[t]['p99']:6.1f} ms"
-        )
-    print(f"prens / floor throughput: {med['prens']['rps'] / med['floor']['rps']:.2f}")
-    paired = [p["rps"] / f["rps"] for p, f in zip(results["prens"], results["floor"], strict=True)]
-    print(f"median of the rounds' own ratios: {statistics.median(paired):.2f}")
-    size = f"--seconds {args.seconds}" if args.client == "wrk" else f"--n {args.n}"
-    print(
-        f"rerun: python bench/intake.py --c {args.c} --rounds {args.rounds} --threads "
-        f"{args.threads} --client {args.client} {size}"
-        + (f" --processes {args.processes}" if args.processes > 1 else "")
-        + (" --database-url URL" if args.database_url else "")
-    )
+            for rate, f in figures.items():
+                print(
+                    f"round {r + 1} {rate_name(rate):>11} {target:5}: {f['rps']:7.1f} req/s  "
+                    f"p50 {f['p50']:6.1f} ms  p99 {f['p99']:6.1f} ms  failures {f['failures']:.0f}",
+                    flush=True,
+                )
+    report(results, args)
 
 
 if __name__ == "__main__":

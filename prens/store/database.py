@@ -4,14 +4,19 @@ SQLite is used the standard way: WAL (readers never wait for the writer), `synch
 (a commit is on disk when it returns), a `busy_timeout` (a writer waits for another's commit
 instead of failing), and `BEGIN IMMEDIATE` for every transaction that writes (it takes the write
 lock at its start, so a transaction that reads and then writes never fails half-way with
-"database is locked"). The database itself keeps one writer at a time, across threads and
-processes alike.
+"database is locked"). The database itself keeps one writer at a time.
+
+Within one process, writers also queue on a lock of their own (one per database) before BEGIN
+IMMEDIATE: a thread waiting there sleeps until the writer before it commits, where SQLite's busy
+handler would wake it on a timer (1, 2, 5 ... 100 ms) and let newer writers pass it. Writers of
+other processes (`prens worker`, a command run by hand) wait through the busy timeout.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -26,10 +31,26 @@ BUSY_TIMEOUT_MS = 30_000
 WRITE_CHUNK_ROWS = 100
 
 
+_writers: dict[str, threading.Lock] = {}
+_writers_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock | None:
+    """This process's queue for writing to `engine`'s SQLite database (None: not SQLite)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _writers_guard:
+        return _writers.setdefault(str(engine.url), threading.Lock())
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that writes: on SQLite it begins with BEGIN IMMEDIATE."""
-    with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+    """A transaction that writes: on SQLite it waits for this process's writer before it, then
+    begins with BEGIN IMMEDIATE. Not to be nested in another write on the same database."""
+    with (
+        _writer_lock(engine) or nullcontext(),
+        engine.execution_options(**{WRITE_OPTION: True}).begin() as conn,
+    ):
         yield conn
 
 
