@@ -29,9 +29,8 @@ from prens.rules.lifecycle import (
     transition,
 )
 from prens.rules.messages import last_notification
-from prens.rules.problems import WARNING
-from prens.rules.registration import PENDAFTAR, Registration
-from prens.store.ledger import Ledger
+from prens.rules.registration import PENDAFTAR
+from prens.store.ledger import Ledger, SheetEntry
 from prens.store.outbox import Outbox
 from prens.store.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
@@ -80,10 +79,14 @@ def view_of(cells: dict[str, Any], settings: Settings) -> VerifierView:
 
 def normalised(cells: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Checkboxes as booleans, text as stripped strings: what the diff compares."""
-    kinds = {v.header: v.kind for v in settings.verifier_columns}
-    return {
-        h: ticked(v) if kinds.get(h) == "checkbox" else str(v).strip() for h, v in cells.items()
-    }
+    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
+    return {h: ticked(v) if h in checkboxes else str(v).strip() for h, v in cells.items()}
+
+
+def membership_number(cells: dict[str, Any], settings: Settings) -> str:
+    """The membership number a row holds (as view_of gives it, without the rest)."""
+    headers = [v.header for v in settings.verifier_columns if v.role == "membership_number"]
+    return " ".join(str(cells.get(h, "")).strip() for h in headers).strip()
 
 
 def number_holders(
@@ -110,22 +113,23 @@ def number_holders(
 
 
 def observe(
-    reg: Registration,
+    reg: SheetEntry,
     cells: dict[str, Any],
     last: tuple[dict[str, Any], str] | None,
     settings: Settings,
     held_by: list[str] | None = None,
 ) -> Observation | None:
     """What changed for one registration since the last sync (pure); None when nothing did.
-    `held_by`: the other registrations that have this row's membership number."""
-    cells = normalised(cells, settings)
+    `cells`: its verifier cells, normalised; `held_by`: the other registrations that have this
+    row's membership number."""
     view = view_of(cells, settings)
     issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
     view = dataclasses.replace(view, membership_issue=issue)
     before, after = reg.state or "", state_of(view)
     notes = " ".join(notes_of(view))
     last_cells, last_notes = last if last is not None else ({}, "")
-    blank = normalised({h: "" for h in cells}, settings)
+    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
+    blank = {h: False if h in checkboxes else "" for h in cells}  # normalised empty cells
     changed = [
         (h, last_cells.get(h, blank[h]), v)
         for h, v in cells.items()
@@ -145,10 +149,9 @@ def observe(
     )
 
 
-def catatan(reg: Registration, notes: str) -> str:
+def catatan(reg: SheetEntry, notes: str) -> str:
     """`Catatan Sistem`: the intake warnings, then the notes on verifier input."""
-    warnings = " ".join(p.message for p in reg.problems if p.severity == WARNING)
-    return " ".join(part for part in (warnings, notes) if part)
+    return " ".join(part for part in (reg.warnings, notes) if part)
 
 
 def _rows_missing(
@@ -173,16 +176,16 @@ def _rows_missing(
 
 
 def _observations(
-    known: dict[str, Registration],
+    known: dict[str, SheetEntry],
     rows: dict[str, dict[str, Any]],
     last: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,
 ) -> list[Observation]:
     """What changed in each of our rows since the last sync."""
     holders = number_holders(
-        {r: view_of(cells, settings).membership_number for r, cells in rows.items()},
+        {r: membership_number(cells, settings) for r, cells in rows.items()},
         {
-            r: view_of(last[r][0], settings).membership_number
+            r: membership_number(last[r][0], settings)
             for r, reg in known.items()
             if reg.state == TERDAFTAR and r in last
         },
@@ -197,7 +200,7 @@ def _observations(
 
 def _changes_back(
     observations: list[Observation],
-    known: dict[str, Registration],
+    known: dict[str, SheetEntry],
     last: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,
     now: datetime,
@@ -223,7 +226,7 @@ def _changes_back(
 def _repairs(
     ids: list[str],
     columns: dict[str, list[Any]],
-    known: dict[str, Registration],
+    known: dict[str, SheetEntry],
     observations: list[Observation],
     last: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,

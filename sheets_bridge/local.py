@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Engine,
+    bindparam,
     func,
     insert,
     or_,
@@ -150,38 +152,70 @@ class LocalSheets(SheetBackend):
     def _write_rows(
         self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
     ) -> set[str]:
-        """Set the cells in one transaction; return the keys whose rows were found."""
+        """Set the cells; return the keys whose rows were found. The rows are found outside the
+        write lock, then written in transactions of WRITE_CHUNK_ROWS rows, each row read again
+        inside its transaction (a row changed meanwhile keeps the change)."""
         if not rows:
             return set()
-        written: set[str] = set()
-        with write_transaction(self.engine) as conn:
+        with self.engine.connect() as conn:
             found = conn.execute(
                 select(rows_table.c.row_no, rows_table.c.cells)
                 .where(rows_table.c.worksheet == name)
                 .order_by(rows_table.c.row_no)
             ).all()
-            if not found:
-                raise WorksheetNotFound(name)
-            head = json.loads(found[0].cells)
-            wanted = {key_header, *(h for cells in rows.values() for h in cells)}
-            missing = [h for h in wanted if h not in head]
-            if missing:
-                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
-            k = head.index(key_header)
-            for row_no, cells_json in found[1:]:
-                cells = json.loads(cells_json)
-                key = cells[k] if k < len(cells) else ""
-                if key not in rows:
-                    continue
-                cells += [""] * (len(head) - len(cells))
-                for header, value in rows[key].items():
-                    cells[head.index(header)] = _text(value)
-                written.add(key)
-                conn.execute(
-                    rows_table.update()
-                    .where(rows_table.c.worksheet == name, rows_table.c.row_no == row_no)
-                    .values(cells=json.dumps(cells, ensure_ascii=False))
+        if not found:
+            raise WorksheetNotFound(name)
+        head = json.loads(found[0].cells)
+        wanted = {key_header, *(h for cells in rows.values() for h in cells)}
+        missing = [h for h in wanted if h not in head]
+        if missing:
+            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+        k = head.index(key_header)
+        places = [
+            row_no
+            for row_no, cells_json in found[1:]
+            if (cells := json.loads(cells_json)) and k < len(cells) and cells[k] in rows
+        ]
+        written: set[str] = set()
+        for start in range(0, len(places), WRITE_CHUNK_ROWS):
+            with write_transaction(self.engine) as conn:
+                written |= self._write_chunk(
+                    conn, name, head, k, rows, places[start : start + WRITE_CHUNK_ROWS]
                 )
+        return written
+
+    @staticmethod
+    def _write_chunk(
+        conn: Connection,
+        name: str,
+        head: list[str],
+        k: int,
+        rows: dict[str, dict[str, str | bool]],
+        row_nos: list[int],
+    ) -> set[str]:
+        current = conn.execute(
+            select(rows_table.c.row_no, rows_table.c.cells).where(
+                rows_table.c.worksheet == name, rows_table.c.row_no.in_(row_nos)
+            )
+        ).all()
+        changes, written = [], set()
+        for row_no, cells_json in current:
+            cells = json.loads(cells_json)
+            key = cells[k] if k < len(cells) else ""
+            if key not in rows:
+                continue  # the row changed since it was found
+            cells += [""] * (len(head) - len(cells))
+            for header, value in rows[key].items():
+                cells[head.index(header)] = _text(value)
+            written.add(key)
+            changes.append({"no": row_no, "text": json.dumps(cells, ensure_ascii=False)})
+        if changes:
+            conn.execute(
+                rows_table.update()
+                .where(rows_table.c.worksheet == name, rows_table.c.row_no == bindparam("no"))
+                .values(cells=bindparam("text")),
+                changes,
+            )
         return written
 
     def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from prens.errors import LedgerError
 from prens.rules.dates import naive_utc
 from prens.rules.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
-from prens.rules.problems import Problem
+from prens.rules.problems import WARNING, Problem
 from prens.rules.registration import (
     ACCEPTED,
     Candidate,
@@ -35,6 +36,24 @@ from prens.store.job_state import JobState
 from prens.store.migrate import upgrade
 from prens.store.recording import insert_candidate, registration_from_row
 from prens.store.schema import job_leases, registrations
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A registration as the sync sees it: its state, and the intake warnings that start its
+    `Catatan Sistem`."""
+
+    id: str
+    state: str | None
+    warnings: str
+
+
+def _warnings(problems_json: str) -> str:
+    if problems_json == "[]":
+        return ""
+    problems = (Problem.from_dict(p) for p in json.loads(problems_json))
+    return " ".join(p.message for p in problems if p.severity == WARNING)
+
 
 _BY_KEY = select(registrations).where(registrations.c.response_key == bindparam("key"))
 
@@ -197,18 +216,20 @@ class Ledger:
                     .values(flushed_at=naive_utc(now))
                 )
 
-    def in_sheet(self, ids: list[str]) -> dict[str, Registration]:
-        """The accepted registrations among `ids` (the rows of "Pendaftar"), by id."""
-        found: dict[str, Registration] = {}
+    def in_sheet(self, ids: list[str]) -> dict[str, SheetEntry]:
+        """The accepted registrations among `ids` (the rows of "Pendaftar"), by id: what the
+        sync needs of each, read without the answers (the sync reads every row each run)."""
+        found: dict[str, SheetEntry] = {}
+        columns = (registrations.c.id, registrations.c.state, registrations.c.problems)
         for start in range(0, len(ids), 500):
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(registrations).where(
+                    select(*columns).where(
                         registrations.c.id.in_(ids[start : start + 500]),
                         registrations.c.status == ACCEPTED,
                     )
                 ).all()
-            found.update((r.id, registration_from_row(r)) for r in rows)
+            found.update((r.id, SheetEntry(r.id, r.state, _warnings(r.problems))) for r in rows)
         return found
 
     def in_states(self, states: tuple[str, ...]) -> list[Registration]:

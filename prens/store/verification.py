@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Engine,
     func,
     insert,
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import STATES
-from prens.store.database import write_transaction
+from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.store.outbox import enqueue
 from prens.store.schema import audit_log, metadata, registrations, state_entries, verifications
 
@@ -98,62 +99,73 @@ class VerificationStore:
         actor: str = "sync",
         notify: frozenset[str] = frozenset(),
     ) -> None:
-        """Store what a sync saw, in one transaction: cells, notes, states, audit entries."""
+        """Store what a sync saw: each registration's cells, notes, state, audit entries and
+        message together, in transactions of WRITE_CHUNK_ROWS registrations (the intake waits for
+        the write lock only that long). A sync killed between two of them stored the first; the
+        next sync sees the rest again."""
         at = naive_utc(now)
-        with write_transaction(self.engine) as conn:
-            for ob in observations:
-                values = {
-                    "cells": json.dumps(ob.cells, ensure_ascii=False, default=str),
-                    "notes": ob.notes,
-                    "seen_at": at,
-                }
-                done = conn.execute(
-                    update(verifications)
-                    .where(verifications.c.registration_id == ob.registration_id)
-                    .values(**values)
-                )
-                if done.rowcount == 0:
+        for start in range(0, len(observations), WRITE_CHUNK_ROWS):
+            with write_transaction(self.engine) as conn:
+                for ob in observations[start : start + WRITE_CHUNK_ROWS]:
+                    self._record_one(conn, ob, at, now, actor, notify)
+
+    def _record_one(
+        self,
+        conn: Connection,
+        ob: Observation,
+        at: datetime,
+        now: datetime,
+        actor: str,
+        notify: frozenset[str],
+    ) -> None:
+        values = {
+            "cells": json.dumps(ob.cells, ensure_ascii=False, default=str),
+            "notes": ob.notes,
+            "seen_at": at,
+        }
+        done = conn.execute(
+            update(verifications)
+            .where(verifications.c.registration_id == ob.registration_id)
+            .values(**values)
+        )
+        if done.rowcount == 0:
+            conn.execute(insert(verifications).values(registration_id=ob.registration_id, **values))
+        for header, before, after in ob.changed_cells:
+            self._audit(
+                conn,
+                ob.registration_id,
+                at,
+                "cell",
+                actor,
+                {"column": header, "before": before, "after": after},
+            )
+        if ob.kind:
+            conn.execute(
+                update(registrations)
+                .where(registrations.c.id == ob.registration_id)
+                .values(state=ob.state_after)
+            )
+            self._audit(
+                conn,
+                ob.registration_id,
+                at,
+                "regression" if ob.kind == "regress" else "state",
+                actor,
+                {"from": ob.state_before, "to": ob.state_after, "move": ob.kind},
+            )
+        for state in ob.entered:
+            try:
+                with conn.begin_nested():
                     conn.execute(
-                        insert(verifications).values(registration_id=ob.registration_id, **values)
+                        insert(state_entries).values(
+                            registration_id=ob.registration_id, state=state, entered_at=at
+                        )
                     )
-                for header, before, after in ob.changed_cells:
-                    self._audit(
-                        conn,
-                        ob.registration_id,
-                        at,
-                        "cell",
-                        actor,
-                        {"column": header, "before": before, "after": after},
-                    )
-                if ob.kind:
-                    conn.execute(
-                        update(registrations)
-                        .where(registrations.c.id == ob.registration_id)
-                        .values(state=ob.state_after)
-                    )
-                    self._audit(
-                        conn,
-                        ob.registration_id,
-                        at,
-                        "regression" if ob.kind == "regress" else "state",
-                        actor,
-                        {"from": ob.state_before, "to": ob.state_after, "move": ob.kind},
-                    )
-                for state in ob.entered:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(
-                                insert(state_entries).values(
-                                    registration_id=ob.registration_id, state=state, entered_at=at
-                                )
-                            )
-                    except IntegrityError:
-                        continue  # entered before: not a first entry
-                    self._audit(
-                        conn, ob.registration_id, at, "first_entry", actor, {"state": state}
-                    )
-                    if state in notify:  # the first entry is the one that notifies
-                        enqueue(conn, ob.registration_id, state, now)
+            except IntegrityError:
+                continue  # entered before: not a first entry
+            self._audit(conn, ob.registration_id, at, "first_entry", actor, {"state": state})
+            if state in notify:  # the first entry is the one that notifies
+                enqueue(conn, ob.registration_id, state, now)
 
     def log(
         self,
