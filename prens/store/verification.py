@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    bindparam,
     func,
     insert,
     select,
@@ -105,9 +106,49 @@ class VerificationStore:
         next sync sees the rest again."""
         at = naive_utc(now)
         for start in range(0, len(observations), WRITE_CHUNK_ROWS):
+            chunk = observations[start : start + WRITE_CHUNK_ROWS]
+            # Encoded before the transaction; the cells of the whole chunk in two statements.
+            values = [
+                {
+                    "registration_id": ob.registration_id,
+                    "cells": json.dumps(ob.cells, ensure_ascii=False, default=str),
+                    "notes": ob.notes,
+                    "seen_at": at,
+                }
+                for ob in chunk
+            ]
             with write_transaction(self.engine) as conn:
-                for ob in observations[start : start + WRITE_CHUNK_ROWS]:
+                self._store_cells(conn, values)
+                for ob in chunk:
                     self._record_one(conn, ob, at, now, actor, notify)
+
+    @staticmethod
+    def _store_cells(conn: Connection, values: list[dict[str, Any]]) -> None:
+        """The cells and notes last seen of each registration: updated, or inserted the first
+        time a sync sees its row."""
+        ids = [v["registration_id"] for v in values]
+        have = set(
+            conn.execute(
+                select(verifications.c.registration_id).where(
+                    verifications.c.registration_id.in_(ids)
+                )
+            ).scalars()
+        )
+        old = [
+            {"rid": v["registration_id"], "c": v["cells"], "n": v["notes"], "at": v["seen_at"]}
+            for v in values
+            if v["registration_id"] in have
+        ]
+        new = [v for v in values if v["registration_id"] not in have]
+        if old:
+            conn.execute(
+                update(verifications)
+                .where(verifications.c.registration_id == bindparam("rid"))
+                .values(cells=bindparam("c"), notes=bindparam("n"), seen_at=bindparam("at")),
+                old,
+            )
+        if new:
+            conn.execute(insert(verifications), new)
 
     def _record_one(
         self,
@@ -118,18 +159,6 @@ class VerificationStore:
         actor: str,
         notify: frozenset[str],
     ) -> None:
-        values = {
-            "cells": json.dumps(ob.cells, ensure_ascii=False, default=str),
-            "notes": ob.notes,
-            "seen_at": at,
-        }
-        done = conn.execute(
-            update(verifications)
-            .where(verifications.c.registration_id == ob.registration_id)
-            .values(**values)
-        )
-        if done.rowcount == 0:
-            conn.execute(insert(verifications).values(registration_id=ob.registration_id, **values))
         for header, before, after in ob.changed_cells:
             self._audit(
                 conn,
