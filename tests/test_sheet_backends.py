@@ -141,3 +141,22 @@ def test_the_local_sheet_appends_in_short_transactions(tmp_path: Path) -> None:
     sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(250)])
     assert len(commits) == -(-250 // WRITE_CHUNK_ROWS)
     engine.dispose()
+
+
+def test_the_local_sheet_writes_cells_back_in_short_transactions(tmp_path: Path) -> None:
+    """The sync writes Status back to every row it moved: in transactions of WRITE_CHUNK_ROWS
+    rows (one transaction for all held the intake up), every row written, the others intact."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
+    sheets = LocalSheets(engine)
+    sheets.ensure_worksheet("Pendaftar", HEADERS)
+    count = 2 * WRITE_CHUNK_ROWS + 3
+    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(count + 5)])
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    sheets.update_rows_by_key(
+        "Pendaftar", "ID Pendaftaran", {f"BLG-{i}": {HEADERS[1]: f"x{i}"} for i in range(count)}
+    )
+    assert len(commits) == -(-count // WRITE_CHUNK_ROWS)
+    values = sheets.column_values("Pendaftar", HEADERS[1])
+    assert values == [f"x{i}" for i in range(count)] + [""] * 5
+    engine.dispose()
