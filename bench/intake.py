@@ -163,6 +163,17 @@ def start_floor(workdir: Path, threads: int) -> tuple[subprocess.Popen[bytes], i
     return proc, port
 
 
+def summarise(latencies: list[float], elapsed: float, failures: int) -> dict[str, float]:
+    """Throughput, and the median and 99th percentile latency in ms, of one run."""
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "failures": failures,
+    }
+
+
 def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
     """Send every body once over `concurrency` keep-alive connections; return the figures."""
     work: queue.Queue[bytes] = queue.Queue()
@@ -204,13 +215,7 @@ def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, float]:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "failures": failures[0],
-    }
+    return summarise(latencies, elapsed, failures[0])
 
 
 def load_paced(port: int, bodies: list[bytes], rate: float, seconds: int) -> dict[str, float]:
@@ -253,13 +258,7 @@ def load_paced(port: int, bodies: list[bytes], rate: float, seconds: int) -> dic
                 time.sleep(pause)
             pool.submit(send, bodies[i], due)
     elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "failures": failures[0],
-    }
+    return summarise(latencies, elapsed, failures[0])
 
 
 def load_wrk(
