@@ -112,21 +112,39 @@ def number_holders(
     return held
 
 
+def judge(
+    cells: dict[str, Any], settings: Settings, held_by: list[str] | None = None
+) -> tuple[str, str]:
+    """The state a row's verifier cells put a registration in, and the notes on them (pure)."""
+    view = view_of(cells, settings)
+    issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
+    view = dataclasses.replace(view, membership_issue=issue)
+    return state_of(view), " ".join(notes_of(view))
+
+
+Verdicts = dict[tuple[Any, ...], tuple[str, str]]
+
+
 def observe(
     reg: SheetEntry,
     cells: dict[str, Any],
     last: tuple[dict[str, Any], str] | None,
     settings: Settings,
     held_by: list[str] | None = None,
+    verdicts: Verdicts | None = None,
 ) -> Observation | None:
     """What changed for one registration since the last sync (pure); None when nothing did.
     `cells`: its verifier cells, normalised; `held_by`: the other registrations that have this
-    row's membership number."""
-    view = view_of(cells, settings)
-    issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
-    view = dataclasses.replace(view, membership_issue=issue)
-    before, after = reg.state or "", state_of(view)
-    notes = " ".join(notes_of(view))
+    row's membership number; `verdicts`: judgements of cells already judged in this sync (most
+    rows of a sheet share a few combinations of ticks)."""
+    key = (*cells.items(), *(held_by or ()))
+    if verdicts is None or key not in verdicts:
+        verdict = judge(cells, settings, held_by)
+        if verdicts is not None:
+            verdicts[key] = verdict
+    else:
+        verdict = verdicts[key]
+    before, (after, notes) = reg.state or "", verdict
     last_cells, last_notes = last if last is not None else ({}, "")
     checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
     blank = {h: False if h in checkboxes else "" for h in cells}  # normalised empty cells
@@ -191,8 +209,11 @@ def _observations(
         },
     )
     observations = []
+    verdicts: Verdicts = {}
     for reg_id, cells in rows.items():
-        seen = observe(known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id))
+        seen = observe(
+            known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id), verdicts
+        )
         if seen:
             observations.append(seen)
     return observations
