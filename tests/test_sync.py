@@ -221,3 +221,34 @@ def test_a_status_left_behind_by_a_killed_sync_is_brought_level(verifying) -> No
     assert (report.changed, report.repaired, report.written) == (0, 1, 1)
     assert status(runtime, a)[0] == TERVERIFIKASI
     assert sync(runtime.ledger, runtime.sheets, runtime.settings, store).written == 0
+
+
+def test_a_judgement_shared_across_rows_is_the_one_each_row_would_get(settings) -> None:  # type: ignore[no-untyped-def]
+    """The sync judges each combination of cells once; a row whose number another row holds
+    is judged apart from one with the same cells and no such holder."""
+    from itertools import product
+
+    from jobs.sync import normalised, observe
+    from prens.store.ledger import SheetEntry
+
+    combos = [
+        normalised(
+            {
+                "Verifikasi Dinas": dinas,
+                "Verifikasi BPJS": bpjs,
+                "Berkas Diterima": berkas,
+                "Nomor Kepesertaan BPJS": number,
+            },
+            settings,
+        )
+        for dinas, bpjs, berkas, number in product(
+            (True, False), (True, False), (True, False), ("", "12345678901", "12")
+        )
+    ]
+    shared: dict = {}  # type: ignore[type-arg]
+    for state in (MENUNGGU, TERVERIFIKASI, BERKAS_LENGKAP):
+        for cells in combos:
+            for held_by in (None, ["BLG-OTHER"]):
+                reg = SheetEntry("BLG-ROW", state, "")
+                alone = observe(reg, cells, None, settings, held_by)
+                assert observe(reg, cells, None, settings, held_by, shared) == alone
