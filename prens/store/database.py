@@ -48,11 +48,12 @@ def _writer_lock(engine: Engine) -> threading.Lock | None:
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that writes: on SQLite it waits for this process's writer before it, then
     begins with BEGIN IMMEDIATE. Not to be nested in another write on the same database."""
-    with (
-        _writer_lock(engine) or nullcontext(),
-        engine.execution_options(**{WRITE_OPTION: True}).begin() as conn,
-    ):
-        yield conn
+    # The connection is checked out before the queue and returned after it: the lock covers
+    # only the transaction.
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with _writer_lock(engine) or nullcontext(), conn.begin():
+            yield conn
 
 
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
