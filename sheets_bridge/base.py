@@ -87,10 +87,15 @@ class SheetBackend(ABC):
 
     @abstractmethod
     def update_rows_by_key(
-        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+        self,
+        name: str,
+        key_header: str,
+        rows: dict[str, dict[str, str | bool]],
+        all_or_nothing: bool = False,
     ) -> None:
         """Set, in one write, cells of the rows holding these keys, wherever they have moved;
-        other cells are left as they are."""
+        other cells are left as they are. `all_or_nothing`: every row in one transaction (the
+        local sheet writes a job's rows in short ones; Google's one request is whole already)."""
 
     @abstractmethod
     def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:

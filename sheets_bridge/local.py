@@ -145,12 +145,20 @@ class LocalSheets(SheetBackend):
         return header, [json.loads(r.cells) for r in found if r.row_no >= max(first_row, 2)]
 
     def update_rows_by_key(
-        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+        self,
+        name: str,
+        key_header: str,
+        rows: dict[str, dict[str, str | bool]],
+        all_or_nothing: bool = False,
     ) -> None:
-        self._write_rows(name, key_header, rows)
+        self._write_rows(name, key_header, rows, all_or_nothing)
 
     def _write_rows(
-        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+        self,
+        name: str,
+        key_header: str,
+        rows: dict[str, dict[str, str | bool]],
+        all_or_nothing: bool = False,
     ) -> set[str]:
         """Set the cells; return the keys whose rows were found. The rows are found outside the
         write lock, then written in transactions of WRITE_CHUNK_ROWS rows, each row read again
@@ -177,10 +185,11 @@ class LocalSheets(SheetBackend):
             if (cells := json.loads(cells_json)) and k < len(cells) and cells[k] in rows
         ]
         written: set[str] = set()
-        for start in range(0, len(places), WRITE_CHUNK_ROWS):
+        size = max(1, len(places)) if all_or_nothing else WRITE_CHUNK_ROWS
+        for start in range(0, len(places), size):
             with write_transaction(self.engine) as conn:
                 written |= self._write_chunk(
-                    conn, name, head, k, rows, places[start : start + WRITE_CHUNK_ROWS]
+                    conn, name, head, k, rows, places[start : start + size]
                 )
         return written
 

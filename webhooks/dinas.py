@@ -44,7 +44,7 @@ bp = Blueprint("dinas", __name__, url_prefix="/dinas")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _runtime() -> Runtime:
+def current_runtime() -> Runtime:
     return current_app.extensions["prens"]
 
 
@@ -79,14 +79,25 @@ def _sessions() -> OfficerSessions:
     return current_app.extensions["prens.officer_sessions"]
 
 
+def _is_page() -> bool:
+    """A page an officer opens in the browser (sent to the login page), not a download (401)."""
+    return request.method == "GET" and (
+        request.endpoint == "dinas.dashboard"
+        or (
+            str(request.endpoint).startswith("dinas_bpjs.")
+            and not request.path.endswith((".xlsx", ".csv"))
+        )
+    )
+
+
 @bp.before_request
-def _authenticate():  # type: ignore[no-untyped-def]
+def authenticate():  # type: ignore[no-untyped-def]
     if request.endpoint in ("dinas.login", "dinas.logout"):
         return None
     g.officer = _officer()
     if g.officer is None and "Authorization" in request.headers and request.method != "HEAD":
         failed_login("", request.method)  # a wrong token sent by a script counts too
-    if g.officer is None and request.endpoint == "dinas.dashboard":
+    if g.officer is None and _is_page():
         return redirect(url_for("dinas.login"))
     if g.officer is None:
         return Response(
@@ -100,8 +111,8 @@ def _authenticate():  # type: ignore[no-untyped-def]
     return None
 
 
-def _audit(what: str, rows: int) -> None:
-    _runtime().verification().log(
+def audit_download(what: str, rows: int) -> None:
+    current_runtime().verification().log(
         None,
         "download",
         g.officer,
@@ -110,7 +121,7 @@ def _audit(what: str, rows: int) -> None:
     )
 
 
-def _attachment(data: bytes, name: str, content_type: str) -> Response:
+def attachment(data: bytes, name: str, content_type: str) -> Response:
     return Response(
         data,
         content_type=content_type,  # as given: Flask would add a second charset to a mimetype
@@ -123,7 +134,7 @@ def _attachment(data: bytes, name: str, content_type: str) -> Response:
 
 @bp.get("/daftar-final.xlsx")
 def daftar_final_xlsx() -> Response:
-    rt = _runtime()
+    rt = current_runtime()
     s = rt.settings
     table = final.final_list(rt.ledger, rt.verification(), s)
     out = io.BytesIO()
@@ -134,22 +145,22 @@ def daftar_final_xlsx() -> Response:
         final.summary(table[1:], s, s.contribution_months, s.coverage_target),
         date_columns=final.date_columns(s),
     )
-    _audit("daftar-final.xlsx", len(table) - 1)
-    return _attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
+    audit_download("daftar-final.xlsx", len(table) - 1)
+    return attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
 
 
 @bp.get("/daftar-final.csv")
 def daftar_final_csv() -> Response:
-    rt = _runtime()
+    rt = current_runtime()
     table = final.final_list(rt.ledger, rt.verification(), rt.settings)
     out = io.BytesIO()
     write_csv(out, table)
-    _audit("daftar-final.csv", len(table) - 1)
-    return _attachment(out.getvalue(), "daftar-final.csv", "text/csv; charset=utf-8")
+    audit_download("daftar-final.csv", len(table) - 1)
+    return attachment(out.getvalue(), "daftar-final.csv", "text/csv; charset=utf-8")
 
 
 def _berita() -> tuple[berita.Report, str]:
-    rt = _runtime()
+    rt = current_runtime()
     regs = rt.ledger.in_states(berita.STATES)
     period = rt.verification().period()
     tz = rt.settings.timezone
@@ -164,8 +175,8 @@ def _berita() -> tuple[berita.Report, str]:
 @bp.get("/berita-acara")
 def berita_acara() -> str:
     report, period = _berita()
-    s = _runtime().settings
-    _audit("berita-acara", 0)
+    s = current_runtime().settings
+    audit_download("berita-acara", 0)
     return render_template(
         "berita_acara.html",
         report=report,
@@ -180,7 +191,7 @@ def berita_acara() -> str:
 @bp.get("/berita-acara.xlsx")
 def berita_acara_xlsx() -> Response:
     report, period = _berita()
-    s = _runtime().settings
+    s = current_runtime().settings
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Berita Acara")
     ws.column_dimensions["A"].width = 28
@@ -203,8 +214,8 @@ def berita_acara_xlsx() -> Response:
     plain_sheet(ws, rows)
     out = io.BytesIO()
     wb.save(out)
-    _audit("berita-acara.xlsx", 0)
-    return _attachment(out.getvalue(), "berita-acara.xlsx", XLSX)
+    audit_download("berita-acara.xlsx", 0)
+    return attachment(out.getvalue(), "berita-acara.xlsx", XLSX)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -226,7 +237,7 @@ def login():  # type: ignore[no-untyped-def]
         "stamp": officers.stamp(who),
         "sid": _sessions().start(who, now),
     }
-    _runtime().verification().log(None, "login", who, {"ip": request.remote_addr}, now)
+    current_runtime().verification().log(None, "login", who, {"ip": request.remote_addr}, now)
     return redirect(url_for("dinas.dashboard"))
 
 
@@ -240,14 +251,14 @@ def logout():  # type: ignore[no-untyped-def]
         now = datetime.now(UTC)
         _sessions().end(str(signed_in["sid"]), now)
         name = str(signed_in.get("name", ""))
-        _runtime().verification().log(None, "logout", name, {"ip": request.remote_addr}, now)
+        current_runtime().verification().log(None, "logout", name, {"ip": request.remote_addr}, now)
     session.clear()
     return redirect(url_for("dinas.login"))
 
 
 @bp.get("/dashboard")
 def dashboard() -> str:
-    runtime = _runtime()
+    runtime = current_runtime()
     now = datetime.now(UTC)
     d = numbers(runtime.engine, runtime.settings, now)
     statuses = [s for s in STATUS_ORDER if any(c.get(s) for c in d.by_kecamatan.values())]

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from prens.cli.bpjs import bpjs
 from prens.cli.checks import check_config, demo, doctor
 from prens.cli.common import CONFIG_HELP
 from prens.cli.data import audit, db, export
@@ -54,6 +55,7 @@ for _command in (
     audit,
     officer,
     notifications,
+    bpjs,
     doctor,
     check_config,
     demo,

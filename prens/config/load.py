@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from prens.config.bpjs import read_bpjs
 from prens.config.model import (
     COLUMN_KEYS,
     FIELDS,
@@ -20,7 +21,7 @@ from prens.config.model import (
     REQUIRED_FIELDS,
     Settings,
 )
-from prens.config.reader import MISSING, Section, is_regex, positive
+from prens.config.reader import MISSING, Section, positive
 from prens.config.tables import (
     read_notifications,
     read_public,
@@ -125,14 +126,7 @@ def _eligibility(root: Section, source: Path, base: Path, env: Env) -> Values:
 
 
 def _bpjs(root: Section, source: Path, base: Path, env: Env) -> Values:
-    bpjs = root.table("bpjs")
-    membership_pattern = bpjs.get(
-        "membership_pattern", str, "[0-9]{11}", is_regex, "a regular expression, e.g. [0-9]{11}"
-    )
-    bpjs.done()
-    return {
-        "membership_pattern": membership_pattern,
-    }
+    return read_bpjs(root.table("bpjs"), source)
 
 
 def _storage(root: Section, source: Path, base: Path, env: Env) -> Values:

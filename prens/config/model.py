@@ -105,6 +105,52 @@ class Public:
         return self.base_url.rstrip("/") + "/cek-status" if self.base_url else ""
 
 
+# What an enrolment file column may hold: an answer, the registration id, the KK, the
+# membership number, or the state.
+BPJS_EXPORT_FIELDS = (
+    *(f for f in FIELDS if f != "persetujuan"),
+    "id",
+    "nomor_kepesertaan",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Bpjs:
+    """The files exchanged with the BPJS branch (headers are matched ignoring case, spaces and
+    punctuation)."""
+
+    export_columns: tuple[tuple[str, str], ...] = (
+        ("NIK", "nik"),
+        ("Nama", "nama"),
+        ("Tanggal Lahir", "tanggal_lahir"),
+        ("Jenis Kelamin", "jenis_kelamin"),
+        ("Nomor HP", "telepon"),
+        ("Alamat", "alamat"),
+        ("Desa/Kelurahan", "desa"),
+        ("Kecamatan", "kecamatan"),
+        ("Pekerjaan", "pekerjaan"),
+        ("ID Pendaftaran", "id"),
+    )
+    date_format: str = "%d-%m-%Y"
+    import_nik_header: tuple[str, ...] = ("NIK", "NIK KTP", "No KTP")
+    import_number_header: tuple[str, ...] = (
+        "KPJ",
+        "No KPJ",
+        "No. Kepesertaan",
+        "Nomor Kepesertaan",
+    )
+    import_name_header: tuple[str, ...] = (
+        "Nama",
+        "Nama Peserta",
+        "Nama Lengkap",
+        "Nama Tenaga Kerja",
+    )
+    import_birth_header: tuple[str, ...] = ("Tanggal Lahir", "Tgl Lahir", "Tgl. Lahir")
+    bill_amount_header: tuple[str, ...] = ("Iuran", "Jumlah Iuran", "Nominal", "Tagihan", "Jumlah")
+    max_upload_mb: int = 10
+
+
 @dataclass(frozen=True)
 class Settings:
     source: Path
@@ -146,6 +192,7 @@ class Settings:
     notifications: Notifications
     responses: Responses = Responses()
     public: Public = Public()
+    bpjs: Bpjs = Bpjs()
     # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
     membership_pattern: str = "[0-9]{11}"
 

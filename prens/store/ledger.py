@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Engine,
@@ -231,6 +232,24 @@ class Ledger:
                 ).all()
             found.update((r.id, SheetEntry(r.id, r.state, _warnings(r.problems))) for r in rows)
         return found
+
+    def for_niks(self, niks: list[str]) -> dict[str, Registration]:
+        """For each NIK, the registration it matches: its active one, else its latest accepted
+        one (a rejected person's), else its latest."""
+        best: dict[str, Any] = {}
+        wanted = sorted(set(niks))
+        for start in range(0, len(wanted), 500):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(registrations).where(
+                        registrations.c.nik.in_(wanted[start : start + 500])
+                    )
+                ).all()
+            for row in rows:
+                rank = (row.active_nik is not None, row.status == ACCEPTED, row.seq)
+                if row.nik not in best or rank > best[row.nik][0]:
+                    best[row.nik] = (rank, row)
+        return {nik: registration_from_row(row) for nik, (_rank, row) in best.items()}
 
     def in_states(self, states: tuple[str, ...]) -> list[Registration]:
         """Accepted registrations in any of `states`."""

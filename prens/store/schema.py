@@ -180,3 +180,19 @@ rows_table = Table(
     Column("row_no", Integer, primary_key=True),  # 1 is the header row
     Column("cells", Text, nullable=False),  # JSON list of strings
 )
+
+# Files the BPJS branch sent, as read, kept between an officer's preview and confirmation (an
+# import of membership numbers) or for the report's download (a bill). Purged after a week.
+bpjs_uploads = Table(
+    "bpjs_uploads",
+    metadata,
+    Column("id", String(40), primary_key=True),  # random: the preview's address
+    Column("kind", String(10), nullable=False),  # "import" or "bill"
+    Column("file_name", String(200), nullable=False),
+    Column("officer", String(80), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False, index=True),
+    Column("options", Text, nullable=False),  # JSON: accept_name_mismatch, month
+    Column("lines", Text, nullable=False),  # JSON: the file's data rows as read
+    Column("applied_at", DateTime),  # an import confirmed (once)
+    Column("applied_by", String(80)),
+)

@@ -52,6 +52,12 @@ class AuditEntry:
             return f"{self.kind} {what}, {d.get('rows', 0)} row(s)" + (
                 f" from {d['ip']}" if d.get("ip") else ""
             )
+        if self.kind == "bpjs_import" and self.registration_id:
+            return f"{d['column']} set to {d['after']!r} from {d['file']}"
+        if self.kind == "bpjs_import":
+            return f"BPJS import of {d['file']}: {d['rows']} line(s)"
+        if self.kind == "bpjs_bill":
+            return f"BPJS bill {d['month']} checked ({d['file']}, {d['rows']} line(s))"
         return f"{self.kind}: {d}"
 
 
@@ -206,6 +212,34 @@ class VerificationStore:
     ) -> None:
         with write_transaction(self.engine) as conn:
             self._audit(conn, registration_id, naive_utc(now), kind, actor, detail)
+
+    def log_many(
+        self, entries: list[tuple[str | None, dict[str, Any]]], kind: str, actor: str, now: datetime
+    ) -> None:
+        """Several entries of one kind by one actor, in one transaction: all or none."""
+        values = [
+            {
+                "registration_id": reg_id,
+                "at": naive_utc(now),
+                "kind": kind,
+                "actor": actor,
+                "detail": json.dumps(detail, ensure_ascii=False, default=str),
+            }
+            for reg_id, detail in entries
+        ]
+        if values:
+            with write_transaction(self.engine) as conn:
+                conn.execute(insert(audit_log), values)
+
+    def entered_at(self, state: str) -> dict[str, datetime]:
+        """When each registration first entered `state` (UTC)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(state_entries.c.registration_id, state_entries.c.entered_at).where(
+                    state_entries.c.state == state
+                )
+            ).all()
+        return {r: at.replace(tzinfo=UTC) for r, at in rows}
 
     @staticmethod
     def _audit(conn, registration_id, at, kind, actor, detail) -> None:  # type: ignore[no-untyped-def]

@@ -223,7 +223,11 @@ class GoogleSheets(SheetBackend):
         return self.metadata()["properties"].get("timeZone")  # type: ignore[no-any-return]
 
     def update_rows_by_key(
-        self, name: str, key_header: str, rows: dict[str, dict[str, str | bool]]
+        self,
+        name: str,
+        key_header: str,
+        rows: dict[str, dict[str, str | bool]],
+        all_or_nothing: bool = False,  # one request per write: whole already
     ) -> None:
         """One values.batchUpdateByDataFilter for all rows; rows not tagged yet are tagged
         (one read, one write, one read back) and written in a second request."""

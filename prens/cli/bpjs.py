@@ -1,0 +1,253 @@
+"""The BPJS round trip: `bpjs export` (the enrolment file), `bpjs import` (membership numbers
+back), `bpjs check-bill` (the monthly bill against the members)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from prens.cli.common import with_runtime
+from prens.rules.lifecycle import STATES
+from prens.runtime import Runtime
+
+EXAMPLE_CONFIG = "prens --config config/balangan.toml"
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _read(path: str, limit_mb: int) -> bytes:
+    file = Path(path)
+    if file.stat().st_size > limit_mb * 1024 * 1024:
+        raise click.ClickException(
+            f"{file.name}: over {limit_mb} MB ([bpjs] max_upload_mb); split the file"
+        )
+    return file.read_bytes()
+
+
+@click.group()
+def bpjs() -> None:
+    """The files exchanged with the BPJS Ketenagakerjaan branch.
+
+    Example:
+
+        prens --config config/balangan.toml bpjs export -o pendaftaran-bpjs.xlsx
+    """
+
+
+@bpjs.command("export")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(STATES),
+    help="Registrations in this state (repeatable). Default: BERKAS LENGKAP, ready for "
+    "enrolment and without a membership number.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="File to write.",
+)
+@with_runtime
+def bpjs_export(runtime: Runtime, states: tuple[str, ...], fmt: str, output: str) -> None:
+    """Write the enrolment file for the branch, in the columns [bpjs] export_columns sets (NIK,
+    KK and phone as text; dates in [bpjs] date_format). Recorded in the audit log.
+
+    Example:
+
+        prens --config config/balangan.toml bpjs export --format xlsx -o pendaftaran-bpjs.xlsx
+    """
+    from prens.privacy import private_file
+    from prens.reports.bpjs import DEFAULT_STATES, enrolment_table, write_enrolment
+    from prens.reports.exports import write_csv
+
+    store = runtime.verification()
+    table, text = enrolment_table(runtime.ledger, store, runtime.settings, states or DEFAULT_STATES)
+    private_file(Path(output))  # personal data: readable by its owner only
+    with open(output, "wb") as fh:
+        if fmt == "csv":
+            write_csv(fh, table)
+        else:
+            write_enrolment(fh, table, text)
+    store.log(
+        None,
+        "export",
+        _actor(),
+        {"list": "bpjs-pendaftaran", "format": fmt, "rows": len(table) - 1},
+        datetime.now(UTC),
+    )
+    click.echo(f"{output}: {len(table) - 1} row(s) ({', '.join(states or DEFAULT_STATES)})")
+
+
+@bpjs.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--apply", "apply", is_flag=True, help="Write the numbers (default: report only).")
+@click.option(
+    "--accept-name-mismatch",
+    is_flag=True,
+    help="Also set the numbers of lines whose name or date of birth differs.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the report as XLSX (for the branch).",
+)
+@with_runtime
+def bpjs_import(
+    runtime: Runtime, file: str, apply: bool, accept_name_mismatch: bool, report: str | None
+) -> None:
+    """Read the branch's result file (XLSX or CSV: NIK and KPJ columns, optionally name and
+    date of birth) and report what it would set; with --apply, write the numbers into the
+    membership number column in one batch, audit each, and run the sync so those rows reach
+    TERDAFTAR and their citizens get their one message. Importing the same file again changes
+    nothing.
+
+    Example:
+
+        prens --config config/balangan.toml bpjs import hasil-bpjs.xlsx --report laporan.xlsx
+    """
+    from jobs.sync import sync
+    from prens.intake.bpjs_files import import_lines
+    from prens.intake.tables import FileRefused
+    from sheets_bridge.membership import apply_import, import_plan
+
+    s = runtime.settings
+    try:
+        lines = import_lines(_read(file, s.bpjs.max_upload_mb), s)
+    except FileRefused as exc:
+        raise click.ClickException(f"{Path(file).name}: {exc}") from exc
+    if apply:
+        outcomes = apply_import(
+            runtime.ledger,
+            runtime.sheets,
+            s,
+            runtime.verification(),
+            lines,
+            accept_name_mismatch,
+            _actor(),
+            Path(file).name,
+            datetime.now(UTC),
+        )
+    else:
+        outcomes = import_plan(runtime.ledger, runtime.sheets, s, lines, accept_name_mismatch)
+    _print_import(outcomes, apply)
+    if report:
+        _write_report(runtime, report, outcomes, apply, Path(file).name)
+    if apply:
+        done = sync(
+            runtime.ledger, runtime.sheets, s, runtime.verification(), outbox=runtime.outbox()
+        )
+        if done.busy:
+            click.echo("the service's own sync is running: it moves these rows to TERDAFTAR")
+        else:
+            click.echo(done.summary())
+    elif any(o.sets for o in outcomes):
+        click.echo("nothing changed: run again with --apply to write the numbers")
+
+
+def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-arg]
+    from prens.rules.bpjs.numbers_in import APPLIED, OUTCOMES, SAME, SET, counts
+    from prens.rules.identity import mask
+
+    labels = {**OUTCOMES, SET: APPLIED if applied else OUTCOMES[SET]}
+    click.echo(f"{len(outcomes)} line(s):")
+    for code, n in counts(outcomes).items():
+        if n:
+            click.echo(f"  {n:6d}  {labels[code]}")
+    shown = [o for o in outcomes if o.code not in (SET, SAME)]
+    for o in shown[:50]:
+        nik = mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(NIK tidak sah)"
+        click.echo(f"  row {o.line.row}: {nik}  {labels[o.code]}: {o.detail}")
+    if len(shown) > 50:
+        click.echo(f"  ... and {len(shown) - 50} more: see --report FILE")
+
+
+def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, name: str) -> None:  # type: ignore[type-arg]
+    from prens.privacy import private_file
+    from prens.reports.bpjs import write_import_report
+
+    private_file(Path(path))
+    with open(path, "wb") as fh:
+        write_import_report(fh, outcomes, applied, name)
+    runtime.verification().log(
+        None,
+        "export",
+        _actor(),
+        {"list": "bpjs-laporan-impor", "format": "xlsx", "rows": len(outcomes)},
+        datetime.now(UTC),
+    )
+    click.echo(f"report: {path}")
+
+
+@bpjs.command("check-bill")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--month", required=True, help="The month billed, as YYYY-MM.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the check as XLSX (for the finance officer).",
+)
+@with_runtime
+def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None) -> None:
+    """Compare the branch's bill for a month (NIK and amount columns, optionally KPJ) with the
+    members who should be paid for it: people billed who are not TERDAFTAR or whose number
+    differs, members not billed, amounts unlike the contribution, and the totals.
+
+    Example:
+
+        prens --config config/balangan.toml bpjs check-bill tagihan-2025-03.xlsx --month 2025-03
+    """
+    from prens.intake.bpjs_files import bill_lines
+    from prens.intake.tables import FileRefused
+    from prens.privacy import private_file
+    from prens.reports.bpjs import bill_summary, check_bill, month_bounds, write_bill_report
+    from prens.rules.bpjs.bill import OUTCOMES
+
+    s = runtime.settings
+    month_bounds(month)  # a wrong month is said before the file is read
+    try:
+        lines = bill_lines(_read(file, s.bpjs.max_upload_mb), s)
+    except FileRefused as exc:
+        raise click.ClickException(f"{Path(file).name}: {exc}") from exc
+    store = runtime.verification()
+    result = check_bill(runtime.ledger, store, s, lines, month)
+    for label, value in bill_summary(result, month, s.contribution_per_month):
+        click.echo(f"{label}: {value}")
+    for code, n in result.counts().items():
+        if n:
+            click.echo(f"  {n:6d}  {OUTCOMES[code]}")
+    store.log(
+        None,
+        "bpjs_bill",
+        _actor(),
+        {
+            "file": Path(file).name,
+            "month": month,
+            "rows": len(lines),
+            "billed": result.billed,
+            "expected": result.expected,
+        },
+        datetime.now(UTC),
+    )
+    if report:
+        private_file(Path(report))
+        with open(report, "wb") as fh:
+            write_bill_report(fh, result, month, s.contribution_per_month, Path(file).name)
+        store.log(
+            None,
+            "export",
+            _actor(),
+            {"list": "bpjs-pemeriksaan-tagihan", "format": "xlsx", "rows": len(result.lines)},
+            datetime.now(UTC),
+        )
+        click.echo(f"report: {report}")

@@ -1,0 +1,133 @@
+"""Files people upload (the BPJS branch's XLSX or CSV), read into rows of cells. Every file is
+untrusted: a file that cannot be read is refused in words (Bahasa Indonesia, for the officer),
+never with a traceback; formulas are never evaluated (their last computed values are read);
+no file content reaches a log line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import load_workbook
+
+from prens.errors import PrensError
+
+MAX_ROWS = 200_000
+# An XLSX is a zip: its parts unpacked may be far larger than the upload (a zip bomb).
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and other Office 97 files)
+
+
+class FileRefused(PrensError):
+    """A file that cannot be read; the message says why, for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the worksheet's name ("" for a CSV)
+    rows: list[list[Any]]
+
+
+def read_tables(data: bytes, max_bytes: int) -> list[Table]:
+    """The worksheets of an XLSX, or the one table of a CSV (UTF-8 with or without BOM, or
+    Windows-1252; separated by `,` `;` or tab)."""
+    if not data.strip():
+        raise FileRefused("Berkas kosong.")
+    if len(data) > max_bytes:
+        raise FileRefused(f"Berkas lebih dari {max_bytes // (1024 * 1024) or 1} MB.")
+    if data.startswith(_OLE):
+        raise FileRefused(
+            "Berkas ini format Excel lama (.xls). Simpan sebagai .xlsx atau .csv, lalu unggah lagi."
+        )
+    if data.startswith(_ZIP):
+        return _xlsx(data)
+    return [Table("", _csv(data))]
+
+
+def _xlsx(data: bytes) -> list[Table]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise FileRefused("Isi berkas XLSX terlalu besar untuk dibaca.")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 (any damage to a zip or its XML: one answer)
+        raise FileRefused(
+            "Berkas tidak dapat dibaca sebagai XLSX (rusak, terkunci kata sandi, atau bukan "
+            "XLSX). Buka di Excel atau LibreOffice, simpan lagi sebagai .xlsx, lalu unggah."
+        ) from exc
+    tables = []
+    try:
+        for ws in book.worksheets:
+            rows: list[list[Any]] = []
+            for values in ws.iter_rows(values_only=True):
+                rows.append(list(values))
+                if len(rows) > MAX_ROWS:
+                    raise FileRefused(f"Berkas lebih dari {MAX_ROWS:,} baris.".replace(",", "."))
+            tables.append(Table(str(ws.title), _trimmed(rows)))
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise FileRefused(
+            "Sebagian berkas XLSX rusak dan tidak dapat dibaca. Simpan lagi sebagai .xlsx."
+        ) from exc
+    finally:
+        book.close()
+    return tables
+
+
+def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows without the empty cells at their ends, and without empty rows at the end."""
+    out = []
+    for row in rows:
+        while row and (row[-1] is None or row[-1] == ""):
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _decode(data: bytes) -> str:
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
+    ):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        return max(",;\t", key=first.count)
+
+
+def _csv(data: bytes) -> list[list[Any]]:
+    text = _decode(data).replace("\x00", "")
+    if "\ufffd" in text[:2000] and not any(sep in text[:2000] for sep in ",;\t"):
+        raise FileRefused("Berkas ini bukan XLSX atau CSV. Unggah berkas .xlsx atau .csv.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows: list[list[Any]] = []
+    try:
+        for row in reader:
+            rows.append([c if c.strip() else None for c in row])
+            if len(rows) > MAX_ROWS:
+                raise FileRefused(f"Berkas lebih dari {MAX_ROWS:,} baris.".replace(",", "."))
+    except csv.Error as exc:
+        raise FileRefused(
+            f"Berkas CSV tidak dapat dibaca di baris {reader.line_num}: tanda kutip tidak "
+            "tertutup atau baris terlalu panjang."
+        ) from exc
+    return _trimmed(rows)

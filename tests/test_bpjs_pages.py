@@ -1,0 +1,161 @@
+"""The BPJS pages (/dinas/bpjs): a signed-in officer downloads the enrolment file, uploads the
+branch's result file, sees the preview (nothing changed), confirms once (a second confirmation
+applies nothing more), and checks a bill; bad files are answered in words."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from prens.cli import main
+from sheets_bridge.membership import current_numbers
+from tests.bpjs_helpers import csv_bytes, enrol, nik, xlsx
+from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
+
+NUMBER = "Nomor Kepesertaan BPJS"
+
+
+@pytest.fixture
+def signed_in(client, config_path):  # type: ignore[no-untyped-def]
+    added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Rahmat"])
+    token = added.output.strip().rsplit(" ", 1)[1]
+    page = client.get("/dinas/masuk")
+    csrf = CSRF.search(page.data).group(1).decode()
+    reply = client.post("/dinas/masuk", data={"nama": "Rahmat", "token": token, "csrf_token": csrf})
+    assert reply.status_code == 302
+    return client
+
+
+def csrf(client) -> str:  # type: ignore[no-untyped-def]
+    return CSRF.search(client.get("/dinas/bpjs/").data).group(1).decode()
+
+
+def upload(client, data: bytes, name: str = "hasil.xlsx", **fields: str):  # type: ignore[no-untyped-def]
+    form = {"csrf_token": csrf(client), "berkas": (io.BytesIO(data), name), **fields}
+    return client.post("/dinas/bpjs/impor", data=form, content_type="multipart/form-data")
+
+
+def test_pages_need_an_officer(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/dinas/bpjs/").status_code == 302  # to the login page
+    assert client.get("/dinas/bpjs/ekspor.xlsx").status_code == 401
+    assert client.post("/dinas/bpjs/impor").status_code in (400, 401)
+
+
+def test_upload_preview_confirm_once(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    ids = enrol(runtime, signed_in)
+    exported = signed_in.get("/dinas/bpjs/ekspor.xlsx")
+    assert exported.status_code == 200
+    rows = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 7  # the header and the six BERKAS LENGKAP
+    assert any(
+        e.detail.get("file") == "bpjs-pendaftaran.xlsx" for e in runtime.verification().downloads()
+    )
+
+    rows = [
+        ["NIK", "Nama", "KPJ"],
+        [nik(0), "ANI", "25000000001"],
+        [nik(1), "BUDI", "123456789"],
+        ["6311069999990001", "X", "25000000003"],
+    ]
+    reply = upload(signed_in, xlsx(rows))
+    assert reply.status_code == 302
+    preview_url = reply.headers["Location"]
+    preview = signed_in.get(preview_url)
+    text = preview.get_data(as_text=True)
+    assert "Pratinjau" in text and "Akan diisi" in text and "Terapkan 1 nomor" in text
+    assert not SIXTEEN_DIGITS.search(text)  # NIKs masked on the page
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
+
+    apply_url = re.search(r'action="([^"]+/terapkan)"', text).group(1)
+    token = CSRF.search(preview.data).group(1).decode()
+    assert signed_in.post(apply_url).status_code == 400  # no CSRF token: nothing applied
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
+    done = signed_in.post(apply_url, data={"csrf_token": token})
+    assert done.status_code == 200 and "Diterapkan" in done.get_data(as_text=True)
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == "25000000001"
+    audit = [e for e in runtime.verification().history(ids[0]) if e.kind == "bpjs_import"]
+    assert len(audit) == 1 and audit[0].actor == "Rahmat"
+
+    # A second confirmation (a double click, the back button) applies nothing more.
+    runtime.sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", {ids[0]: {NUMBER: ""}})
+    again = signed_in.post(apply_url, data={"csrf_token": token})
+    assert again.status_code == 302
+    assert "Sudah diterapkan" in signed_in.get(again.headers["Location"]).get_data(as_text=True)
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
+    assert len([e for e in runtime.verification().history(ids[0]) if e.kind == "bpjs_import"]) == 1
+
+    report = signed_in.get(preview_url + "/laporan.xlsx")
+    assert report.status_code == 200
+    sheet = load_workbook(io.BytesIO(report.data))["Hasil Impor"]
+    assert sheet["B2"].value == nik(0)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "said"),
+    [
+        (b"", "kosong.xlsx", "Berkas kosong"),
+        (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "lama.xls", "format Excel lama"),
+        (b"PK\x03\x04rusak", "rusak.xlsx", "tidak dapat dibaca sebagai XLSX"),
+        (csv_bytes([["Nama", "Alamat"], ["A", "B"]]), "salah.csv", "Ditemukan: Nama, Alamat"),
+        (csv_bytes([["NIK", "KPJ"]], delimiter=";"), "judul.csv", "tidak berisi baris data"),
+    ],
+)
+def test_bad_files_are_refused_in_words(signed_in, data: bytes, name: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    reply = upload(signed_in, data, name)
+    assert reply.status_code == 400
+    assert said in reply.get_data(as_text=True)
+
+
+def test_a_file_over_the_limit_is_refused(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    big = b"NIK,KPJ\n" + b"6311064507900001,25000000001\n" * (11 * 1024 * 1024 // 29)
+    # The multipart body made here, in memory: the test client would spool it to a temporary
+    # file that an early 413 leaves for the garbage collector.
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + csrf(signed_in).encode()
+        + b'\r\n--x\r\nContent-Disposition: form-data; name="berkas"; filename="besar.csv"'
+        + b"\r\nContent-Type: text/csv\r\n\r\n"
+        + big
+        + b"\r\n--x--\r\n"
+    )
+    reply = signed_in.post(
+        "/dinas/bpjs/impor", data=body, content_type="multipart/form-data; boundary=x"
+    )
+    assert reply.status_code == 413
+    assert "lebih dari 10 MB" in reply.get_data(as_text=True)
+
+
+def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, app) -> None:  # type: ignore[no-untyped-def]
+    enrol(runtime, signed_in)
+    reply = upload(signed_in, xlsx([["NIK", "KPJ"], [nik(0), "25000000001"]]))
+    url = reply.headers["Location"]
+    other = app.test_client()
+    added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Lain"])
+    token = added.output.strip().rsplit(" ", 1)[1]
+    token_csrf = CSRF.search(other.get("/dinas/masuk").data).group(1).decode()
+    other.post("/dinas/masuk", data={"nama": "Lain", "token": token, "csrf_token": token_csrf})
+    assert other.get(url).status_code == 404
+
+
+def test_the_bill_page(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    enrol(runtime, signed_in)
+    rows = [["NIK", "Iuran"], ["6311069999990001", 16800]]
+    form = {
+        "csrf_token": csrf(signed_in),
+        "bulan": "2026-13",
+        "berkas": (io.BytesIO(xlsx(rows)), "tagihan.xlsx"),
+    }
+    bad = signed_in.post("/dinas/bpjs/tagihan", data=form, content_type="multipart/form-data")
+    assert bad.status_code == 400 and "tidak sah" in bad.get_data(as_text=True)
+    form = {**form, "bulan": "2026-11", "berkas": (io.BytesIO(xlsx(rows)), "tagihan.xlsx")}
+    reply = signed_in.post("/dinas/bpjs/tagihan", data=form, content_type="multipart/form-data")
+    assert reply.status_code == 302
+    page = signed_in.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Ditagih tetapi bukan peserta terdaftar" in page
+    assert not SIXTEEN_DIGITS.search(page)
+    report = signed_in.get(reply.headers["Location"] + "/laporan.xlsx")
+    assert report.status_code == 200
