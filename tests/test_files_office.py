@@ -41,7 +41,7 @@ def _registered(runtime, client) -> list[tuple[str, str]]:  # type: ignore[no-un
         people.append((reply["id"], nik))
     flush(runtime.ledger, runtime.sheets, runtime.settings)
     for reg, _ in people:
-        for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+        for column in ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima"):
             tick(runtime, reg, column)
     sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
     # A control character stored before intake removed them: every writer must still cope.
@@ -80,6 +80,7 @@ def offered(runtime, client, config_path, tmp_path):  # type: ignore[no-untyped-
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
         files[path.name] = path
+    files.update(_bpjs_files(client, auth, config_path, tmp_path, people))
     exported = CliRunner().invoke(
         main, ["--config", str(config_path), "sheet", "export", "Pendaftar"]
     )
@@ -87,6 +88,52 @@ def offered(runtime, client, config_path, tmp_path):  # type: ignore[no-untyped-
     files["sheet-export.csv"] = tmp_path / "sheet-export.csv"
     files["sheet-export.csv"].write_text(exported.output, encoding="utf-8")
     return people, files
+
+
+def _bpjs_files(client, auth, config_path, tmp_path, people) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """The BPJS round trip's files: the enrolment file (web and command line), the import's
+    report and the bill's check."""
+    from tests.bpjs_helpers import xlsx
+
+    files = {"web-bpjs-ekspor.xlsx": tmp_path / "web-bpjs-ekspor.xlsx"}
+    reply = client.get("/dinas/bpjs/ekspor.xlsx", headers=auth)
+    assert reply.status_code == 200
+    files["web-bpjs-ekspor.xlsx"].write_bytes(reply.data)
+    config = ["--config", str(config_path), "bpjs"]
+    for fmt in ("xlsx", "csv"):
+        path = tmp_path / f"cli-bpjs-ekspor.{fmt}"
+        result = CliRunner().invoke(main, [*config, "export", "--format", fmt, "-o", str(path)])
+        assert result.exit_code == 0, result.output
+        files[path.name] = path
+    result_file = tmp_path / "hasil.xlsx"
+    result_file.write_bytes(xlsx([["NIK", "KPJ"], *([nik, "25000000001"] for _, nik in people)]))
+    report = tmp_path / "bpjs-laporan-impor.xlsx"
+    ran = CliRunner().invoke(main, [*config, "import", str(result_file), "--report", str(report)])
+    assert ran.exit_code == 0, ran.output
+    bill = tmp_path / "bpjs-pemeriksaan-tagihan.xlsx"
+    billed = tmp_path / "tagihan.xlsx"
+    billed.write_bytes(xlsx([["NIK", "Iuran"], *([nik, 16800] for _, nik in people)]))
+    ran = CliRunner().invoke(
+        main,
+        [*config, "check-bill", str(billed), "--month", "2026-01", "--report", str(bill)],
+    )
+    assert ran.exit_code == 0, ran.output
+    return {**files, report.name: report, bill.name: bill}
+
+
+def test_the_enrolment_file_keeps_every_digit_and_letter(offered, runtime, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    need_soffice()
+    people, files = offered
+    opened = open_in_calc(
+        [files["web-bpjs-ekspor.xlsx"], files["cli-bpjs-ekspor.xlsx"]], tmp_path / "bpjs"
+    )
+    phones = {"0" + runtime.ledger.get(reg).person["telepon"][3:] for reg, _ in people}
+    for path in opened:
+        strings = {value for _sheet, _c, value, kind in cells(path) if kind == "s"}
+        assert {nik for _, nik in people} <= strings, path.name
+        assert phones <= strings and "05-07-1990" in strings
+        assert {"SITI ÑURHALIZA", "GUSTI AYU ÅSIH"} <= strings
+        assert {reg for reg, _ in people} <= strings
 
 
 def test_no_formula_in_any_file_under_any_separator(offered, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,47 @@ def enqueue(conn: Connection, registration_id: str, event: str, now: datetime) -
     return True
 
 
+def enqueue_many(conn: Connection, pairs: list[tuple[str, str]], now: datetime) -> None:
+    """`enqueue` for many (registration, event) pairs: the missing ones added in one statement
+    (one by one, as `enqueue`, if another transaction added one meanwhile)."""
+    if not pairs:
+        return
+    ids = sorted({r for r, _ in pairs})
+    have = {
+        (r, e)
+        for r, e in conn.execute(
+            select(notifications.c.registration_id, notifications.c.event).where(
+                notifications.c.registration_id.in_(ids)
+            )
+        )
+    }
+    missing = sorted(set(pairs) - have)
+    at = naive_utc(now)
+    rows = [
+        {
+            "registration_id": r,
+            "event": e,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": at,
+            "reference": "",
+            "reason": "",
+            "created_at": at,
+            "updated_at": at,
+            "written_back": False,
+        }
+        for r, e in missing
+    ]
+    if not rows:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(notifications), rows)
+    except IntegrityError:
+        for r, e in missing:
+            enqueue(conn, r, e, now)
+
+
 @dataclass(frozen=True)
 class Message:
     id: int

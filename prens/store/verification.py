@@ -17,12 +17,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import STATES
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
-from prens.store.outbox import enqueue
+from prens.store.outbox import enqueue_many
 from prens.store.schema import audit_log, metadata, registrations, state_entries, verifications
 
 
@@ -125,8 +124,7 @@ class VerificationStore:
             ]
             with write_transaction(self.engine) as conn:
                 self._store_cells(conn, values)
-                for ob in chunk:
-                    self._record_one(conn, ob, at, now, actor, notify)
+                self._record_chunk(conn, chunk, at, now, actor, notify)
 
     @staticmethod
     def _store_cells(conn: Connection, values: list[dict[str, Any]]) -> None:
@@ -156,51 +154,89 @@ class VerificationStore:
         if new:
             conn.execute(insert(verifications), new)
 
-    def _record_one(
+    def _record_chunk(
         self,
         conn: Connection,
-        ob: Observation,
+        chunk: list[Observation],
         at: datetime,
         now: datetime,
         actor: str,
         notify: frozenset[str],
     ) -> None:
-        for header, before, after in ob.changed_cells:
-            self._audit(
-                conn,
-                ob.registration_id,
-                at,
-                "cell",
-                actor,
-                {"column": header, "before": before, "after": after},
-            )
-        if ob.kind:
+        """The chunk's changed cells, states, first entries and messages, a few statements each
+        (per registration, its audit entries keep their order: cells, state, first entries)."""
+        audit: list[tuple[str | None, str, dict[str, Any]]] = [
+            (ob.registration_id, "cell", {"column": h, "before": before, "after": after})
+            for ob in chunk
+            for h, before, after in ob.changed_cells
+        ]
+        moved = [ob for ob in chunk if ob.kind]
+        if moved:
             conn.execute(
                 update(registrations)
-                .where(registrations.c.id == ob.registration_id)
-                .values(state=ob.state_after)
+                .where(registrations.c.id == bindparam("rid"))
+                .values(state=bindparam("st")),
+                [{"rid": ob.registration_id, "st": ob.state_after} for ob in moved],
             )
-            self._audit(
-                conn,
+        audit += [
+            (
                 ob.registration_id,
-                at,
                 "regression" if ob.kind == "regress" else "state",
-                actor,
                 {"from": ob.state_before, "to": ob.state_after, "move": ob.kind},
             )
-        for state in ob.entered:
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(state_entries).values(
-                            registration_id=ob.registration_id, state=state, entered_at=at
-                        )
-                    )
-            except IntegrityError:
-                continue  # entered before: not a first entry
-            self._audit(conn, ob.registration_id, at, "first_entry", actor, {"state": state})
-            if state in notify:  # the first entry is the one that notifies
-                enqueue(conn, ob.registration_id, state, now)
+            for ob in moved
+        ]
+        firsts = self._first_entries(conn, chunk, at)
+        audit += [(reg_id, "first_entry", {"state": state}) for reg_id, state in firsts]
+        self._insert_audit(conn, audit, at, actor)
+        enqueue_many(conn, [(r, state) for r, state in firsts if state in notify], now)
+
+    @staticmethod
+    def _first_entries(
+        conn: Connection, chunk: list[Observation], at: datetime
+    ) -> list[tuple[str, str]]:
+        """Store the states the chunk's registrations entered for the first time; return them."""
+        wanted = [(ob.registration_id, state) for ob in chunk for state in ob.entered]
+        if not wanted:
+            return []
+        ids = sorted({r for r, _ in wanted})
+        have = {
+            (r, s)
+            for r, s in conn.execute(
+                select(state_entries.c.registration_id, state_entries.c.state).where(
+                    state_entries.c.registration_id.in_(ids)
+                )
+            )
+        }
+        firsts = [pair for pair in dict.fromkeys(wanted) if pair not in have]
+        if firsts:
+            conn.execute(
+                insert(state_entries),
+                [{"registration_id": r, "state": s, "entered_at": at} for r, s in firsts],
+            )
+        return firsts
+
+    @staticmethod
+    def _insert_audit(
+        conn: Connection,
+        entries: list[tuple[str | None, str, dict[str, Any]]],
+        at: datetime,
+        actor: str,
+    ) -> None:
+        if entries:
+            conn.execute(
+                insert(audit_log),
+                [
+                    {
+                        "registration_id": reg_id,
+                        "at": at,
+                        "kind": kind,
+                        "actor": actor,
+                        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+                    }
+                    for reg_id, kind, detail in entries
+                ],
+            )
 
     def log(
         self,
@@ -217,19 +253,11 @@ class VerificationStore:
         self, entries: list[tuple[str | None, dict[str, Any]]], kind: str, actor: str, now: datetime
     ) -> None:
         """Several entries of one kind by one actor, in one transaction: all or none."""
-        values = [
-            {
-                "registration_id": reg_id,
-                "at": naive_utc(now),
-                "kind": kind,
-                "actor": actor,
-                "detail": json.dumps(detail, ensure_ascii=False, default=str),
-            }
-            for reg_id, detail in entries
-        ]
-        if values:
+        if entries:
             with write_transaction(self.engine) as conn:
-                conn.execute(insert(audit_log), values)
+                self._insert_audit(
+                    conn, [(r, kind, detail) for r, detail in entries], naive_utc(now), actor
+                )
 
     def entered_at(self, state: str) -> dict[str, datetime]:
         """When each registration first entered `state` (UTC)."""

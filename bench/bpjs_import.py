@@ -1,0 +1,144 @@
+"""BPJS import benchmark: a 20,000-row result file from the branch, reported (dry run) and applied
+(the numbers written, audited, and the sync run), on the local backend.
+
+    python bench/bpjs_import.py [--rows 20000]
+
+A first process fills a fresh ledger (bulk SQL inserts), flushes the rows into "Pendaftar", ticks
+every row's verification and documents, and syncs them to BERKAS LENGKAP; then it writes the
+branch's XLSX (NIK, name, date of birth, KPJ). Each measured step is `prens bpjs import` in a
+fresh process: its wall time and peak memory (max RSS). Target: under 10 s and 300 MB each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.compile import config_in  # noqa: E402
+from prens.config import load_settings  # noqa: E402
+from prens.demo import person  # noqa: E402
+
+MEASURE = """
+import resource, sys, time
+from prens.cli import main
+start = time.perf_counter()
+try:
+    main(sys.argv[1:], standalone_mode=False)
+finally:
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"#figures {took:.2f} {peak:.0f}")
+"""
+
+
+def prepare(directory: Path, count: int) -> Path:
+    """The ledger with `count` people in BERKAS LENGKAP, and the branch's result file."""
+    from openpyxl import Workbook
+
+    from jobs.flush import flush
+    from jobs.sync import sync
+    from prens.runtime import open_runtime
+    from prens.store.schema import registrations
+
+    settings = load_settings(config_in(directory))
+    runtime = open_runtime(settings)
+    rng = random.Random(1)
+    today = datetime.now(settings.timezone).date()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    people = []
+    batch = []
+    for i in range(count):
+        fields = person(settings, rng, today).fields
+        fields["nik"] = f"6311{i:012d}"
+        fields["telepon"] = "+62" + str(fields["telepon"])[1:]
+        people.append(fields)
+        batch.append(
+            {
+                "id": f"BLG-{i:06d}",
+                "response_key": f"bench-{i}",
+                "submitted_at": now,
+                "received_at": now,
+                "status": "accepted",
+                "nik": fields["nik"],
+                "active_nik": fields["nik"],
+                "phone": fields["telepon"],
+                "person": json.dumps(fields, ensure_ascii=False),
+                "answers": "{}",
+                "problems": "[]",
+                "state": "MENUNGGU VERIFIKASI",
+                "sheet_target": "pendaftar",
+            }
+        )
+    with runtime.engine.begin() as conn:
+        conn.execute(registrations.insert(), batch)
+    while sum(flush(runtime.ledger, runtime.sheets, settings).written.values()):
+        pass
+    ticks = {h: "TRUE" for h in ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima")}
+    runtime.sheets.update_rows_by_key(
+        "Pendaftar", "ID Pendaftaran", {b["id"]: dict(ticks) for b in batch}, all_or_nothing=True
+    )
+    sync(runtime.ledger, runtime.sheets, settings, runtime.verification())
+    runtime.close()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Peserta")
+    ws.append(["NIK", "Nama", "Tanggal Lahir", "KPJ"])
+    for i, fields in enumerate(people):
+        ws.append([fields["nik"], fields["nama"], fields["tanggal_lahir"], f"25{i:09d}"])
+    path = directory / "hasil-bpjs.xlsx"
+    wb.save(path)
+    return path
+
+
+def run(directory: Path, *args: str) -> tuple[float, float, str]:
+    config = str(directory / "balangan.toml")
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, "--config", config, "bpjs", "import", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("#figures"))
+    took, peak = line.split()[1:]
+    return float(took), float(peak), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20000, help="people and lines in the file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        start = time.perf_counter()
+        result = prepare(directory, args.rows)
+        print(
+            f"# prepared {args.rows} registrations in BERKAS LENGKAP and the result file in "
+            f"{time.perf_counter() - start:.1f} s ({platform.machine()}, {os.cpu_count()} cpu, "
+            f"Python {platform.python_version()})"
+        )
+        took, peak, out = run(directory, str(result))
+        assert f"{args.rows:6d}  Akan diisi" in out, out
+        print(f"dry run: {args.rows} lines in {took:.1f} s, peak memory {peak:.0f} MB")
+        took, peak, out = run(directory, str(result), "--apply")
+        assert f"{args.rows} changed" in out, out
+        print(f"apply (with the sync): {args.rows} numbers in {took:.1f} s, peak {peak:.0f} MB")
+        took, peak, out = run(directory, str(result), "--apply")
+        assert f"{args.rows:6d}  Sudah terisi nomor yang sama" in out, out
+        print(f"apply again (nothing to set): {took:.1f} s, peak {peak:.0f} MB")
+    print(f"rerun: python bench/bpjs_import.py --rows {args.rows}")
+
+
+if __name__ == "__main__":
+    main()
