@@ -9,7 +9,8 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
