@@ -98,6 +98,9 @@ def test_upload_preview_confirm_once(signed_in, runtime) -> None:  # type: ignor
     ("data", "name", "said"),
     [
         (b"", "kosong.xlsx", "Berkas kosong"),
+        (b"%PDF-1.7 ...", "surat.pdf", "hanya berkas .xlsx atau .csv"),
+        (b"%PDF-1.7 \x00\x01", "surat.csv", "bukan XLSX atau CSV"),
+        (bytes(range(256)) * 4, "acak.csv", "bukan XLSX atau CSV"),
         (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "lama.xls", "format Excel lama"),
         (b"PK\x03\x04rusak", "rusak.xlsx", "tidak dapat dibaca sebagai XLSX"),
         (csv_bytes([["Nama", "Alamat"], ["A", "B"]]), "salah.csv", "Ditemukan: Nama, Alamat"),

@@ -49,11 +49,25 @@ def _uploads() -> Uploads:
     return Uploads(current_runtime().engine)
 
 
+class NotASpreadsheet(Exception):
+    """An upload whose name is not .xlsx or .csv."""
+
+
 def _uploaded() -> tuple[str, bytes] | None:
+    """The uploaded file's name and content (None: no file chosen)."""
     file = request.files.get("berkas")
     if file is None or not file.filename:
         return None
-    return file.filename[-200:], file.read()
+    name = file.filename[-200:]
+    if not name.lower().endswith((".xlsx", ".csv", ".xls")):  # .xls: told to save as .xlsx
+        raise NotASpreadsheet(name)
+    return name, file.read()
+
+
+@bp.errorhandler(NotASpreadsheet)
+def _not_a_spreadsheet(exc: NotASpreadsheet) -> tuple[str, int]:
+    text = f"{exc.args[0]}: hanya berkas .xlsx atau .csv yang dapat dibaca."
+    return render_template("bpjs.html", officer=g.officer, error=text), 400
 
 
 @bp.get("/")

@@ -45,7 +45,19 @@ def read_tables(data: bytes, max_bytes: int) -> list[Table]:
         )
     if data.startswith(_ZIP):
         return _xlsx(data)
+    if not _looks_like_text(data[:8192]):
+        raise FileRefused("Berkas ini bukan XLSX atau CSV. Unggah berkas .xlsx atau .csv.")
     return [Table("", _csv(data))]
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Whether the start of a file is text (a CSV), not a PDF, an image or another binary."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True  # UTF-16 with its byte order mark
+    if head.startswith(b"%PDF") or b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls <= len(head) // 100
 
 
 def _xlsx(data: bytes) -> list[Table]:
@@ -116,8 +128,6 @@ def _delimiter(text: str) -> str:
 
 def _csv(data: bytes) -> list[list[Any]]:
     text = _decode(data).replace("\x00", "")
-    if "\ufffd" in text[:2000] and not any(sep in text[:2000] for sep in ",;\t"):
-        raise FileRefused("Berkas ini bukan XLSX atau CSV. Unggah berkas .xlsx atau .csv.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows: list[list[Any]] = []
     try:
