@@ -7,10 +7,12 @@ operator is a Dinas officer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jobs.reconcile import measure_lag, source_name
 from prens.errors import LedgerError, PrensError
+from prens.rules.periods import OPEN_NAME, warnings
 from prens.runtime import Runtime
 from sheets_bridge import sharing
 from sheets_bridge.base import SheetError
@@ -30,9 +32,10 @@ class Check:
         return f"[{self.status}] {self.subject}: {self.detail}"
 
 
-def run_checks(runtime: Runtime) -> list[Check]:
+def run_checks(runtime: Runtime, now: datetime | None = None) -> list[Check]:
     """Every check, in order; none raises."""
     s = runtime.settings
+    now = now or datetime.now(UTC)
     checks = [Check(OK, "Konfigurasi", f"{s.source} ({s.district}, wilayah {s.region.code})")]
     try:
         runtime.ledger.ping()
@@ -62,7 +65,22 @@ def run_checks(runtime: Runtime) -> list[Check]:
     checks += _sheet_checks(runtime)
     checks.append(_reconcile_check(runtime))
     checks.append(_jobs_check(runtime))
+    checks.append(_periods_check(runtime, now.astimezone(s.timezone).date()))
     return checks
+
+
+def _periods_check(runtime: Runtime, today: date) -> Check:
+    """The budget period of today, and what about the periods needs looking at."""
+    s = runtime.settings
+    found = warnings(s.periods, today)
+    current = s.period_on(today)
+    if current is None:
+        detail = "hari ini tidak termasuk periode mana pun"
+    elif current.name == OPEN_NAME:
+        detail = "satu periode tanpa batas waktu ([[periods]] belum diatur)"
+    else:
+        detail = f"periode {current.name} ({current.shown()})"
+    return Check(WARNING if found else OK, "Periode anggaran", "; ".join([detail, *found]))
 
 
 def _jobs_check(runtime: Runtime) -> Check:

@@ -54,6 +54,22 @@ def check_config(ctx: click.Context) -> None:
         f"  database: {s.database_url.split('@')[-1]}\n"
         f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}"
     )
+    from datetime import datetime
+
+    from prens.rules.periods import warnings
+
+    def rupiah(n: int) -> str:
+        return "Rp " + f"{n:,}".replace(",", ".")
+
+    for p in s.periods:
+        quota = f"quota {p.quota}" if p.quota else "no quota"
+        budget = f"budget {rupiah(p.budget)}" if p.budget else "no budget set"
+        click.echo(
+            f"  period {p.name}: {p.shown()}, {quota}, {budget}, "
+            f"{p.months} month(s) at {rupiah(p.contribution_per_month)}"
+        )
+    for warning in warnings(s.periods, datetime.now(s.timezone).date()):
+        click.echo(f"  PERINGATAN: {warning}")
 
 
 @click.group()

@@ -21,6 +21,7 @@ from prens.config.model import (
     REQUIRED_FIELDS,
     Settings,
 )
+from prens.config.periods import read_periods
 from prens.config.reader import MISSING, Section, positive
 from prens.config.tables import (
     read_notifications,
@@ -350,5 +351,8 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
     values: dict[str, Any] = {}
     for read in SECTIONS:
         values |= read(root, source, source.parent, env)
+    values["periods"] = read_periods(
+        root, source, values["contribution_per_month"], values["contribution_months"]
+    )
     root.done()
     return Settings(source=source, **values)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from prens.rules.periods import Period, open_period, period_on
 from prens.rules.regions import Region
 
 FIELDS = (
@@ -193,8 +195,16 @@ class Settings:
     responses: Responses = Responses()
     public: Public = Public()
     bpjs: Bpjs = Bpjs()
+    periods: tuple[Period, ...] = ()  # budget periods, by start; one open-ended when not set
     # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
     membership_pattern: str = "[0-9]{11}"
+
+    def period_on(self, day: date) -> Period | None:
+        """The budget period containing `day` (a day in the program's time zone)."""
+        periods = self.periods or (
+            open_period(self.contribution_per_month, self.contribution_months),
+        )
+        return period_on(periods, day)
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields

@@ -1,0 +1,52 @@
+"""Reading `[[periods]]`: the budget periods (see prens.rules.periods). Without any, one
+open-ended period with the `[eligibility]` contribution and months."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prens.config.reader import Section
+from prens.errors import ConfigError
+from prens.rules.periods import Period, open_period, refusals
+
+
+def read_periods(
+    root: Section, source: Path, contribution_per_month: int, contribution_months: int
+) -> tuple[Period, ...]:
+    entries = root.get("periods", list, [], expected="a list of [[periods]] tables")
+    if not entries:
+        return (open_period(contribution_per_month, contribution_months),)
+    periods = []
+    for i, entry in enumerate(entries):
+        t = Section(entry, f"periods[{i}]", source)
+        periods.append(
+            Period(
+                name=t.get("name", str, check=lambda v: bool(v.strip()), expected='e.g. "2025"'),
+                start=_date(t, "start"),
+                end=_date(t, "end"),
+                budget=t.get("budget", int, 0, lambda v: v >= 0, "rupiah (0: not set)"),
+                quota=t.get("quota", int, 0, lambda v: v >= 0, "people (0: no cap)"),
+                months=t.get("months", int, 12, lambda v: 1 <= v <= 60, "1 to 60 months"),
+                contribution_per_month=t.get(
+                    "contribution_per_month",
+                    int,
+                    contribution_per_month,
+                    lambda v: v > 0,
+                    "rupiah, a positive integer",
+                ),
+            )
+        )
+        t.done()
+    for index, key, expected in refusals(periods):
+        value: Any = getattr(periods[index], key)
+        raise ConfigError(source, f"periods[{index}].{key}", value, expected)
+    return tuple(periods)
+
+
+def _date(t: Section, key: str) -> date:
+    value = t.get(key, date, expected="a date, e.g. 2025-01-01")
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        raise ConfigError(t.source, t.key(key), value, "a date without a time, e.g. 2025-01-01")
+    return value
