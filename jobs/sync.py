@@ -18,6 +18,8 @@ from typing import Any
 
 from prens.config import Settings
 from prens.rules.lifecycle import (
+    APPROVED,
+    DAFTAR_TUNGGU,
     TERDAFTAR,
     VerifierView,
     entered,
@@ -30,6 +32,7 @@ from prens.rules.lifecycle import (
 )
 from prens.rules.messages import last_notification
 from prens.rules.registration import PENDAFTAR
+from prens.rules.waiting import admit, waiting_note
 from prens.store.ledger import Ledger, SheetEntry
 from prens.store.outbox import Outbox
 from prens.store.verification import Observation, VerificationStore
@@ -37,7 +40,7 @@ from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
-NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR"})
+NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR", "DAFTAR TUNGGU"})
 
 
 @dataclass
@@ -219,6 +222,64 @@ def _observations(
     return observations
 
 
+def _waiting_list(
+    observations: list[Observation],
+    last: dict[str, tuple[dict[str, Any], str]],
+    ledger: Ledger,
+    store: VerificationStore,
+    settings: Settings,
+    now: datetime,
+) -> list[Observation]:
+    """The quota of today's budget period applied: of the registrations the verifiers approved
+    that are not members yet, those waiting longest first, then the others in sheet order, take
+    the free places; the rest go to (or stay on) the waiting list. The members are counted in
+    the database, under the sync's lease (one sync at a time)."""
+    period = settings.period_on(now.astimezone(settings.timezone).date())
+    if period is not None and period.quota == 0:
+        return observations
+    newcomers = [
+        ob for ob in observations if ob.state_after in APPROVED and ob.state_before not in APPROVED
+    ]
+    if not newcomers:
+        return observations
+    leaving = sum(
+        1 for ob in observations if ob.state_before in APPROVED and ob.state_after not in APPROVED
+    )
+    since = store.entered_at(DAFTAR_TUNGGU)
+    far = datetime.max.replace(tzinfo=UTC)
+    line = sorted(
+        newcomers,
+        key=lambda ob: (
+            since.get(ob.registration_id, far) if ob.state_before == DAFTAR_TUNGGU else far
+        ),
+    )  # stable: the others keep their sheet order
+    quota = period.quota if period else None
+    result = admit(
+        [ob.registration_id for ob in line],
+        ledger.count_in_states(APPROVED) - leaving,
+        quota,
+    )
+    position = {reg_id: n for n, reg_id in enumerate(result.waiting, start=1)}
+    out = []
+    for ob in observations:
+        if ob.registration_id not in position:
+            out.append(ob)
+            continue
+        note = waiting_note(period.name if period else "", quota or 0, position[ob.registration_id])
+        notes = " ".join(part for part in (note, ob.notes) if part)
+        kept = dataclasses.replace(
+            ob,
+            state_after=DAFTAR_TUNGGU,
+            notes=notes,
+            entered=entered(ob.state_before, DAFTAR_TUNGGU),
+            kind=transition(ob.state_before, DAFTAR_TUNGGU),
+        )
+        previous = last.get(ob.registration_id, ({}, ""))[1]
+        if kept.kind or kept.changed_cells or notes != previous:
+            out.append(kept)
+    return out
+
+
 def _changes_back(
     observations: list[Observation],
     known: dict[str, SheetEntry],
@@ -307,6 +368,7 @@ def sync(
             if reg_id in known  # else a row that is not a registration of ours (typed by hand)
         }
         observations = _observations(known, rows, last, settings)
+        observations = _waiting_list(observations, last, ledger, store, settings, now)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
         store.record(observations, now, notify=events if outbox is not None else frozenset())
         report.changed = len(observations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from prens.cli.common import with_runtime
+from prens.config.model import NOTIFY_EVENTS
 from prens.runtime import Runtime
 
 
@@ -87,7 +88,7 @@ def notifications() -> None:
 )
 @click.option(
     "--event",
-    type=click.Choice(["needs_correction", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR"]),
+    type=click.Choice(NOTIFY_EVENTS),
     help="Only this event.",
 )
 @with_runtime

@@ -48,7 +48,7 @@ class VerifierColumn:
     role: str
 
 
-NOTIFY_EVENTS = ("needs_correction", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR")
+NOTIFY_EVENTS = ("needs_correction", "DAFTAR TUNGGU", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR")
 # What a message may say. Never NIK, KK or phone: they are not placeholders at all.
 PLACEHOLDERS = (
     "nama",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prens.config import Settings
-from prens.rules.lifecycle import STATES
+from prens.rules.lifecycle import APPROVED, DAFTAR_TUNGGU, STATES
 from prens.rules.registration import Registration
 
 
@@ -29,19 +29,25 @@ def rupiah(amount: int) -> str:
 
 
 def build(registrations: list[Registration], settings: Settings) -> Report:
+    # The waiting list's column only when someone waits (most programs have no quota).
+    states = tuple(
+        st
+        for st in STATES
+        if st != DAFTAR_TUNGGU or any(r.state == DAFTAR_TUNGGU for r in registrations)
+    )
     counts: dict[str, list[int]] = {}
     for reg in registrations:
-        row = counts.setdefault(reg.person.get("kecamatan", "-"), [0] * len(STATES))
-        if reg.state in STATES:
-            row[STATES.index(reg.state)] += 1
+        row = counts.setdefault(reg.person.get("kecamatan", "-"), [0] * len(states))
+        if reg.state in states:
+            row[states.index(reg.state)] += 1
     rows = [(k, v, sum(v)) for k, v in sorted(counts.items())]
-    totals = [sum(v[i] for _, v, _ in rows) for i in range(len(STATES))]
-    eligible = sum(totals[1:4])
+    totals = [sum(v[i] for _, v, _ in rows) for i in range(len(states))]
+    eligible = sum(n for st, n in zip(states, totals, strict=True) if st in APPROVED)
     budget = eligible * settings.contribution_per_month * settings.contribution_months
     target = settings.coverage_target
     coverage = f"{eligible / target:.1%}".replace(".", ",") if target else ""
     return Report(
-        STATES,
+        states,
         rows,
         totals,
         sum(totals),

@@ -14,7 +14,14 @@ from typing import Any
 from prens.config import Settings
 from prens.rules.dates import parse_date
 from prens.rules.identity import digits_only
-from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import (
+    BERKAS_LENGKAP,
+    DAFTAR_TUNGGU,
+    DITOLAK,
+    MENUNGGU,
+    TERDAFTAR,
+    TERVERIFIKASI,
+)
 from prens.rules.problems import ERROR
 from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION, Registration
 
@@ -77,6 +84,19 @@ def explain(reg: Registration, cells: dict[str, Any], settings: Settings) -> Ans
             rid,
         )
     state = reg.state if reg.status == ACCEPTED else None
+    if state == DAFTAR_TUNGGU:
+        return Answer(
+            True,
+            "Daftar tunggu",
+            (
+                "Data Anda sudah diverifikasi, tetapi kuota peserta periode anggaran ini sudah "
+                "penuh. Anda ada di daftar tunggu.",
+                "Begitu ada tempat (atau periode anggaran berikutnya dimulai), Anda akan diberi "
+                "tahu lewat pesan dan diminta mengantar berkas. Tidak perlu mendaftar ulang.",
+                *tail,
+            ),
+            rid,
+        )
     if state == TERVERIFIKASI:
         return Answer(
             True,

@@ -12,12 +12,16 @@ import re
 from dataclasses import dataclass
 
 MENUNGGU = "MENUNGGU VERIFIKASI"
+# Verified while the budget period's quota is full: waits for a place (prens.rules.waiting).
+DAFTAR_TUNGGU = "DAFTAR TUNGGU"
 TERVERIFIKASI = "TERVERIFIKASI"
 BERKAS_LENGKAP = "BERKAS LENGKAP"
 TERDAFTAR = "TERDAFTAR"
 DITOLAK = "DITOLAK"
-ORDER = (MENUNGGU, TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
+ORDER = (MENUNGGU, DAFTAR_TUNGGU, TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 STATES = (*ORDER, DITOLAK)
+# The members of a period: the places its quota counts.
+APPROVED = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 
 ADVANCE, REGRESS, REJECT, REOPEN = "advance", "regress", "reject", "reopen"
 _TRUE = {"true", "ya", "1", "y", "v", "x", "✓", "✔"}
@@ -128,5 +132,7 @@ def entered(before: str, after: str) -> list[str]:
     kind = transition(before, after)
     if kind in (ADVANCE, REOPEN):
         start = 0 if before == DITOLAK else ORDER.index(before) + 1
-        return list(ORDER[start : ORDER.index(after) + 1]) if kind == ADVANCE else [after]
+        passed = ORDER[start : ORDER.index(after) + 1] if kind == ADVANCE else (after,)
+        # The waiting list is entered only by waiting: a move past it does not pass through it.
+        return [s for s in passed if s != DAFTAR_TUNGGU or s == after]
     return [after] if kind == REJECT else []

@@ -280,6 +280,17 @@ class Ledger:
                 update(registrations).where(registrations.c.id.in_(ids)).values(flushed_at=None)
             )
 
+    def count_in_states(self, states: tuple[str, ...]) -> int:
+        """Accepted registrations in any of `states` (a period's members, for its quota)."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(registrations)
+                    .where(registrations.c.status == ACCEPTED, registrations.c.state.in_(states))
+                ).scalar_one()
+            )
+
     def counts_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(
