@@ -12,6 +12,7 @@ from typing import Any
 
 from jobs.reconcile import measure_lag, source_name
 from prens.errors import LedgerError, PrensError
+from prens.rules.lifecycle import APPROVED
 from prens.rules.periods import OPEN_NAME, warnings
 from prens.runtime import Runtime
 from sheets_bridge import sharing
@@ -80,6 +81,14 @@ def _periods_check(runtime: Runtime, today: date) -> Check:
         detail = "satu periode tanpa batas waktu ([[periods]] belum diatur)"
     else:
         detail = f"periode {current.name} ({current.shown()})"
+    if current is not None and current.quota:
+        members = runtime.ledger.count_in_states(APPROVED)
+        detail += f"; {members} dari kuota {current.quota} orang terisi"
+        if members > current.quota:
+            found.append(
+                f"anggota ({members}) melebihi kuota periode {current.name} ({current.quota}): "
+                "tidak ada yang dikeluarkan, pendaftar yang disetujui menunggu"
+            )
     return Check(WARNING if found else OK, "Periode anggaran", "; ".join([detail, *found]))
 
 

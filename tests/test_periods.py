@@ -112,5 +112,6 @@ def test_check_config_and_doctor_say_so(tmp_path: Path) -> None:
         assert "tidak termasuk periode" in later["Periode anggaran"].detail
         during = {c.subject: c for c in run_checks(runtime, datetime(2025, 3, 1, tzinfo=UTC))}
         assert during["Periode anggaran"].status == "OK"
+        assert "0 dari kuota 5 orang terisi" in during["Periode anggaran"].detail
     finally:
         runtime.close()
