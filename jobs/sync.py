@@ -13,21 +13,25 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from jobs.verdicts import (
+    Verdicts,
+    end_cells,
+    membership_number,
+    normalised,
+    number_holders,
+    observe,
+)
 from prens.config import Settings
+from prens.rules.ending import is_silent
 from prens.rules.lifecycle import (
     APPROVED,
+    BERHENTI,
     DAFTAR_TUNGGU,
     TERDAFTAR,
-    VerifierView,
     entered,
-    membership_issue,
-    membership_key,
-    notes_of,
-    state_of,
-    ticked,
     transition,
 )
 from prens.rules.messages import last_notification
@@ -40,7 +44,7 @@ from sheets_bridge.base import SheetBackend
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
-NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR", "DAFTAR TUNGGU"})
+NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR", "DAFTAR TUNGGU", "BERHENTI"})
 
 
 @dataclass
@@ -64,110 +68,6 @@ class SyncReport:
             f"sync: {self.rows} row(s) read, {self.changed} changed ({moves}), "
             f"{self.written} row(s) written back{restored}"
         )
-
-
-def view_of(cells: dict[str, Any], settings: Settings) -> VerifierView:
-    """The verifier columns of one row, by role (pure)."""
-
-    def by(role: str) -> list[Any]:
-        return [cells.get(v.header, "") for v in settings.verifier_columns if v.role == role]
-
-    return VerifierView(
-        verifications=tuple(ticked(v) for v in by("verification")),
-        documents=tuple(ticked(v) for v in by("documents")),
-        membership_number=" ".join(str(v).strip() for v in by("membership_number")).strip(),
-        rejection_reason=" ".join(str(v).strip() for v in by("rejection_reason")).strip(),
-    )
-
-
-def normalised(cells: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Checkboxes as booleans, text as stripped strings: what the diff compares."""
-    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
-    return {h: ticked(v) if h in checkboxes else str(v).strip() for h, v in cells.items()}
-
-
-def membership_number(cells: dict[str, Any], settings: Settings) -> str:
-    """The membership number a row holds (as view_of gives it, without the rest)."""
-    headers = [v.header for v in settings.verifier_columns if v.role == "membership_number"]
-    return " ".join(str(cells.get(h, "")).strip() for h in headers).strip()
-
-
-def number_holders(
-    numbers: dict[str, str],
-    registered: dict[str, str],
-) -> dict[str, list[str]]:
-    """For each registration, the other registrations that have its membership number (pure).
-
-    `numbers`: registration id -> the number its row has now; `registered`: registration id ->
-    the number it was announced with (TERDAFTAR). A registration already announced with a
-    number keeps it: only the others that have it too are held back.
-    """
-    by_number: dict[str, list[str]] = {}
-    for reg_id, number in numbers.items():
-        if number:
-            by_number.setdefault(membership_key(number), []).append(reg_id)
-    owner = {membership_key(n): r for r, n in registered.items() if n}
-    held: dict[str, list[str]] = {}
-    for key, ids in by_number.items():
-        if len(ids) > 1:
-            keeper = owner.get(key)
-            held.update({r: [o for o in ids if o != r] for r in ids if r != keeper})
-    return held
-
-
-def judge(
-    cells: dict[str, Any], settings: Settings, held_by: list[str] | None = None
-) -> tuple[str, str]:
-    """The state a row's verifier cells put a registration in, and the notes on them (pure)."""
-    view = view_of(cells, settings)
-    issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
-    view = dataclasses.replace(view, membership_issue=issue)
-    return state_of(view), " ".join(notes_of(view))
-
-
-Verdicts = dict[tuple[Any, ...], tuple[str, str]]
-
-
-def observe(
-    reg: SheetEntry,
-    cells: dict[str, Any],
-    last: tuple[dict[str, Any], str] | None,
-    settings: Settings,
-    held_by: list[str] | None = None,
-    verdicts: Verdicts | None = None,
-) -> Observation | None:
-    """What changed for one registration since the last sync (pure); None when nothing did.
-    `cells`: its verifier cells, normalised; `held_by`: the other registrations that have this
-    row's membership number; `verdicts`: judgements of cells already judged in this sync (most
-    rows of a sheet share a few combinations of ticks)."""
-    key = (*cells.items(), *(held_by or ()))
-    if verdicts is None or key not in verdicts:
-        verdict = judge(cells, settings, held_by)
-        if verdicts is not None:
-            verdicts[key] = verdict
-    else:
-        verdict = verdicts[key]
-    before, (after, notes) = reg.state or "", verdict
-    last_cells, last_notes = last if last is not None else ({}, "")
-    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
-    blank = {h: False if h in checkboxes else "" for h in cells}  # normalised empty cells
-    changed = [
-        (h, last_cells.get(h, blank[h]), v)
-        for h, v in cells.items()
-        if last_cells.get(h, blank[h]) != v
-    ]
-    if last is not None and not changed and before == after and notes == last_notes:
-        return None
-    return Observation(
-        reg.id,
-        before,
-        after,
-        cells,
-        notes,
-        changed,
-        entered(before, after),
-        transition(before, after),
-    )
 
 
 def catatan(reg: SheetEntry, notes: str) -> str:
@@ -201,6 +101,7 @@ def _observations(
     rows: dict[str, dict[str, Any]],
     last: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,
+    today: date,
 ) -> list[Observation]:
     """What changed in each of our rows since the last sync."""
     holders = number_holders(
@@ -215,7 +116,7 @@ def _observations(
     verdicts: Verdicts = {}
     for reg_id, cells in rows.items():
         seen = observe(
-            known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id), verdicts
+            known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id), verdicts, today
         )
         if seen:
             observations.append(seen)
@@ -367,10 +268,20 @@ def sync(
             for index, reg_id in enumerate(ids)
             if reg_id in known  # else a row that is not a registration of ours (typed by hand)
         }
-        observations = _observations(known, rows, last, settings)
+        observations = _observations(
+            known, rows, last, settings, now.astimezone(settings.timezone).date()
+        )
         observations = _waiting_list(observations, last, ledger, store, settings, now)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
-        store.record(observations, now, notify=events if outbox is not None else frozenset())
+        quiet = frozenset(
+            ob.registration_id
+            for ob in observations
+            if ob.state_after == BERHENTI
+            and is_silent(end_cells(ob.cells, settings)[0], settings.membership.silent_reasons)
+        )
+        store.record(
+            observations, now, notify=events if outbox is not None else frozenset(), quiet=quiet
+        )
         report.changed = len(observations)
         back = _changes_back(observations, known, last, settings, now, report)
         report.repaired = _repairs(ids, columns, known, observations, last, settings, back)

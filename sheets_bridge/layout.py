@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prens.config import FIELDS, Settings
+from prens.config import FIELDS, Settings, VerifierColumn
+from prens.config.model import LATER_VERIFIER_ROLES
 from prens.rules.problems import ERROR, WARNING
 from prens.rules.registration import PENDAFTAR, PERLU_PERBAIKAN, Registration
 from sheets_bridge.base import CellValueError
@@ -20,10 +21,12 @@ def headers(settings: Settings, role: str) -> list[str]:
     cols = settings.columns
     data = [cols[f] for f in _data_fields(settings)]
     if role == PENDAFTAR:
+        early, later = verifier_parts(settings)
         return (
             [cols["id"], cols["waktu_daftar"], *data, cols["catatan"]]
-            + [v.header for v in settings.verifier_columns]
+            + [v.header for v in early]
             + [cols["status"], cols["notifikasi"], cols["diperbarui"]]
+            + [v.header for v in later]
         )
     if role == PERLU_PERBAIKAN:
         return [
@@ -34,6 +37,16 @@ def headers(settings: Settings, role: str) -> list[str]:
             cols["kode_masalah"],
         ]
     raise ValueError(f"no row layout for worksheet role {role!r}")
+
+
+def verifier_parts(settings: Settings) -> tuple[list[VerifierColumn], list[VerifierColumn]]:
+    """The verifier columns before the system columns, and those after them (roles a later
+    version added: appended to an existing sheet, they shift none of its columns)."""
+    columns = settings.verifier_columns
+    return (
+        [v for v in columns if v.role not in LATER_VERIFIER_ROLES],
+        [v for v in columns if v.role in LATER_VERIFIER_ROLES],
+    )
 
 
 def system_headers(settings: Settings, role: str) -> list[str]:
@@ -60,11 +73,10 @@ def row(
     data = [reg.person.get(f, "") for f in _data_fields(settings)]
     if role == PENDAFTAR:
         warnings = " ".join(p.message for p in reg.problems if p.severity == WARNING)
-        verifier: list[str | bool] = ["" for _ in settings.verifier_columns]
-        notes = ""
-        if last_seen is not None:
-            cells, notes = last_seen
-            verifier = [_cell(cells.get(v.header, "")) for v in settings.verifier_columns]
+        early, later = verifier_parts(settings)
+        cells, notes = last_seen if last_seen is not None else ({}, "")
+        verifier = [_cell(cells.get(v.header, "")) for v in early]
+        after = [_cell(cells.get(v.header, "")) for v in later]
         catatan = " ".join(part for part in (warnings, notes) if part)
         # Status Diperbarui: a fresh row's status dates from its registration; a restored row's
         # last change is in the audit log, and the next change writes it again.
@@ -78,6 +90,7 @@ def row(
             reg.state or "",
             "",
             updated,
+            *after,
         ]
     if role == PERLU_PERBAIKAN:
         errors = [p for p in reg.problems if p.severity == ERROR]

@@ -25,6 +25,8 @@ class WorksheetLayout:
     headers: list[str]
     frozen_rows: int = 1
     checkbox_columns: list[int] = field(default_factory=list)  # 0-based column indexes
+    # Dropdowns: (0-based column index, the values offered).
+    choice_columns: list[tuple[int, list[str]]] = field(default_factory=list)
     text_columns: list[int] = field(default_factory=list)  # identifiers: never numbers
     protected_columns: list[tuple[int, int]] = field(default_factory=list)  # [start, end) runs
     widths: list[int] = field(default_factory=list)  # pixels, one per column
@@ -64,6 +66,11 @@ def worksheet_layouts(settings: Settings) -> list[WorksheetLayout]:
                     i
                     for i, h in enumerate(headers)
                     if h in verifier and verifier[h].kind == "checkbox"
+                ],
+                choice_columns=[
+                    (i, list(settings.membership.end_reasons))
+                    for i, h in enumerate(headers)
+                    if h in verifier and verifier[h].role == "end_reason"
                 ],
                 text_columns=[i for i, h in enumerate(headers) if h in identifiers],
                 protected_columns=_runs([i for i, h in enumerate(headers) if h in system]),

@@ -29,6 +29,8 @@ def test_the_shipped_example_maps_the_forms_exact_titles() -> None:
         "Berkas Diterima",
         "Nomor Kepesertaan BPJS",
         "Alasan Penolakan",
+        "Alasan Berhenti",
+        "Tanggal Berhenti",
     ]
 
 

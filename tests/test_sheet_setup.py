@@ -55,7 +55,17 @@ def test_google_setup_makes_the_layout_and_is_idempotent(
     spans = sorted(
         (p["range"]["startColumnIndex"], p["range"]["endColumnIndex"]) for p in protected
     )
-    assert spans == [(0, header.index("Verifikasi Dinas")), (header.index("Status"), len(header))]
+    # The system columns, and the verifier columns after them (the end of a membership).
+    assert spans == [
+        (0, header.index("Verifikasi Dinas")),
+        (header.index("Status"), header.index("Alasan Berhenti")),
+    ]
+    assert header[-2:] == ["Alasan Berhenti", "Tanggal Berhenti"]
+    reasons = pendaftar.validations[(1, header.index("Alasan Berhenti"))]["condition"]
+    assert reasons["type"] == "ONE_OF_LIST"
+    assert [v["userEnteredValue"] for v in reasons["values"]] == list(
+        settings.membership.end_reasons
+    )
     assert all(
         p["editors"] == {"users": [SERVICE_ACCOUNT]} and not p["warningOnly"] for p in protected
     )
@@ -93,10 +103,10 @@ def test_local_setup_records_the_same_layout(config_path: Path, runtime) -> None
     for _ in range(2):
         result = CliRunner().invoke(main, ["--config", str(config_path), "sheet", "setup"])
         assert result.exit_code == 0, result.output
-    assert "Pendaftar: 21 columns, 3 checkbox, 5 text, 16 protected" in result.output
+    assert "Pendaftar: 23 columns, 3 checkbox, 5 text, 16 protected" in result.output
     recorded = runtime.sheets.layout_of("Pendaftar")
-    assert recorded == worksheet_layouts(runtime.settings)[0].as_dict() | {
-        "protected_columns": [
-            list(p) for p in worksheet_layouts(runtime.settings)[0].protected_columns
-        ]
+    made = worksheet_layouts(runtime.settings)[0]
+    assert recorded == made.as_dict() | {  # as JSON keeps them: pairs as lists
+        "protected_columns": [list(p) for p in made.protected_columns],
+        "choice_columns": [list(c) for c in made.choice_columns],
     }

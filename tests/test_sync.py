@@ -228,7 +228,7 @@ def test_a_judgement_shared_across_rows_is_the_one_each_row_would_get(settings) 
     is judged apart from one with the same cells and no such holder."""
     from itertools import product
 
-    from jobs.sync import normalised, observe
+    from jobs.verdicts import normalised, observe
     from prens.store.ledger import SheetEntry
 
     combos = [

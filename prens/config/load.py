@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prens.config.bpjs import read_bpjs
+from prens.config.membership import read_membership
 from prens.config.model import (
     COLUMN_KEYS,
     FIELDS,
@@ -301,6 +302,7 @@ def _schedule(root: Section, source: Path, base: Path, env: Env) -> Values:
 
 
 def _messages_and_pages(root: Section, source: Path, base: Path, env: Env) -> Values:
+    membership = read_membership(root.table("membership"), source)
     notifications = read_notifications(root.table("notifications"), source)
     responses = read_responses(root.table("responses"))
     public = read_public(root.table("public"), source)
@@ -317,6 +319,7 @@ def _messages_and_pages(root: Section, source: Path, base: Path, env: Env) -> Va
         "notifications": notifications,
         "responses": responses,
         "public": public,
+        "membership": membership,
     }
 
 

@@ -26,7 +26,18 @@ FIELDS = (
     "persetujuan",
 )
 REQUIRED_FIELDS = ("nama", "nik", "kk", "tanggal_lahir", "telepon", "kecamatan", "desa")
-VERIFIER_ROLES = ("verification", "documents", "membership_number", "rejection_reason", "note")
+VERIFIER_ROLES = (
+    "verification",
+    "documents",
+    "membership_number",
+    "rejection_reason",
+    "note",
+    "end_reason",  # why a membership ends (a dropdown of [membership] end_reasons)
+    "end_date",  # from when (empty: the day the reason was filled)
+)
+# Roles whose columns come after the system columns: added by a later version, they are
+# appended to an existing sheet rather than shifting its columns.
+LATER_VERIFIER_ROLES = ("end_reason", "end_date")
 COLUMN_KEYS = (
     "id",
     "waktu_daftar",
@@ -48,7 +59,14 @@ class VerifierColumn:
     role: str
 
 
-NOTIFY_EVENTS = ("needs_correction", "DAFTAR TUNGGU", "TERVERIFIKASI", "DITOLAK", "TERDAFTAR")
+NOTIFY_EVENTS = (
+    "needs_correction",
+    "DAFTAR TUNGGU",
+    "TERVERIFIKASI",
+    "DITOLAK",
+    "TERDAFTAR",
+    "BERHENTI",
+)
 # What a message may say. Never NIK, KK or phone: they are not placeholders at all.
 PLACEHOLDERS = (
     "nama",
@@ -154,6 +172,19 @@ class Bpjs:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """How memberships end."""
+
+    end_reasons: tuple[str, ...] = (
+        "meninggal dunia",
+        "pindah domisili",
+        "bekerja sebagai penerima upah",
+        "mengundurkan diri",
+    )
+    silent_reasons: tuple[str, ...] = ("meninggal dunia",)  # no BERHENTI message for these
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path
     program_name: str
@@ -195,6 +226,7 @@ class Settings:
     responses: Responses = Responses()
     public: Public = Public()
     bpjs: Bpjs = Bpjs()
+    membership: Membership = Membership()
     periods: tuple[Period, ...] = ()  # budget periods, by start; one open-ended when not set
     # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
     membership_pattern: str = "[0-9]{11}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prens.config import Settings
-from prens.rules.lifecycle import APPROVED, DAFTAR_TUNGGU, STATES
+from prens.rules.lifecycle import APPROVED, BERHENTI, DAFTAR_TUNGGU, STATES
 from prens.rules.registration import Registration
 
 
@@ -29,11 +29,11 @@ def rupiah(amount: int) -> str:
 
 
 def build(registrations: list[Registration], settings: Settings) -> Report:
-    # The waiting list's column only when someone waits (most programs have no quota).
+    # The waiting list's and the ended's columns only when someone is in them.
     states = tuple(
         st
         for st in STATES
-        if st != DAFTAR_TUNGGU or any(r.state == DAFTAR_TUNGGU for r in registrations)
+        if st not in (DAFTAR_TUNGGU, BERHENTI) or any(r.state == st for r in registrations)
     )
     counts: dict[str, list[int]] = {}
     for reg in registrations:

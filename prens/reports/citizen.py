@@ -15,6 +15,7 @@ from prens.config import Settings
 from prens.rules.dates import parse_date
 from prens.rules.identity import digits_only
 from prens.rules.lifecycle import (
+    BERHENTI,
     BERKAS_LENGKAP,
     DAFTAR_TUNGGU,
     DITOLAK,
@@ -84,6 +85,17 @@ def explain(reg: Registration, cells: dict[str, Any], settings: Settings) -> Ans
             rid,
         )
     state = reg.state if reg.status == ACCEPTED else None
+    if state == BERHENTI:
+        return Answer(
+            True,
+            "Kepesertaan berhenti",
+            (
+                "Kepesertaan Anda dalam program ini sudah berhenti. Iuran tidak lagi dibayarkan "
+                "oleh pemerintah daerah.",
+                *tail,
+            ),
+            rid,
+        )
     if state == DAFTAR_TUNGGU:
         return Answer(
             True,

@@ -13,7 +13,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from prens.config import Settings
 from prens.reports.recipients import kecamatan_col
-from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, ORDER, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import (
+    BERHENTI,
+    BERKAS_LENGKAP,
+    DITOLAK,
+    MENUNGGU,
+    ORDER,
+    TERDAFTAR,
+    TERVERIFIKASI,
+)
 from prens.rules.problems import CATALOGUE, ERROR
 from prens.rules.registration import ACCEPTED, NEEDS_CORRECTION
 from prens.store.ledger import registrations
@@ -22,7 +30,7 @@ from prens.store.verification import state_entries
 
 CORRECTION = "PERLU PERBAIKAN"
 DUPLICATE_LABEL = "DUPLIKAT"
-STATUS_ORDER = (*ORDER, DITOLAK, CORRECTION, DUPLICATE_LABEL)
+STATUS_ORDER = (*ORDER, DITOLAK, BERHENTI, CORRECTION, DUPLICATE_LABEL)
 COVERED = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 UNKNOWN_PLACE = "(tidak dikenal)"
 

@@ -18,12 +18,13 @@ TERVERIFIKASI = "TERVERIFIKASI"
 BERKAS_LENGKAP = "BERKAS LENGKAP"
 TERDAFTAR = "TERDAFTAR"
 DITOLAK = "DITOLAK"
+BERHENTI = "BERHENTI"  # a membership that ended (a reason in "Alasan Berhenti")
 ORDER = (MENUNGGU, DAFTAR_TUNGGU, TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
-STATES = (*ORDER, DITOLAK)
+STATES = (*ORDER, DITOLAK, BERHENTI)
 # The members of a period: the places its quota counts.
 APPROVED = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
 
-ADVANCE, REGRESS, REJECT, REOPEN = "advance", "regress", "reject", "reopen"
+ADVANCE, REGRESS, REJECT, REOPEN, END = "advance", "regress", "reject", "reopen", "end"
 _TRUE = {"true", "ya", "1", "y", "v", "x", "✓", "✔"}
 # Reasons too short to tell a citizen anything.
 _EMPTY_REASONS = {"-", "x", "tolak", "ditolak", "tidak", "no", "ok", "."}
@@ -47,6 +48,8 @@ class VerifierView:
     # Why the membership number cannot be announced (not the configured pattern, or another
     # registration's); empty when it can. Such a number keeps the row in BERKAS LENGKAP.
     membership_issue: str = ""
+    # The membership has ended (a configured reason, from a date not after today): BERHENTI.
+    ended: bool = False
 
     @property
     def verified(self) -> bool:
@@ -61,6 +64,8 @@ def state_of(view: VerifierView) -> str:
     """The state the verifier columns put a registration in."""
     if view.rejection_reason.strip():
         return DITOLAK
+    if view.ended and view.verified:
+        return BERHENTI
     if not view.verified:
         return MENUNGGU
     if not view.documents_in:
@@ -121,7 +126,9 @@ def transition(before: str, after: str) -> str | None:
         return None
     if after == DITOLAK:
         return REJECT
-    if before == DITOLAK:
+    if after == BERHENTI:
+        return END
+    if before in (DITOLAK, BERHENTI):
         return REOPEN
     return ADVANCE if ORDER.index(after) > ORDER.index(before) else REGRESS
 
@@ -131,8 +138,8 @@ def entered(before: str, after: str) -> list[str]:
     verifier ticks everything between two syncs): each is a first entry the first time."""
     kind = transition(before, after)
     if kind in (ADVANCE, REOPEN):
-        start = 0 if before == DITOLAK else ORDER.index(before) + 1
+        start = 0 if before in (DITOLAK, BERHENTI) else ORDER.index(before) + 1
         passed = ORDER[start : ORDER.index(after) + 1] if kind == ADVANCE else (after,)
         # The waiting list is entered only by waiting: a move past it does not pass through it.
         return [s for s in passed if s != DAFTAR_TUNGGU or s == after]
-    return [after] if kind == REJECT else []
+    return [after] if kind in (REJECT, END) else []

@@ -32,7 +32,13 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
         "nomor_kepesertaan": membership_key(
             str(cells.get(role.get("membership_number", ""), "")).strip()
         ),
-        "alasan": redact(str(cells.get(role.get("rejection_reason", ""), "")).strip()),
+        # Why it was rejected, or (a membership that ended) why it ended.
+        "alasan": redact(
+            str(
+                cells.get(role.get("rejection_reason", ""), "")
+                or cells.get(role.get("end_reason", ""), "")
+            ).strip()
+        ),
         "masalah": " ".join(p.message for p in reg.problems if p.severity == ERROR),
         "kontak": settings.notifications.contact,
         "form_url": settings.form_url,

@@ -104,6 +104,7 @@ class VerificationStore:
         now: datetime,
         actor: str = "sync",
         notify: frozenset[str] = frozenset(),
+        quiet: frozenset[str] = frozenset(),
     ) -> None:
         """Store what a sync saw: each registration's cells, notes, state, audit entries and
         message together, in transactions of WRITE_CHUNK_ROWS registrations (the intake waits for
@@ -124,7 +125,7 @@ class VerificationStore:
             ]
             with write_transaction(self.engine) as conn:
                 self._store_cells(conn, values)
-                self._record_chunk(conn, chunk, at, now, actor, notify)
+                self._record_chunk(conn, chunk, at, now, actor, notify, quiet)
 
     @staticmethod
     def _store_cells(conn: Connection, values: list[dict[str, Any]]) -> None:
@@ -162,6 +163,7 @@ class VerificationStore:
         now: datetime,
         actor: str,
         notify: frozenset[str],
+        quiet: frozenset[str],
     ) -> None:
         """The chunk's changed cells, states, first entries and messages, a few statements each
         (per registration, its audit entries keep their order: cells, state, first entries)."""
@@ -189,7 +191,8 @@ class VerificationStore:
         firsts = self._first_entries(conn, chunk, at)
         audit += [(reg_id, "first_entry", {"state": state}) for reg_id, state in firsts]
         self._insert_audit(conn, audit, at, actor)
-        enqueue_many(conn, [(r, state) for r, state in firsts if state in notify], now)
+        told = [(r, state) for r, state in firsts if state in notify and r not in quiet]
+        enqueue_many(conn, told, now)
 
     @staticmethod
     def _first_entries(

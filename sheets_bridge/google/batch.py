@@ -71,6 +71,16 @@ def checkbox(grid: dict[str, int]) -> dict[str, Any]:
     return {"setDataValidation": {"range": grid, "rule": rule}}
 
 
+def dropdown(grid: dict[str, int], values: list[str]) -> dict[str, Any]:
+    """A list to choose from; other text is refused in the sheet (the sync checks it too)."""
+    rule = {
+        "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in values]},
+        "strict": True,
+        "showCustomUi": True,
+    }
+    return {"setDataValidation": {"range": grid, "rule": rule}}
+
+
 def protection(grid: dict[str, int], service_account: str) -> dict[str, Any]:
     """Cells only the service account may change (verifiers get the warning text)."""
     editors = {"users": [service_account]} if service_account else {}
@@ -121,6 +131,7 @@ def layout_requests(
     width = len(layout.headers)
     out = [frozen_rows(sid, layout.frozen_rows)]
     out += [checkbox(columns(sid, c, c + 1)) for c in layout.checkbox_columns]
+    out += [dropdown(columns(sid, c, c + 1), values) for c, values in layout.choice_columns]
     out += [text_format(columns(sid, c, c + 1)) for c in layout.text_columns]
     ours = [
         p

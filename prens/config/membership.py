@@ -1,0 +1,31 @@
+"""Reading `[membership]`: the reasons a membership may end, and those whose end is not told
+to the citizen (a death: nobody to tell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prens.config.model import Membership
+from prens.config.reader import Section
+from prens.errors import ConfigError
+
+
+def _reasons(t: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = t.get(key, list, list(default), expected='a list of reasons, e.g. ["pindah domisili"]')
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(
+            t.source, t.key(key), value, 'a list of reasons, e.g. ["pindah domisili"]'
+        )
+    return tuple(" ".join(v.split()) for v in value)
+
+
+def read_membership(t: Section, source: Path) -> Membership:
+    reasons = _reasons(t, "end_reasons", Membership.end_reasons)
+    if not reasons:
+        raise ConfigError(source, t.key("end_reasons"), [], "at least one reason")
+    silent = _reasons(t, "silent_reasons", Membership.silent_reasons)
+    unknown = [r for r in silent if r.casefold() not in {x.casefold() for x in reasons}]
+    if unknown:
+        raise ConfigError(source, t.key("silent_reasons"), unknown, "reasons listed in end_reasons")
+    t.done()
+    return Membership(end_reasons=reasons, silent_reasons=silent)

@@ -1,0 +1,46 @@
+"""Memberships that end (pure): what "Alasan Berhenti" and "Tanggal Berhenti" say, checked
+against the configured reasons and today."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from prens.rules.bpjs.columns import read_date
+
+
+def reason_key(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def ending(
+    reason: str, when: object, reasons: Sequence[str], verified: bool, today: date
+) -> tuple[bool, list[str]]:
+    """Whether the membership has ended by `today`, and notes on the cells for the verifiers
+    (Bahasa Indonesia). An empty date is the day the reason was filled (the sync that first
+    sees it)."""
+    typed = reason_key(reason)
+    when_text = "" if when is None else str(when).strip()
+    if not typed:
+        return False, (["Tanggal Berhenti diisi tanpa Alasan Berhenti."] if when_text else [])
+    if typed not in {reason_key(r) for r in reasons}:
+        return False, [
+            f"Alasan berhenti {reason.strip()[:60]!r} tidak ada di daftar: pilih salah satu dari "
+            + ", ".join(reasons)
+            + "."
+        ]
+    if not verified:
+        return False, ["Alasan berhenti diisi untuk pendaftar yang belum menjadi peserta."]
+    if not when_text:
+        return True, []
+    day = when if isinstance(when, date) else read_date(when_text)
+    if day is None:
+        return False, [f"Tanggal Berhenti {when_text[:20]!r} tidak terbaca: tulis HH-BB-TTTT."]
+    if day > today:
+        return False, [f"Kepesertaan berhenti mulai {day:%d-%m-%Y}."]
+    return True, []
+
+
+def is_silent(reason: str, silent: Sequence[str]) -> bool:
+    """Whether an end for `reason` is told to nobody (a death)."""
+    return reason_key(reason) in {reason_key(r) for r in silent}

@@ -1,0 +1,77 @@
+"""Memberships that end, on both sheet backends with the clock passed in: a configured reason in
+"Alasan Berhenti" moves a member to BERHENTI from "Tanggal Berhenti" (empty: now), audited and
+told once (a death: told to nobody); the freed place goes to the first in line; a reason not in
+the list, a date not readable, a date ahead are said in Catatan Sistem; clearing the cell
+reverses it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from prens.rules.lifecycle import BERHENTI, DAFTAR_TUNGGU, TERVERIFIKASI
+from prens.rules.periods import Period
+from tests.lifecycle_helpers import status, tick
+from tests.test_waiting_list import approve, run, told, with_quota
+
+P2025 = Period("2025", date(2025, 1, 1), date(2025, 12, 31), 0, 2, 12, 16800)
+
+
+def test_a_member_ends_and_the_first_in_line_moves_on(verifying) -> None:  # type: ignore[no-untyped-def]
+    base, _fake, (a, b, c, d) = verifying
+    runtime = with_quota(base, P2025)
+    for reg in (a, b, c):
+        approve(runtime, reg)
+    run(runtime, 2)
+    assert runtime.ledger.get(c).state == DAFTAR_TUNGGU
+
+    tick(runtime, a, "Alasan Berhenti", "pindah domisili")
+    run(runtime, 3)
+    assert runtime.ledger.get(a).state == BERHENTI
+    assert status(runtime, a)[0] == BERHENTI
+    assert runtime.ledger.get(c).state == TERVERIFIKASI  # a's place
+    messages = runtime.outbox().messages()
+    berhenti = [m for m in messages if m.event == "BERHENTI"]
+    assert [m.registration_id for m in berhenti] == [a]
+    assert (c, "TERVERIFIKASI") in told(runtime)
+    history = runtime.verification().history(a)
+    assert any(e.kind == "state" and e.detail["to"] == BERHENTI for e in history)
+
+    # A death is told to nobody.
+    tick(runtime, b, "Alasan Berhenti", "Meninggal  Dunia")
+    run(runtime, 4)
+    assert runtime.ledger.get(b).state == BERHENTI
+    assert (b, "BERHENTI") not in told(runtime)
+
+    # Cleared: a member again (the end was a mistake), logged; not told a second time.
+    tick(runtime, a, "Alasan Berhenti", "")
+    run(runtime, 5)
+    assert runtime.ledger.get(a).state == TERVERIFIKASI
+    assert len([m for m in told(runtime) if m == (a, "BERHENTI")]) == 1
+    assert any(
+        e.kind == "state" and e.detail["move"] == "reopen"
+        for e in runtime.verification().history(a)
+    )
+    assert runtime.ledger.get(d).state != BERHENTI
+
+
+def test_what_the_end_cells_may_say(verifying) -> None:  # type: ignore[no-untyped-def]
+    base, _fake, (a, b, c, d) = verifying
+    runtime = with_quota(base, dataclasses.replace(P2025, quota=0))
+    for reg in (a, b, c):
+        approve(runtime, reg)
+    tick(runtime, a, "Alasan Berhenti", "malas")  # not a configured reason
+    tick(runtime, b, "Alasan Berhenti", "mengundurkan diri")
+    tick(runtime, b, "Tanggal Berhenti", "30-06-2025")  # ahead of the sync's day
+    tick(runtime, c, "Tanggal Berhenti", "bulan depan")  # a date without a reason
+    tick(runtime, d, "Alasan Berhenti", "pindah domisili")  # not a member
+    run(runtime, 2)
+    assert runtime.ledger.get(a).state == TERVERIFIKASI
+    assert "tidak ada di daftar" in status(runtime, a)[1]
+    assert runtime.ledger.get(b).state == TERVERIFIKASI
+    assert "berhenti mulai 30-06-2025" in status(runtime, b)[1]
+    assert "tanpa Alasan Berhenti" in status(runtime, c)[1]
+    assert "belum menjadi peserta" in status(runtime, d)[1]
+    run(runtime, 30)  # 30 June: b's end has come
+    assert runtime.ledger.get(b).state == BERHENTI
+    assert (b, "BERHENTI") in told(runtime)
