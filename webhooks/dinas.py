@@ -16,6 +16,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     g,
     redirect,
@@ -82,7 +83,7 @@ def _sessions() -> OfficerSessions:
 def _is_page() -> bool:
     """A page an officer opens in the browser (sent to the login page), not a download (401)."""
     return request.method == "GET" and (
-        request.endpoint == "dinas.dashboard"
+        request.endpoint in ("dinas.dashboard", "dinas.evaluasi")
         or (
             str(request.endpoint).startswith("dinas_bpjs.")
             and not request.path.endswith((".xlsx", ".csv"))
@@ -287,3 +288,42 @@ def dashboard() -> str:
         officer=g.officer,
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )
+
+
+def _evaluation() -> tuple[Any, Any]:
+    """The evaluation of `?periode=` (default: today's period); 404 for an unknown one."""
+    from prens.reports.evaluation import evaluate, facts
+
+    rt = current_runtime()
+    s = rt.settings
+    now = datetime.now(UTC)
+    name = request.args.get("periode", "")[:40]
+    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
+    if period is None:
+        abort(404)
+    return evaluate(facts(rt.engine), s, period, now), s
+
+
+@bp.get("/evaluasi")
+def evaluasi() -> str:
+    from prens.reports.evaluation import summary_rows
+
+    ev, s = _evaluation()
+    return render_template(
+        "evaluasi.html",
+        ev=ev,
+        rows=summary_rows(ev, s),
+        periods=[p.name for p in s.all_periods()],
+        officer=g.officer,
+    )
+
+
+@bp.get("/evaluasi.xlsx")
+def evaluasi_xlsx() -> Response:
+    from prens.reports.evaluation import write_evaluation
+
+    ev, s = _evaluation()
+    out = io.BytesIO()
+    write_evaluation(out, ev, s)
+    audit_download(f"evaluasi-{ev.period.name}.xlsx", sum(ev.received.values()))
+    return attachment(out.getvalue(), f"evaluasi-{ev.period.name}.xlsx", XLSX)

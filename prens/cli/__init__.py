@@ -14,6 +14,7 @@ from prens.cli.checks import check_config, demo, doctor
 from prens.cli.common import CONFIG_HELP
 from prens.cli.data import audit, db, export
 from prens.cli.people import notifications, officer
+from prens.cli.reports import report
 from prens.cli.serving import jobs, serve, worker
 from prens.cli.sheet import sheet
 from prens.privacy import redact_logs
@@ -56,6 +57,7 @@ for _command in (
     officer,
     notifications,
     bpjs,
+    report,
     doctor,
     check_config,
     demo,

@@ -233,10 +233,13 @@ class Settings:
 
     def period_on(self, day: date) -> Period | None:
         """The budget period containing `day` (a day in the program's time zone)."""
-        periods = self.periods or (
-            open_period(self.contribution_per_month, self.contribution_months),
-        )
-        return period_on(periods, day)
+        return period_on(self.all_periods(), day)
+
+    def period_named(self, name: str) -> Period | None:
+        return next((p for p in self.all_periods() if p.name == name), None)
+
+    def all_periods(self) -> tuple[Period, ...]:
+        return self.periods or (open_period(self.contribution_per_month, self.contribution_months),)
 
     def required(self, field: str) -> bool:
         return field in self.questions and field not in self.optional_fields

@@ -1,0 +1,69 @@
+"""Reports for the Dinas: `report evaluasi` (the yearly monitoring and evaluation)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from prens.cli.common import with_runtime
+from prens.runtime import Runtime
+
+
+@click.group()
+def report() -> None:
+    """Reports for the Dinas, as XLSX.
+
+    Example:
+
+        prens --config config/balangan.toml report evaluasi --period 2025 -o evaluasi-2025.xlsx
+    """
+
+
+@report.command("evaluasi")
+@click.option("--period", "name", help="The budget period ([[periods]] name). Default: today's.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="File to write (XLSX).",
+)
+@with_runtime
+def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
+    """Write a period's evaluation: registrations, approvals, rejections by reason, corrections
+    by problem code, days from registration to TERDAFTAR (median and 90th percentile), messages
+    by outcome, members by kecamatan and desa against the coverage target, ends by reason, and
+    the budget used against the pagu. Recorded in the audit log.
+
+    Example:
+
+        prens --config config/balangan.toml report evaluasi --period 2025 -o evaluasi-2025.xlsx
+    """
+    from prens.privacy import private_file
+    from prens.reports.evaluation import evaluate, facts, write_evaluation
+
+    s = runtime.settings
+    now = datetime.now(UTC)
+    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
+    if period is None:
+        names = ", ".join(p.name for p in s.all_periods())
+        raise click.ClickException(
+            f"no period {name!r}; the periods are: {names}"
+            if name
+            else f"today is in no period; choose one with --period ({names})"
+        )
+    ev = evaluate(facts(runtime.engine), s, period, now)
+    private_file(Path(output))
+    with open(output, "wb") as fh:
+        write_evaluation(fh, ev, s)
+    runtime.verification().log(
+        None,
+        "export",
+        f"cli:{getpass.getuser()}",
+        {"list": f"evaluasi-{period.name}", "format": "xlsx", "rows": sum(ev.received.values())},
+        now,
+    )
+    click.echo(f"{output}: evaluation of period {period.name}")

@@ -1,0 +1,232 @@
+"""The yearly evaluation (monitoring dan evaluasi) of a budget period: what came in, what the
+verifiers decided and why, how long people waited for their membership, what the messages did,
+who is covered where, who left and why, and what the period has cost against its budget.
+The figures are pure functions of what the ledger holds (`facts`) and `now`."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import IO, Any
+
+from openpyxl import Workbook
+from sqlalchemy import Engine, select
+
+from prens.config import Settings
+from prens.reports.exports import plain_sheet, table_sheet
+from prens.rules.lifecycle import APPROVED, BERHENTI, DITOLAK, TERDAFTAR, TERVERIFIKASI
+from prens.rules.periods import Period
+from prens.rules.problems import CATALOGUE, ERROR
+from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION
+from prens.store.schema import notifications, registrations, state_entries, verifications
+
+RECEIVED_LABELS = {ACCEPTED: "diterima", NEEDS_CORRECTION: "perlu perbaikan", DUPLICATE: "ganda"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the evaluation reads: every registration and state entry, the verifier cells last
+    seen, every message (times naive UTC, as stored)."""
+
+    registrations: list[Any]
+    entries: dict[str, dict[str, datetime]]  # registration id -> state -> first entered
+    cells: dict[str, dict[str, Any]]
+    messages: list[Any]
+
+
+def facts(engine: Engine) -> Facts:
+    with engine.connect() as conn:
+        regs = conn.execute(
+            select(
+                registrations.c.id,
+                registrations.c.received_at,
+                registrations.c.status,
+                registrations.c.state,
+                registrations.c.problems,
+                registrations.c.person,
+            )
+        ).all()
+        entries: dict[str, dict[str, datetime]] = {}
+        for reg_id, state, at in conn.execute(
+            select(
+                state_entries.c.registration_id, state_entries.c.state, state_entries.c.entered_at
+            )
+        ):
+            entries.setdefault(reg_id, {})[state] = at
+        cells = {
+            r: json.loads(c)
+            for r, c in conn.execute(select(verifications.c.registration_id, verifications.c.cells))
+        }
+        messages = conn.execute(
+            select(notifications.c.event, notifications.c.status, notifications.c.created_at)
+        ).all()
+    return Facts(list(regs), entries, cells, list(messages))
+
+
+@dataclass
+class Evaluation:
+    period: Period
+    as_of: date
+    received: Counter[str] = field(default_factory=Counter)  # accepted / correction / duplicate
+    approved: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)  # reason -> n
+    corrections: Counter[str] = field(default_factory=Counter)  # problem code -> n
+    days_to_terdaftar: list[float] = field(default_factory=list)
+    messages: Counter[tuple[str, str]] = field(default_factory=Counter)  # (event, status) -> n
+    members: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kecamatan, desa) -> n
+    ended: Counter[str] = field(default_factory=Counter)  # reason -> n
+    member_months: int = 0
+    members_now: int = 0
+    months_left: int = 0
+
+    @property
+    def median_days(self) -> float | None:
+        return statistics.median(self.days_to_terdaftar) if self.days_to_terdaftar else None
+
+    @property
+    def p90_days(self) -> float | None:
+        d = sorted(self.days_to_terdaftar)
+        return d[min(len(d) - 1, int(len(d) * 0.9))] if d else None
+
+    @property
+    def realised(self) -> int:
+        return self.member_months * self.period.contribution_per_month
+
+    @property
+    def projected(self) -> int:
+        """The cost to the period's end if today's members stay."""
+        return (
+            self.realised + self.members_now * self.months_left * self.period.contribution_per_month
+        )
+
+
+def _month(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _reason(cells: dict[str, Any], settings: Settings, role: str) -> str:
+    header = next((v.header for v in settings.verifier_columns if v.role == role), "")
+    return " ".join(str(cells.get(header, "")).split()).lower() or "(tanpa alasan)"
+
+
+def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Evaluation:
+    """The evaluation of `period` from `f`, as of `now` (aware)."""
+    tz = settings.timezone
+    today = now.astimezone(tz).date()
+    first = period.start or min((r.received_at.date() for r in f.registrations), default=today)
+    last = min(period.end or today, today)
+    out = Evaluation(period, today)
+
+    def local(at: datetime) -> date:
+        return at.replace(tzinfo=UTC).astimezone(tz).date()
+
+    def inside(at: datetime | None) -> bool:
+        return at is not None and first <= local(at) <= (period.end or today)
+
+    span_end = _month(period.end) if period.end else _month(today)
+    out.months_left = max(0, span_end - _month(today))
+    for r in f.registrations:
+        entered = f.entries.get(r.id, {})
+        cells = f.cells.get(r.id, {})
+        if inside(r.received_at):
+            out.received[RECEIVED_LABELS.get(r.status, r.status)] += 1
+            if r.status == NEEDS_CORRECTION:
+                for p in json.loads(r.problems):
+                    if p["severity"] == ERROR:
+                        out.corrections[p["code"]] += 1
+        if inside(entered.get(TERVERIFIKASI)):
+            out.approved += 1
+        if r.state == DITOLAK and inside(entered.get(DITOLAK)):
+            out.rejected[_reason(cells, settings, "rejection_reason")] += 1
+        if r.state == BERHENTI and inside(entered.get(BERHENTI)):
+            out.ended[_reason(cells, settings, "end_reason")] += 1
+        if inside(entered.get(TERDAFTAR)):
+            waited = entered[TERDAFTAR] - r.received_at
+            out.days_to_terdaftar.append(round(waited.total_seconds() / 86400, 1))
+        if r.status == ACCEPTED and r.state in APPROVED:
+            person = json.loads(r.person)
+            out.members[(person.get("kecamatan", ""), person.get("desa", ""))] += 1
+            out.members_now += 1
+        out.member_months += _member_months(entered, r.state, first, last, period.months, local)
+    for m in f.messages:
+        if inside(m.created_at):
+            out.messages[(m.event, m.status)] += 1
+    return out
+
+
+def _member_months(
+    entered: dict[str, datetime], state: str | None, first: date, last: date, cap: int, local: Any
+) -> int:
+    """Months of `first`..`last` this registration was a member: from the month it was first
+    approved to the month it left (ended or rejected), both counted, at most `cap`."""
+    start = entered.get(TERVERIFIKASI)
+    if start is None:
+        return 0
+    begin = max(_month(local(start)), _month(first))
+    left = entered.get(state or "") if state in (BERHENTI, DITOLAK) else None
+    end = min(_month(local(left)) if left else _month(last), _month(last))
+    return max(0, min(cap, end - begin + 1))
+
+
+def rupiah(amount: int) -> str:
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def summary_rows(ev: Evaluation, settings: Settings) -> list[tuple[str, Any]]:
+    """The evaluation's headline figures, as the report and the page show them."""
+    p = ev.period
+    target = settings.coverage_target
+    covered = (
+        f"{ev.members_now / target:.1%}".replace(".", ",") if target else "(target belum diatur)"
+    )
+    days = (
+        f"{ev.median_days:.1f} / {ev.p90_days:.1f}".replace(".", ",")
+        if ev.median_days is not None and ev.p90_days is not None
+        else "(belum ada)"
+    )
+    rows: list[tuple[str, Any]] = [
+        ("Periode", f"{p.name} ({p.shown()})"),
+        ("Keadaan per", f"{ev.as_of:%d-%m-%Y}"),
+        ("Formulir masuk", sum(ev.received.values())),
+        *((f"  {label}", ev.received.get(label, 0)) for label in RECEIVED_LABELS.values()),
+        ("Disetujui verifikator (TERVERIFIKASI)", ev.approved),
+        ("Ditolak", sum(ev.rejected.values())),
+        ("Berhenti", sum(ev.ended.values())),
+        ("Hari sampai TERDAFTAR, median / persentil 90", days),
+        ("Peserta sekarang", ev.members_now),
+        ("Cakupan terhadap target", covered),
+        ("Pagu", rupiah(p.budget) if p.budget else "(belum diatur)"),
+        ("Realisasi s.d. hari ini (bulan-peserta × iuran)", rupiah(ev.realised)),
+        ("Proyeksi sampai akhir periode", rupiah(ev.projected)),
+    ]
+    if p.budget:
+        rows.append(("Sisa pagu menurut proyeksi", rupiah(p.budget - ev.projected)))
+    return rows
+
+
+def write_evaluation(out: IO[bytes], ev: Evaluation, settings: Settings) -> None:
+    """The evaluation as XLSX: a summary, then one sheet per breakdown."""
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet("Ringkasan")
+    summary.column_dimensions["A"].width = 48
+    summary.column_dimensions["B"].width = 32
+    title = [f"EVALUASI {settings.program_name} — {settings.district}"]
+    plain_sheet(summary, [title, [], *map(list, summary_rows(ev, settings))])
+    messages = [[e, st, n] for (e, st), n in sorted(ev.messages.items())]
+    places = [[k, d, n] for (k, d), n in sorted(ev.members.items())]
+    codes = [
+        [c, CATALOGUE[c][1] if c in CATALOGUE else "", n] for c, n in ev.corrections.most_common()
+    ]
+    sheets: list[tuple[str, list[list[Any]]]] = [
+        ("Penolakan", [["Alasan", "Jumlah"], *map(list, ev.rejected.most_common())]),
+        ("Perbaikan", [["Kode masalah", "Pesan", "Jumlah"], *codes]),
+        ("Pesan", [["Pesan", "Status", "Jumlah"], *messages]),
+        ("Wilayah", [["Kecamatan", "Desa", "Peserta"], *places]),
+        ("Berhenti", [["Alasan", "Jumlah"], *map(list, ev.ended.most_common())]),
+    ]
+    for name, table in sheets:
+        table_sheet(wb.create_sheet(name), table)
+    wb.save(out)
