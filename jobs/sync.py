@@ -25,7 +25,7 @@ from jobs.verdicts import (
     observe,
 )
 from prens.config import Settings
-from prens.rules.ending import is_silent
+from prens.rules.ending import age_end, is_silent
 from prens.rules.lifecycle import (
     APPROVED,
     BERHENTI,
@@ -121,6 +121,50 @@ def _observations(
         if seen:
             observations.append(seen)
     return observations
+
+
+def _age_ends(
+    observations: list[Observation],
+    known: dict[str, SheetEntry],
+    rows: dict[str, dict[str, Any]],
+    last: dict[str, tuple[dict[str, Any], str]],
+    settings: Settings,
+    today: date,
+) -> list[Observation]:
+    """Members (and those waiting) who have reached [eligibility] max_age end: BERHENTI from
+    the day `[membership] age_end` says, whatever their ticks; no message (the dashboard tells
+    the Dinas 90 days ahead)."""
+    observed = {ob.registration_id: ob for ob in observations}
+    out = [ob for ob in observations]
+    for reg_id, reg in known.items():
+        ob = observed.get(reg_id)
+        state = ob.state_after if ob else reg.state
+        if state not in (*APPROVED, DAFTAR_TUNGGU, BERHENTI) or not reg.born:
+            continue
+        ends = age_end(reg.born, settings.max_age, settings.membership.age_end)
+        if ends is None or ends > today or (ob is None and state == BERHENTI):
+            continue
+        note = f"Berhenti otomatis: berusia {settings.max_age} tahun ({ends:%d-%m-%Y})."
+        base = ob or observe_none(reg, rows[reg_id], last.get(reg_id))
+        ended = dataclasses.replace(
+            base,
+            state_after=BERHENTI,
+            notes=note,
+            entered=entered(base.state_before, BERHENTI),
+            kind=transition(base.state_before, BERHENTI),
+        )
+        keep = ended.kind or ended.changed_cells or note != last.get(reg_id, ({}, ""))[1]
+        out = [o for o in out if o.registration_id != reg_id] + ([ended] if keep else [])
+    return out
+
+
+def observe_none(
+    reg: SheetEntry, cells: dict[str, Any], last: tuple[dict[str, Any], str] | None
+) -> Observation:
+    """An observation of a row nothing changed in (to be changed by a rule the cells do not
+    hold)."""
+    before = reg.state or ""
+    return Observation(reg.id, before, before, cells, last[1] if last else "", [], [], None)
 
 
 def _waiting_list(
@@ -268,16 +312,20 @@ def sync(
             for index, reg_id in enumerate(ids)
             if reg_id in known  # else a row that is not a registration of ours (typed by hand)
         }
-        observations = _observations(
-            known, rows, last, settings, now.astimezone(settings.timezone).date()
-        )
+        today = now.astimezone(settings.timezone).date()
+        observations = _observations(known, rows, last, settings, today)
+        observations = _age_ends(observations, known, rows, last, settings, today)
         observations = _waiting_list(observations, last, ledger, store, settings, now)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
         quiet = frozenset(
             ob.registration_id
             for ob in observations
             if ob.state_after == BERHENTI
-            and is_silent(end_cells(ob.cells, settings)[0], settings.membership.silent_reasons)
+            and (
+                # No reason in the cells: an end at max_age (the dashboard told the Dinas).
+                not end_cells(ob.cells, settings)[0].strip()
+                or is_silent(end_cells(ob.cells, settings)[0], settings.membership.silent_reasons)
+            )
         )
         store.record(
             observations, now, notify=events if outbox is not None else frozenset(), quiet=quiet

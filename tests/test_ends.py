@@ -75,3 +75,51 @@ def test_what_the_end_cells_may_say(verifying) -> None:  # type: ignore[no-untyp
     run(runtime, 30)  # 30 June: b's end has come
     assert runtime.ledger.get(b).state == BERHENTI
     assert (b, "BERHENTI") in told(runtime)
+
+
+def test_a_member_reaching_65_ends_at_the_end_of_that_month(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from jobs.flush import flush
+    from prens.reports.stats import reaching_age
+    from sheets_bridge.setup import worksheet_layouts
+    from tests.conftest import post
+    from tests.test_webhook import body
+
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+    # Born 15 January 1962 (a woman: day 55 in the NIK): 64 when she registers in 2026.
+    reply = post(
+        client,
+        body(runtime.settings, rid="tua", nik="6311065501620001", tanggal_lahir="1/15/1962"),
+    ).get_json()
+    assert reply["status"] == "accepted", reply
+    reg = reply["id"]
+    flush(runtime.ledger, runtime.sheets, runtime.settings)
+    approve(runtime, reg)
+    first = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    from jobs.sync import sync
+
+    def at(moment: datetime) -> None:
+        sync(
+            runtime.ledger,
+            runtime.sheets,
+            runtime.settings,
+            runtime.verification(),
+            moment,
+            outbox=runtime.outbox(),
+        )
+
+    at(first)
+    assert runtime.ledger.get(reg).state == TERVERIFIKASI
+    soon = reaching_age(runtime.engine, runtime.settings, date(2026, 12, 1))
+    assert [(r[1], r[4]) for r in soon] == [(reg, date(2027, 1, 31))]
+    at(datetime(2027, 1, 30, 2, 0, tzinfo=UTC))
+    assert runtime.ledger.get(reg).state == TERVERIFIKASI
+    at(datetime(2027, 1, 31, 2, 0, tzinfo=UTC))
+    assert runtime.ledger.get(reg).state == BERHENTI
+    assert "berusia 65 tahun (31-01-2027)" in status(runtime, reg)[1]
+    assert (reg, "BERHENTI") not in told(runtime)  # the Dinas was told, on the dashboard
+    at(datetime(2027, 2, 1, 2, 0, tzinfo=UTC))  # stays ended; nothing more happens
+    assert runtime.ledger.get(reg).state == BERHENTI
+    assert sum(1 for e in runtime.verification().history(reg) if e.kind == "state") == 2

@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
 from prens.reports import final
+from prens.reports.evaluation import evaluate, facts, summary_rows, write_evaluation
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
@@ -286,14 +287,13 @@ def dashboard() -> str:
         downloads=runtime.verification().downloads(20),
         timezone=runtime.settings.timezone,
         officer=g.officer,
+        max_age=runtime.settings.max_age,
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )
 
 
 def _evaluation() -> tuple[Any, Any]:
     """The evaluation of `?periode=` (default: today's period); 404 for an unknown one."""
-    from prens.reports.evaluation import evaluate, facts
-
     rt = current_runtime()
     s = rt.settings
     now = datetime.now(UTC)
@@ -306,8 +306,6 @@ def _evaluation() -> tuple[Any, Any]:
 
 @bp.get("/evaluasi")
 def evaluasi() -> str:
-    from prens.reports.evaluation import summary_rows
-
     ev, s = _evaluation()
     return render_template(
         "evaluasi.html",
@@ -320,8 +318,6 @@ def evaluasi() -> str:
 
 @bp.get("/evaluasi.xlsx")
 def evaluasi_xlsx() -> Response:
-    from prens.reports.evaluation import write_evaluation
-
     ev, s = _evaluation()
     out = io.BytesIO()
     write_evaluation(out, ev, s)

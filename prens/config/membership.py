@@ -27,5 +27,12 @@ def read_membership(t: Section, source: Path) -> Membership:
     unknown = [r for r in silent if r.casefold() not in {x.casefold() for x in reasons}]
     if unknown:
         raise ConfigError(source, t.key("silent_reasons"), unknown, "reasons listed in end_reasons")
+    age_end = t.get(
+        "age_end",
+        str,
+        Membership.age_end,
+        lambda v: v in ("end_of_month", "birthday"),
+        '"end_of_month" or "birthday"',
+    )
     t.done()
-    return Membership(end_reasons=reasons, silent_reasons=silent)
+    return Membership(end_reasons=reasons, silent_reasons=silent, age_end=age_end)

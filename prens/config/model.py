@@ -182,6 +182,8 @@ class Membership:
         "mengundurkan diri",
     )
     silent_reasons: tuple[str, ...] = ("meninggal dunia",)  # no BERHENTI message for these
+    # A member reaching [eligibility] max_age ends: on the birthday, or at the end of its month.
+    age_end: str = "end_of_month"
 
 
 @dataclass(frozen=True)

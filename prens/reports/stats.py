@@ -12,10 +12,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from prens.config import Settings
-from prens.reports.recipients import kecamatan_col
+from prens.reports.recipients import desa_col, kecamatan_col, nama_col
+from prens.rules.ending import age_end
 from prens.rules.lifecycle import (
+    APPROVED,
     BERHENTI,
     BERKAS_LENGKAP,
+    DAFTAR_TUNGGU,
     DITOLAK,
     MENUNGGU,
     ORDER,
@@ -26,6 +29,7 @@ from prens.rules.problems import CATALOGUE, ERROR
 from prens.rules.registration import ACCEPTED, NEEDS_CORRECTION
 from prens.store.ledger import registrations
 from prens.store.outbox import notifications
+from prens.store.sql import json_text
 from prens.store.verification import state_entries
 
 CORRECTION = "PERLU PERBAIKAN"
@@ -46,6 +50,8 @@ class Dashboard:
     deliveries: dict[str, Counter[str]] = field(default_factory=dict)  # event -> status -> n
     by_state: Counter[str] = field(default_factory=Counter)  # accepted registrations
     coverage_target: int = 0
+    # Members whose membership ends at max_age within 90 days: (name, id, desa, kecamatan, day).
+    reaching_age: list[tuple[str, str, str, str, date]] = field(default_factory=list)
     contribution_per_month: int = 0
     contribution_months: int = 0
 
@@ -150,4 +156,25 @@ def dashboard(engine: Engine, settings: Settings, now: datetime) -> Dashboard:
             .group_by(registrations.c.state)
         ):
             out.by_state[state or MENUNGGU] += int(n)
+    out.reaching_age = reaching_age(engine, settings, now.astimezone(settings.timezone).date())
     return out
+
+
+def reaching_age(
+    engine: Engine, settings: Settings, today: date, days: int = 90
+) -> list[tuple[str, str, str, str, date]]:
+    """Members (and those waiting) whose membership ends at max_age within `days` of `today`,
+    soonest first: (name, id, desa, kecamatan, the day it ends)."""
+    born = json_text(registrations.c.person, "tanggal_lahir")
+    out = []
+    with engine.connect() as conn:
+        for name, reg_id, desa, kecamatan, birth in conn.execute(
+            select(nama_col, registrations.c.id, desa_col, kecamatan_col, born).where(
+                registrations.c.status == ACCEPTED,
+                registrations.c.state.in_((*APPROVED, DAFTAR_TUNGGU)),
+            )
+        ):
+            ends = age_end(birth or "", settings.max_age, settings.membership.age_end)
+            if ends is not None and today <= ends <= date.fromordinal(today.toordinal() + days):
+                out.append((name or "", reg_id, desa or "", kecamatan or "", ends))
+    return sorted(out, key=lambda r: (r[4], r[0]))

@@ -44,3 +44,22 @@ def ending(
 def is_silent(reason: str, silent: Sequence[str]) -> bool:
     """Whether an end for `reason` is told to nobody (a death)."""
     return reason_key(reason) in {reason_key(r) for r in silent}
+
+
+def age_end(born: str, age: int, rule: str) -> date | None:
+    """The day a membership ends at `age` for someone born on `born` (yyyy-mm-dd): the
+    birthday, or the last day of its month ("end_of_month"). None when `born` is not a date.
+    Someone born on 29 February turns a year older on 1 March in a common year."""
+    try:
+        birth = date.fromisoformat(born)
+    except ValueError:
+        return None
+    year = birth.year + age
+    try:
+        birthday = date(year, birth.month, birth.day)
+    except ValueError:
+        birthday = date(year, 3, 1)
+    if rule == "birthday":
+        return birthday
+    following = date(year + (birthday.month == 12), birthday.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)

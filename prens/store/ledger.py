@@ -37,6 +37,7 @@ from prens.store.job_state import JobState
 from prens.store.migrate import upgrade
 from prens.store.recording import insert_candidate, registration_from_row
 from prens.store.schema import job_leases, registrations
+from prens.store.sql import json_text
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class SheetEntry:
     id: str
     state: str | None
     warnings: str
+    born: str = ""  # the date of birth as stored (yyyy-mm-dd): a membership ends at an age
 
 
 def _warnings(problems_json: str) -> str:
@@ -221,7 +223,12 @@ class Ledger:
         """The accepted registrations among `ids` (the rows of "Pendaftar"), by id: what the
         sync needs of each, read without the answers (the sync reads every row each run)."""
         found: dict[str, SheetEntry] = {}
-        columns = (registrations.c.id, registrations.c.state, registrations.c.problems)
+        columns = (
+            registrations.c.id,
+            registrations.c.state,
+            registrations.c.problems,
+            json_text(registrations.c.person, "tanggal_lahir").label("born"),
+        )
         for start in range(0, len(ids), 500):
             with self.engine.connect() as conn:
                 rows = conn.execute(
@@ -230,7 +237,9 @@ class Ledger:
                         registrations.c.status == ACCEPTED,
                     )
                 ).all()
-            found.update((r.id, SheetEntry(r.id, r.state, _warnings(r.problems))) for r in rows)
+            found.update(
+                (r.id, SheetEntry(r.id, r.state, _warnings(r.problems), r.born or "")) for r in rows
+            )
         return found
 
     def for_niks(self, niks: list[str]) -> dict[str, Registration]:
