@@ -8,6 +8,7 @@ from jobs.compile import compile_final
 from jobs.flush import flush
 from jobs.notify import notify
 from jobs.reconcile import reconcile
+from jobs.rollover import rollover
 from jobs.sync import sync
 from prens.runtime import Runtime
 from prens.store.job_state import holder_name
@@ -46,6 +47,16 @@ def _sync(runtime: Runtime) -> str:
     ).summary()
 
 
+def _rollover(runtime: Runtime) -> str:
+    return rollover(
+        runtime.ledger,
+        runtime.sheets,
+        runtime.settings,
+        runtime.verification(),
+        outbox=runtime.outbox(),
+    ).summary()
+
+
 def _reconcile(runtime: Runtime) -> str:
     return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
 
@@ -57,6 +68,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "compile": _compile,
     "notify": _notify,
     "reconcile": _reconcile,
+    "rollover": _rollover,
 }
 
 

@@ -73,5 +73,15 @@ def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:
         id="compile",
         name="compile",
     )
+    # A new budget period begins at midnight: carried over in the first minutes of the day.
+    scheduler.add_job(
+        _run,
+        "cron",
+        hour=0,
+        minute=5,
+        args=["rollover", runtime, worker],
+        id="rollover",
+        name="rollover",
+    )
     scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
     return scheduler

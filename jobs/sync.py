@@ -31,6 +31,7 @@ from prens.rules.lifecycle import (
     BERHENTI,
     DAFTAR_TUNGGU,
     TERDAFTAR,
+    TERVERIFIKASI,
     entered,
     transition,
 )
@@ -190,12 +191,16 @@ def _waiting_list(
     leaving = sum(
         1 for ob in observations if ob.state_before in APPROVED and ob.state_after not in APPROVED
     )
-    since = store.entered_at(DAFTAR_TUNGGU)
+    # In order of first verification: when verifiers first approved them (the first entry to
+    # the waiting list, or to TERVERIFIKASI for a member a rollover put back in line).
     far = datetime.max.replace(tzinfo=UTC)
+    waited, verified = store.entered_at(DAFTAR_TUNGGU), store.entered_at(TERVERIFIKASI)
     line = sorted(
         newcomers,
         key=lambda ob: (
-            since.get(ob.registration_id, far) if ob.state_before == DAFTAR_TUNGGU else far
+            min(waited.get(ob.registration_id, far), verified.get(ob.registration_id, far))
+            if ob.state_before == DAFTAR_TUNGGU
+            else far
         ),
     )  # stable: the others keep their sheet order
     quota = period.quota if period else None

@@ -262,6 +262,14 @@ class VerificationStore:
                     conn, [(r, kind, detail) for r, detail in entries], naive_utc(now), actor
                 )
 
+    def rolled_over(self, period: str) -> bool:
+        """Whether the rollover into `period` is done (its audit entry is written last)."""
+        with self.engine.connect() as conn:
+            details = conn.execute(
+                select(audit_log.c.detail).where(audit_log.c.kind == "rollover")
+            ).scalars()
+            return any(json.loads(d).get("period") == period for d in details)
+
     def entered_at(self, state: str) -> dict[str, datetime]:
         """When each registration first entered `state` (UTC)."""
         with self.engine.connect() as conn:

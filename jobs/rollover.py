@@ -1,0 +1,144 @@
+"""Rollover job: a new budget period begins. First the sync runs (members who reached max_age
+end, free places go to the first in line); then the members carry over without registering
+again, up to the new period's quota, in order of first verification, and the rest go to the
+waiting list (told once, as anyone who waits). Runs daily; carries over once per period (an
+audit entry, written last, marks it); a run killed half-way is finished by the next, with the
+same end state."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jobs.sync import NOTIFIED_STATES, SyncReport, catatan, sync
+from prens.config import Settings
+from prens.rules.lifecycle import APPROVED, DAFTAR_TUNGGU, TERVERIFIKASI, transition
+from prens.rules.waiting import waiting_note
+from prens.store.ledger import Ledger
+from prens.store.outbox import Outbox
+from prens.store.verification import Observation, VerificationStore
+from sheets_bridge.base import SheetBackend
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 600
+
+
+@dataclass
+class RolloverReport:
+    period: str = ""
+    carried: int = 0
+    waiting: int = 0
+    already: bool = False
+    busy: bool = False
+    sync: SyncReport | None = None
+
+    def summary(self) -> str:
+        if self.busy:
+            return "rollover: a sync is running; try again"
+        if not self.period:
+            return "rollover: today is in no budget period; nothing done"
+        done = (
+            f"period {self.period} began earlier: nothing to carry"
+            if self.already
+            else f"into period {self.period}: {self.carried} carried over, {self.waiting} to the "
+            "waiting list"
+        )
+        return f"rollover: {done}" + (f"; {self.sync.summary()}" if self.sync else "")
+
+
+def rollover(
+    ledger: Ledger,
+    sheets: SheetBackend,
+    settings: Settings,
+    store: VerificationStore,
+    now: datetime | None = None,
+    outbox: Outbox | None = None,
+) -> RolloverReport:
+    """Carry the members into today's period (once per period), then sync."""
+    now = now or datetime.now(UTC)
+    report = RolloverReport()
+    period = settings.period_on(now.astimezone(settings.timezone).date())
+    if period is None:
+        return report
+    report.period = period.name
+    # The sync first: members who reached max_age end before the places are counted.
+    report.sync = sync(ledger, sheets, settings, store, now, outbox=outbox)
+    with ledger.jobs.lease("sync", LEASE_SECONDS) as held:  # never beside a sync
+        if not held:
+            report.busy = True
+            return report
+        if store.rolled_over(period.name):
+            report.already = True
+        else:
+            members = ledger.in_states(APPROVED)
+            first = store.entered_at(TERVERIFIKASI)
+            far = datetime.max.replace(tzinfo=UTC)
+            members.sort(key=lambda r: (first.get(r.id, far), r.seq or 0))
+            keep = len(members) if not period.quota else period.quota
+            excess = members[keep:]
+            _to_waiting(
+                ledger, sheets, settings, store, [r.id for r in excess], period, now, outbox
+            )
+            report.carried, report.waiting = len(members) - len(excess), len(excess)
+            store.log(
+                None,
+                "rollover",
+                "rollover",
+                {"period": period.name, "carried": report.carried, "waiting": report.waiting},
+                now,
+            )
+    log.info(report.summary())
+    return report
+
+
+def _to_waiting(
+    ledger: Ledger,
+    sheets: SheetBackend,
+    settings: Settings,
+    store: VerificationStore,
+    ids: list[str],
+    period: object,
+    now: datetime,
+    outbox: Outbox | None,
+) -> None:
+    """Members past the new quota, in line order, to the waiting list: stored (audited, told
+    once) and written to the sheet."""
+    if not ids:
+        return
+    name, quota = getattr(period, "name", ""), getattr(period, "quota", 0)
+    known = ledger.in_sheet(ids)
+    seen = store.cells_for(ids)
+    observations = []
+    for position, reg_id in enumerate(ids, start=1):
+        reg = known.get(reg_id)
+        if reg is None:
+            continue
+        before = reg.state or ""
+        observations.append(
+            Observation(
+                reg_id,
+                before,
+                DAFTAR_TUNGGU,
+                seen.get(reg_id, ({}, ""))[0],
+                waiting_note(name, quota, position),
+                [],
+                [DAFTAR_TUNGGU],  # a move back, but a first wait is told (once)
+                transition(before, DAFTAR_TUNGGU),
+            )
+        )
+    events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
+    store.record(observations, now, actor="rollover", notify=events if outbox else frozenset())
+    stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
+    sheets.update_rows_by_key(
+        settings.worksheets["pendaftar"],
+        settings.columns["id"],
+        {
+            ob.registration_id: {
+                settings.columns["status"]: DAFTAR_TUNGGU,
+                settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
+                settings.columns["diperbarui"]: stamp,
+            }
+            for ob in observations
+        },
+    )

@@ -1,0 +1,93 @@
+"""Two budget periods end to end, on both sheet backends, with the clock passed in: 2025 (quota
+5) fills and the sixth waits, told; a member moves away and the first in line takes the place,
+told; on 1 January 2026 the rollover carries the members into 2026 (quota 3): the one who turned
+65 ends, the latest verified go to the waiting list, each told once; run again, nothing more."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+
+from jobs.flush import flush
+from jobs.rollover import rollover
+from prens.rules.lifecycle import BERHENTI, DAFTAR_TUNGGU, TERVERIFIKASI
+from prens.rules.periods import Period
+from prens.runtime import Runtime
+from sheets_bridge.setup import worksheet_layouts
+from tests.conftest import post
+from tests.lifecycle_helpers import status, tick
+from tests.test_waiting_list import approve, told
+from tests.test_webhook import body
+
+P2025 = Period("2025", date(2025, 1, 1), date(2025, 12, 31), 0, 5, 12, 16800)
+P2026 = Period("2026", date(2026, 1, 1), date(2026, 12, 31), 0, 3, 12, 16800)
+
+
+def at(runtime: Runtime, y: int, m: int, d: int):  # type: ignore[no-untyped-def]
+    return rollover(
+        runtime.ledger,
+        runtime.sheets,
+        runtime.settings,
+        runtime.verification(),
+        datetime(y, m, d, 2, 0, tzinfo=UTC),
+        outbox=runtime.outbox(),
+    )
+
+
+def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    base, _fake, ids = verifying
+    runtime = Runtime(
+        dataclasses.replace(base.settings, periods=(P2025, P2026)),
+        base.engine,
+        base.ledger,
+        base.sheets,
+        base.verification(),
+    )
+    for layout in worksheet_layouts(runtime.settings):
+        runtime.sheets.apply_layout(layout)
+
+    # Three more people; the last born 20 December 1960: 65 in December 2025.
+    def in_2025(**changes: str) -> dict[str, object]:
+        return {**body(runtime.settings, **changes), "timestamp": "2025-02-01T10:00:00+08:00"}
+
+    more = [
+        post(client, in_2025(rid=f"p{i}", nik=f"63110645079{i:05d}")).get_json()["id"]
+        for i in (11, 12)
+    ]
+    old = post(
+        client, in_2025(rid="tua", nik="6311066012600001", tanggal_lahir="12/20/1960")
+    ).get_json()
+    assert old["status"] == "accepted", old
+    flush(runtime.ledger, runtime.sheets, runtime.settings)
+    people = [*ids, *more, old["id"]]  # seven, in order of verification below
+    for i, reg in enumerate([old["id"], *ids, *more]):
+        approve(runtime, reg)
+        at(runtime, 2025, 3, 1 + i)  # one verified a day: the order of first verification
+    first_five = [old["id"], *ids]
+    assert [runtime.ledger.get(r).state for r in first_five] == [TERVERIFIKASI] * 5
+    assert [runtime.ledger.get(r).state for r in more] == [DAFTAR_TUNGGU] * 2
+    assert (more[0], "DAFTAR TUNGGU") in told(runtime)
+
+    tick(runtime, ids[0], "Alasan Berhenti", "pindah domisili")
+    at(runtime, 2025, 4, 1)
+    assert runtime.ledger.get(ids[0]).state == BERHENTI
+    assert runtime.ledger.get(more[0]).state == TERVERIFIKASI  # first in line
+    assert (more[0], "TERVERIFIKASI") in told(runtime)
+    before = told(runtime)
+
+    report = at(runtime, 2026, 1, 1)
+    # The sync first ends old (65 in December 2025); then of the members, by first
+    # verification (ids[1], ids[2], ids[3], more[0]), the first three carry over.
+    assert (report.period, report.carried, report.waiting) == ("2026", 3, 1)
+    assert runtime.ledger.get(old["id"]).state == BERHENTI
+    assert "berusia 65 tahun (31-12-2025)" in status(runtime, old["id"])[1]
+    states = {r: runtime.ledger.get(r).state for r in people}
+    assert [states[r] for r in (ids[1], ids[2], ids[3])] == [TERVERIFIKASI] * 3
+    assert states[more[0]] == DAFTAR_TUNGGU and states[more[1]] == DAFTAR_TUNGGU
+    assert status(runtime, more[0])[0] == DAFTAR_TUNGGU
+    # more[0] had waited in 2025 and was told then; nobody else's state changed.
+    assert sorted(set(told(runtime)) - set(before)) == []
+    after = told(runtime)
+    again = at(runtime, 2026, 1, 2)
+    assert again.already and told(runtime) == after
+    assert {r: runtime.ledger.get(r).state for r in people} == states
