@@ -124,6 +124,20 @@ def test_the_command_and_the_page(runtime, client, config_path: Path, tmp_path: 
     )
     assert wrong.exit_code != 0 and "the periods are: semua" in wrong.output
 
+    final = tmp_path / "daftar-final.xlsx"
+    exported = CliRunner().invoke(
+        main, ["--config", str(config_path), "export", "final", "-o", str(final)]
+    )
+    assert exported.exit_code == 0, exported.output
+    changes = list(load_workbook(final)["Perubahan"].iter_rows(values_only=True))
+    assert changes[0][0] == "Perubahan" and {r[0] for r in changes[1:]} == {"baru"}
+    assert len(changes) == 8  # the seven members, all new in the one open period
+    bogus = CliRunner().invoke(
+        main,
+        ["--config", str(config_path), "export", "final", "--period", "2030", "-o", str(final)],
+    )
+    assert bogus.exit_code != 0 and "the periods are: semua" in bogus.output
+
     added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Rahmat"])
     token = added.output.strip().rsplit(" ", 1)[1]
     import base64
@@ -136,3 +150,6 @@ def test_the_command_and_the_page(runtime, client, config_path: Path, tmp_path: 
     assert got.status_code == 200
     assert load_workbook(io.BytesIO(got.data)).sheetnames[0] == "Ringkasan"
     assert client.get("/dinas/evaluasi?periode=1999", headers=auth).status_code == 404
+    assert client.get("/dinas/daftar-final.xlsx?periode=1999", headers=auth).status_code == 404
+    listed = client.get("/dinas/daftar-final.xlsx?periode=semua", headers=auth)
+    assert "Perubahan" in load_workbook(io.BytesIO(listed.data)).sheetnames

@@ -91,3 +91,28 @@ def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
     again = at(runtime, 2026, 1, 2)
     assert again.already and told(runtime) == after
     assert {r: runtime.ledger.get(r).state for r in people} == states
+
+
+def test_the_decree_list_per_period_with_its_changes(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    from prens.reports.changes import decree
+
+    test_two_periods(verifying, client)
+    base, _fake, ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    store = base.verification()
+    jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    table, changes = decree(base.ledger, store, settings, P2026, jan)
+    listed = {row[1] for row in table[1:]}
+    assert listed == {ids[1], ids[2], ids[3]}
+    got = {(row[0], row[1]): row[5] for row in changes[1:]}
+    left = {reg: why for (kind, reg), why in got.items() if kind == "keluar"}
+    assert {reg for (kind, reg) in got if kind == "lanjut"} == listed
+    assert not [reg for (kind, reg) in got if kind == "baru"]
+    assert sorted(left.values()) == [
+        "berhenti: usia 65 tahun",
+        "daftar tunggu (kuota periode penuh)",
+    ]
+    # 2025's list: its five members at its end, each in their state now; all new in 2025.
+    table_2025, changes_2025 = decree(base.ledger, store, settings, P2025, jan)
+    assert len(table_2025) - 1 == 5 and ids[0] not in {row[1] for row in table_2025[1:]}
+    assert {row[0] for row in changes_2025[1:]} == {"baru"}

@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
 from prens.reports import final
+from prens.reports.changes import decree
 from prens.reports.evaluation import evaluate, facts, summary_rows, write_evaluation
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
@@ -134,11 +135,22 @@ def attachment(data: bytes, name: str, content_type: str) -> Response:
     )
 
 
+def _period() -> Any:
+    """The budget period of `?periode=` (default: today's); 404 for an unknown one."""
+    s = current_runtime().settings
+    name = request.args.get("periode", "")[:40]
+    today = datetime.now(UTC).astimezone(s.timezone).date()
+    period = s.period_named(name) if name else s.period_on(today)
+    if period is None:
+        abort(404)
+    return period
+
+
 @bp.get("/daftar-final.xlsx")
 def daftar_final_xlsx() -> Response:
     rt = current_runtime()
     s = rt.settings
-    table = final.final_list(rt.ledger, rt.verification(), s)
+    table, changes = decree(rt.ledger, rt.verification(), s, _period(), datetime.now(UTC))
     out = io.BytesIO()
     write_xlsx(
         out,
@@ -146,6 +158,7 @@ def daftar_final_xlsx() -> Response:
         final.text_columns(s),
         final.summary(table[1:], s, s.contribution_months, s.coverage_target),
         date_columns=final.date_columns(s),
+        changes=changes,
     )
     audit_download("daftar-final.xlsx", len(table) - 1)
     return attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
@@ -154,7 +167,7 @@ def daftar_final_xlsx() -> Response:
 @bp.get("/daftar-final.csv")
 def daftar_final_csv() -> Response:
     rt = current_runtime()
-    table = final.final_list(rt.ledger, rt.verification(), rt.settings)
+    table, _ = decree(rt.ledger, rt.verification(), rt.settings, _period(), datetime.now(UTC))
     out = io.BytesIO()
     write_csv(out, table)
     audit_download("daftar-final.csv", len(table) - 1)

@@ -34,8 +34,13 @@ def export() -> None:
     required=True,
     help="File to write.",
 )
+@click.option(
+    "--period",
+    "period_name",
+    help="The budget period ([[periods]] name) whose decree list to write. Default: today's.",
+)
 @with_runtime
-def export_final(runtime: Runtime, fmt: str, output: str) -> None:
+def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | None) -> None:
     """Write the final list (verified or later), by kecamatan, desa and name. XLSX is the file
     for people: NIK, KK and phone numbers stay text, with a summary sheet with the budget. CSV is
     for machines: a spreadsheet opening it loses digits of NIK and KK. The export is recorded in
@@ -49,11 +54,22 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
     from datetime import UTC, datetime
 
     from prens.reports import final
+    from prens.reports.changes import decree
     from prens.reports.exports import write_csv, write_xlsx
 
     s = runtime.settings
     store = runtime.verification()
-    table = final.final_list(runtime.ledger, store, s)
+    now = datetime.now(UTC)
+    if period_name:
+        period = s.period_named(period_name)
+    else:
+        period = s.period_on(now.astimezone(s.timezone).date())
+    if period is None:
+        names = ", ".join(p.name for p in s.all_periods())
+        raise click.ClickException(
+            f"no period {period_name or '(today)'}; the periods are: {names}"
+        )
+    table, changes = decree(runtime.ledger, store, s, period, now)
     from pathlib import Path
 
     from prens.privacy import private_file
@@ -67,13 +83,21 @@ def export_final(runtime: Runtime, fmt: str, output: str) -> None:
             write_csv(fh, table, bar.update)
         else:
             summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
-            write_xlsx(fh, table, final.text_columns(s), summary, bar.update, final.date_columns(s))
+            write_xlsx(
+                fh,
+                table,
+                final.text_columns(s),
+                summary,
+                bar.update,
+                final.date_columns(s),
+                changes=changes,
+            )
     store.log(
         None,
         "export",
         f"cli:{getpass.getuser()}",
-        {"list": "daftar-final", "format": fmt, "rows": len(table) - 1},
-        datetime.now(UTC),
+        {"list": f"daftar-final-{period.name}", "format": fmt, "rows": len(table) - 1},
+        now,
     )
     click.echo(f"{output}: {len(table) - 1} row(s)")
 

@@ -167,12 +167,16 @@ def write_xlsx(
     progress: Callable[[int], None] | None = None,
     date_columns: Iterable[int] = (),
     number_columns: Iterable[int] = (0,),
+    changes: list[list[str]] | None = None,
 ) -> None:
-    """The final list (sheet "Daftar Final") and its summary (sheet "Ringkasan")."""
+    """The final list (sheet "Daftar Final"), its summary (sheet "Ringkasan"), and what
+    changed from the period before (sheet "Perubahan"), when given."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Daftar Final")
     table_sheet(ws, table, text_columns, date_columns, number_columns, progress)
     summary_ws = wb.create_sheet("Ringkasan")
     summary_ws.column_dimensions["A"].width = 32
     plain_sheet(summary_ws, summary)
+    if changes is not None:
+        table_sheet(wb.create_sheet("Perubahan"), changes, [1])
     wb.save(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from prens.config import Settings
-from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import BERKAS_LENGKAP, STATES, TERDAFTAR, TERVERIFIKASI
 from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
@@ -60,20 +60,31 @@ def date_columns(settings: Settings) -> list[int]:
     return [i for i, h in enumerate(head) if h == wanted]
 
 
-def final_list(ledger: Ledger, store: VerificationStore, settings: Settings) -> list[list[str]]:
-    """The final list's rows, header first, from the ledger as it is now."""
-    chosen = ledger.in_states(FINAL_STATES)
+def final_list(
+    ledger: Ledger,
+    store: VerificationStore,
+    settings: Settings,
+    members: set[str] | None = None,
+) -> list[list[str]]:
+    """The final list's rows, header first: the members now, or (`members`) those ids, each in
+    its state now (a past period's list holds people who have left since)."""
+    if members is None:
+        chosen = ledger.in_states(FINAL_STATES)
+    else:
+        chosen = [r for r in ledger.in_states(STATES) if r.id in members]
     seen = store.cells_for([r.id for r in chosen])
-    return [headers(settings), *rows(chosen, seen, settings)]
+    return [headers(settings), *rows(chosen, seen, settings, everyone=members is not None)]
 
 
 def rows(
     registrations: list[Registration],
     last_seen: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,
+    everyone: bool = False,
 ) -> list[list[str]]:
-    """Numbered rows, by kecamatan, desa and name, of the registrations in a final state."""
-    chosen = [r for r in registrations if r.state in FINAL_STATES]
+    """Numbered rows, by kecamatan, desa and name, of the registrations in a final state (or
+    all of them)."""
+    chosen = [r for r in registrations if everyone or r.state in FINAL_STATES]
     chosen.sort(
         key=lambda r: (
             r.person.get("kecamatan", ""),
