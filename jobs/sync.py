@@ -19,13 +19,14 @@ from typing import Any
 from jobs.verdicts import (
     Verdicts,
     end_cells,
+    judge,
     membership_number,
     normalised,
     number_holders,
     observe,
 )
 from prens.config import Settings
-from prens.rules.ending import age_end, is_silent
+from prens.rules.ending import age_end, end_day, is_silent
 from prens.rules.lifecycle import (
     APPROVED,
     BERHENTI,
@@ -122,6 +123,46 @@ def _observations(
         if seen:
             observations.append(seen)
     return observations
+
+
+def _ends_after_start(
+    observations: list[Observation],
+    store: VerificationStore,
+    settings: Settings,
+    last: dict[str, tuple[dict[str, Any], str]],
+    today: date,
+) -> list[Observation]:
+    """An end dated before the membership began is not taken: the member stays where the rest
+    of their ticks put them, and `Catatan Sistem` says why."""
+    ending_now = [ob for ob in observations if ob.state_after == BERHENTI]
+    if not ending_now:
+        return observations
+    began = store.entered_at(TERVERIFIKASI)
+    out = []
+    for ob in observations:
+        day = end_day(end_cells(ob.cells, settings)[1]) if ob in ending_now else None
+        start = began.get(ob.registration_id)
+        local_start = start.astimezone(settings.timezone).date() if start else None
+        if day is None or local_start is None or day >= local_start:
+            out.append(ob)
+            continue
+        reasons = {v.header: "" for v in settings.verifier_columns if v.role == "end_reason"}
+        stay = judge({**ob.cells, **reasons}, settings, None, today)[0]
+        note = (
+            f"Tanggal Berhenti {day:%d-%m-%Y} sebelum kepesertaan dimulai "
+            f"({local_start:%d-%m-%Y}): periksa tanggalnya."
+        )
+        kept = dataclasses.replace(
+            ob,
+            state_after=stay,
+            notes=note,
+            entered=entered(ob.state_before, stay),
+            kind=transition(ob.state_before, stay),
+        )
+        previous = last.get(ob.registration_id, ({}, ""))[1]
+        if kept.kind or kept.changed_cells or note != previous:
+            out.append(kept)
+    return out
 
 
 def _age_ends(
@@ -319,6 +360,7 @@ def sync(
         }
         today = now.astimezone(settings.timezone).date()
         observations = _observations(known, rows, last, settings, today)
+        observations = _ends_after_start(observations, store, settings, last, today)
         observations = _age_ends(observations, known, rows, last, settings, today)
         observations = _waiting_list(observations, last, ledger, store, settings, now)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES

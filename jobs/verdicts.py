@@ -94,8 +94,15 @@ def judge(
     view = view_of(cells, settings)
     issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
     reason, when = end_cells(cells, settings)
+    day = today or date.today()
+    period = settings.period_on(day)
     ended, end_notes = ending(
-        reason, when, settings.membership.end_reasons, view.verified, today or date.today()
+        reason,
+        when,
+        settings.membership.end_reasons,
+        view.verified,
+        day,
+        period.end if period else None,
     )
     view = dataclasses.replace(view, membership_issue=issue, ended=ended)
     return state_of(view), " ".join([*notes_of(view), *end_notes])

@@ -123,3 +123,23 @@ def test_a_member_reaching_65_ends_at_the_end_of_that_month(runtime, client) -> 
     at(datetime(2027, 2, 1, 2, 0, tzinfo=UTC))  # stays ended; nothing more happens
     assert runtime.ledger.get(reg).state == BERHENTI
     assert sum(1 for e in runtime.verification().history(reg) if e.kind == "state") == 2
+
+
+def test_an_end_before_the_membership_began_or_past_the_period(verifying) -> None:  # type: ignore[no-untyped-def]
+    base, _fake, (a, b, _c, _d) = verifying
+    runtime = with_quota(base, dataclasses.replace(P2025, quota=0))
+    approve(runtime, a)
+    approve(runtime, b)
+    run(runtime, 2)  # members from 2 June 2025
+    tick(runtime, a, "Alasan Berhenti", "pindah domisili")
+    tick(runtime, a, "Tanggal Berhenti", "01-05-2025")  # before 2 June
+    tick(runtime, b, "Alasan Berhenti", "pindah domisili")
+    tick(runtime, b, "Tanggal Berhenti", "15-01-2026")  # past the 2025 period
+    run(runtime, 3)
+    assert runtime.ledger.get(a).state == TERVERIFIKASI
+    assert "sebelum kepesertaan dimulai (02-06-2025)" in status(runtime, a)[1]
+    assert runtime.ledger.get(b).state == TERVERIFIKASI
+    assert "di luar periode anggaran berjalan" in status(runtime, b)[1]
+    tick(runtime, a, "Tanggal Berhenti", "03-06-2025")  # corrected
+    run(runtime, 4)
+    assert runtime.ledger.get(a).state == BERHENTI

@@ -14,7 +14,12 @@ def reason_key(text: str) -> str:
 
 
 def ending(
-    reason: str, when: object, reasons: Sequence[str], verified: bool, today: date
+    reason: str,
+    when: object,
+    reasons: Sequence[str],
+    verified: bool,
+    today: date,
+    period_end: date | None = None,
 ) -> tuple[bool, list[str]]:
     """Whether the membership has ended by `today`, and notes on the cells for the verifiers
     (Bahasa Indonesia). An empty date is the day the reason was filled (the sync that first
@@ -36,6 +41,11 @@ def ending(
     day = when if isinstance(when, date) else read_date(when_text)
     if day is None:
         return False, [f"Tanggal Berhenti {when_text[:20]!r} tidak terbaca: tulis HH-BB-TTTT."]
+    if period_end is not None and day > period_end:
+        return False, [
+            f"Tanggal Berhenti {day:%d-%m-%Y} di luar periode anggaran berjalan (sampai "
+            f"{period_end:%d-%m-%Y}): periksa tanggalnya."
+        ]
     if day > today:
         return False, [f"Kepesertaan berhenti mulai {day:%d-%m-%Y}."]
     return True, []
@@ -63,3 +73,10 @@ def age_end(born: str, age: int, rule: str) -> date | None:
         return birthday
     following = date(year + (birthday.month == 12), birthday.month % 12 + 1, 1)
     return date.fromordinal(following.toordinal() - 1)
+
+
+def end_day(when: object) -> date | None:
+    """The date in "Tanggal Berhenti" (None: empty or unreadable)."""
+    if isinstance(when, date):
+        return when
+    return read_date(str(when or "").strip())
