@@ -3,9 +3,10 @@ duplicate row, no message twice, and no lease left by the dead process blocking 
 
 The jobs run as an operator runs them (`prens jobs run NAME`, a child process) on the embedded
 default, one after the other as a day goes: reconcile (600 responses from the form's CSV),
-flush, sync (every row ticked by the verifiers), notify, compile. Each is killed as soon as the
-test sees it make progress in the database (or after a random delay, when its progress is one
-transaction), a few times, then run to the end."""
+flush, sync (every row ticked by the verifiers), notify, compile; then a budget period begins
+with room for 450, and the rollover puts 150 members on the waiting list. Each is killed as
+soon as the test sees it make progress in the database (or after a random delay, when its
+progress is one transaction), a few times, then run to the end."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,9 @@ PROGRESS = {
     "sync": "SELECT count(*) FROM state_entries WHERE state = 'TERVERIFIKASI'",
     "notify": "SELECT count(*) FROM notifications WHERE status IN ('sent', 'uncertain')",
     "compile": None,
+    "rollover": "SELECT count(*) FROM registrations WHERE state = 'DAFTAR TUNGGU'",
 }
+CARRIED = 450  # the new period's quota: the other 150 members go to the waiting list
 
 
 def kill_mid_run(config: Path, job: str, engine, rng: random.Random) -> list[str]:  # type: ignore[no-untyped-def]
@@ -163,6 +166,42 @@ def test_every_job_killed_at_any_point_reruns_to_the_same_end_state(tmp_path: Pa
         assert again.returncode == 0, again.stderr
         assert runtime.sheets.get_all_values(final_name) == first  # the same end state
         assert len(first) - 1 == RESPONSES
+
+        # A budget period containing today, with room for 450 of the 600 members: the rollover
+        # puts the latest verified 150 on the waiting list, killed and run again.
+        today = datetime.now(settings.timezone).date()
+        with config.open("a", encoding="utf-8") as fh:
+            fh.write(
+                f'\n[[periods]]\nname = "kini"\nstart = {today - timedelta(days=30)}\n'
+                f"end = {today + timedelta(days=300)}\nquota = {CARRIED}\n"
+            )
+        run("rollover")
+        again = prens(config, "jobs", "run", "rollover")
+        assert "began earlier" in again.stdout, again.stdout
+        with engine.connect() as conn:
+            by_seq = conn.execute(
+                select(registrations.c.id, registrations.c.state).order_by(registrations.c.seq)
+            ).all()
+            waiting = (
+                conn.execute(
+                    select(notifications.c.registration_id).where(
+                        notifications.c.event == "DAFTAR TUNGGU"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert Counter(state for _, state in by_seq) == {
+            "TERVERIFIKASI": CARRIED,
+            "DAFTAR TUNGGU": RESPONSES - CARRIED,
+        }
+        # All verified in one sync: the line is in registration order; the last ones wait.
+        assert [state for _, state in by_seq[CARRIED:]] == ["DAFTAR TUNGGU"] * (RESPONSES - CARRIED)
+        assert len(waiting) == RESPONSES - CARRIED and repeated(waiting) == 0
+        status = runtime.sheets.column_values(
+            settings.worksheets["pendaftar"], settings.columns["status"]
+        )
+        assert Counter(status) == {"TERVERIFIKASI": CARRIED, "DAFTAR TUNGGU": RESPONSES - CARRIED}
     finally:
         runtime.close()
     with capsys.disabled():
@@ -171,5 +210,5 @@ def test_every_job_killed_at_any_point_reruns_to_the_same_end_state(tmp_path: Pa
     # The jobs with many steps were each killed in the middle at least once; sync's and
     # compile's sheet writes are one request each: killed before or after it, they are covered
     # by the same end-state checks.
-    for job in ("reconcile", "flush", "notify"):
+    for job in ("reconcile", "flush", "notify", "rollover"):
         assert any(k.startswith("killed") for k in report[job]), report
