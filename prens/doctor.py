@@ -65,7 +65,7 @@ def run_checks(runtime: Runtime, now: datetime | None = None) -> list[Check]:
     )
     checks += _sheet_checks(runtime)
     checks.append(_reconcile_check(runtime))
-    checks.append(_jobs_check(runtime))
+    checks.append(_jobs_check(runtime, now))
     checks.append(_periods_check(runtime, now.astimezone(s.timezone).date()))
     return checks
 
@@ -92,10 +92,8 @@ def _periods_check(runtime: Runtime, today: date) -> Check:
     return Check(WARNING if found else OK, "Periode anggaran", "; ".join([detail, *found]))
 
 
-def _jobs_check(runtime: Runtime) -> Check:
+def _jobs_check(runtime: Runtime, moment: datetime) -> Check:
     """When each scheduled job last ran, by which worker; a warning when flush has stalled."""
-    from datetime import UTC, datetime
-
     s = runtime.settings
     try:
         runs = runtime.ledger.jobs.runs()
@@ -110,7 +108,7 @@ def _jobs_check(runtime: Runtime) -> Check:
             "Tugas terjadwal",
             "belum pernah berjalan: jalankan `prens serve` atau `prens worker`",
         )
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = moment.astimezone(UTC).replace(tzinfo=None)
     parts = []
     for job, run in sorted(last.items()):
         at = run.started_at.replace(tzinfo=UTC).astimezone(s.timezone)
