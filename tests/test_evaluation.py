@@ -80,6 +80,18 @@ def test_the_figures_match_a_hand_computation(settings) -> None:  # type: ignore
         messages=[
             SimpleNamespace(event="TERDAFTAR", status="sent", created_at=at("2025-03-01 00:00:00"))
         ],
+        lines={
+            "r1": [
+                (at("2025-02-01 00:00:00"), "TERVERIFIKASI"),
+                (at("2025-03-01 00:00:00"), "TERDAFTAR"),
+            ],
+            "r2": [
+                (at("2025-03-15 00:00:00"), "TERVERIFIKASI"),
+                (at("2025-05-20 00:00:00"), "BERHENTI"),
+            ],
+            "r3": [(at("2025-03-10 00:00:00"), "DITOLAK")],
+            "r5": [(at("2024-12-28 00:00:00"), "TERVERIFIKASI")],
+        },
     )
     ev = evaluate(facts, settings, P2025, NOW)
     assert dict(ev.received) == {"diterima": 3, "perlu perbaikan": 1}  # r5 came before 2025

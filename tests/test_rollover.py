@@ -116,3 +116,21 @@ def test_the_decree_list_per_period_with_its_changes(verifying, client) -> None:
     table_2025, changes_2025 = decree(base.ledger, store, settings, P2025, jan)
     assert len(table_2025) - 1 == 5 and ids[0] not in {row[1] for row in table_2025[1:]}
     assert {row[0] for row in changes_2025[1:]} == {"baru"}
+
+
+def test_the_budget_of_a_period(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    from prens.reports.evaluation import budget
+
+    test_two_periods(verifying, client)
+    base, _fake, _ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    b = budget(base.engine, settings, P2026, jan)
+    # January so far: the three members, and old and more[0], members on 1 January until the
+    # rollover's sync ended one and put the other in line (a month begun is a month paid);
+    # then the three for eleven months to come.
+    assert (b.members, b.realised, b.projected) == (3, 5 * 16800, 5 * 16800 + 3 * 11 * 16800)
+    # 2025 so far (as of 1 January 2026): ids[0] March-April (2), old March-December (10),
+    # ids[1..3] March-December (30), more[0] April-December (9): 51 member-months.
+    b2025 = budget(base.engine, settings, P2025, jan)
+    assert b2025.realised == 51 * 16800 and b2025.projected == b2025.realised

@@ -31,7 +31,7 @@ from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
 from prens.reports import final
 from prens.reports.changes import decree
-from prens.reports.evaluation import evaluate, facts, summary_rows, write_evaluation
+from prens.reports.evaluation import budget, evaluate, facts, summary_rows, write_evaluation
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
@@ -271,6 +271,13 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("dinas.login"))
 
 
+def _period_budget(runtime: Runtime, now: datetime) -> Any:
+    """Today's budget period and its money so far (None when today is in no period)."""
+    s = runtime.settings
+    period = s.period_on(now.astimezone(s.timezone).date())
+    return budget(runtime.engine, s, period, now) if period else None
+
+
 @bp.get("/dashboard")
 def dashboard() -> str:
     runtime = current_runtime()
@@ -301,6 +308,7 @@ def dashboard() -> str:
         timezone=runtime.settings.timezone,
         officer=g.officer,
         max_age=runtime.settings.max_age,
+        period=_period_budget(runtime, now),
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )
 

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
 from prens.config import Settings
+from prens.reports.changes import Timeline, timelines
 from prens.reports.exports import plain_sheet, table_sheet
 from prens.rules.lifecycle import APPROVED, BERHENTI, DITOLAK, TERDAFTAR, TERVERIFIKASI
 from prens.rules.periods import Period
@@ -35,6 +36,7 @@ class Facts:
     entries: dict[str, dict[str, datetime]]  # registration id -> state -> first entered
     cells: dict[str, dict[str, Any]]
     messages: list[Any]
+    lines: dict[str, Timeline] = field(default_factory=dict)  # state changes (audit log)
 
 
 def facts(engine: Engine) -> Facts:
@@ -63,7 +65,7 @@ def facts(engine: Engine) -> Facts:
         messages = conn.execute(
             select(notifications.c.event, notifications.c.status, notifications.c.created_at)
         ).all()
-    return Facts(list(regs), entries, cells, list(messages))
+    return Facts(list(regs), entries, cells, list(messages), timelines(engine))
 
 
 @dataclass
@@ -150,25 +152,26 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
             person = json.loads(r.person)
             out.members[(person.get("kecamatan", ""), person.get("desa", ""))] += 1
             out.members_now += 1
-        out.member_months += _member_months(entered, r.state, first, last, period.months, local)
+        out.member_months += member_months(f.lines.get(r.id, []), first, last, period.months, tz)
     for m in f.messages:
         if inside(m.created_at):
             out.messages[(m.event, m.status)] += 1
     return out
 
 
-def _member_months(
-    entered: dict[str, datetime], state: str | None, first: date, last: date, cap: int, local: Any
-) -> int:
-    """Months of `first`..`last` this registration was a member: from the month it was first
-    approved to the month it left (ended or rejected), both counted, at most `cap`."""
-    start = entered.get(TERVERIFIKASI)
-    if start is None:
-        return 0
-    begin = max(_month(local(start)), _month(first))
-    left = entered.get(state or "") if state in (BERHENTI, DITOLAK) else None
-    end = min(_month(local(left)) if left else _month(last), _month(last))
-    return max(0, min(cap, end - begin + 1))
+def member_months(line: Timeline, first: date, last: date, cap: int, tz: Any) -> int:
+    """The months of `first`..`last` in which the timeline was a member at some moment (a month
+    begun is a month paid: BPJS bills by the month), at most `cap`."""
+    months: set[int] = set()
+    low, high = _month(first), _month(last)
+    for i, (at, state) in enumerate(line):
+        if state not in APPROVED:
+            continue
+        start = _month(at.replace(tzinfo=UTC).astimezone(tz).date())
+        until = line[i + 1][0] if i + 1 < len(line) else None
+        stop = _month(until.replace(tzinfo=UTC).astimezone(tz).date()) if until else high
+        months.update(range(max(start, low), min(stop, high) + 1))
+    return min(cap, len(months))
 
 
 def rupiah(amount: int) -> str:
@@ -230,3 +233,41 @@ def write_evaluation(out: IO[bytes], ev: Evaluation, settings: Settings) -> None
     for name, table in sheets:
         table_sheet(wb.create_sheet(name), table)
     wb.save(out)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A period's money so far: member-months × contribution, and the projection to its end."""
+
+    period: Period
+    members: int
+    realised: int
+    projected: int
+
+    @property
+    def left(self) -> int | None:
+        return self.period.budget - self.projected if self.period.budget else None
+
+
+def budget(engine: Engine, settings: Settings, period: Period, now: datetime) -> Budget:
+    """The budget figures of `period` without reading anyone's answers (for the dashboard)."""
+    with engine.connect() as conn:
+        states = dict(
+            conn.execute(
+                select(registrations.c.id, registrations.c.state).where(
+                    registrations.c.status == ACCEPTED
+                )
+            ).all()
+        )
+    lines = timelines(engine)
+    tz = settings.timezone
+    today = now.astimezone(tz).date()
+    first = period.start or min(
+        (line[0][0].date() for line in lines.values() if line), default=today
+    )
+    last = min(period.end or today, today)
+    months = sum(member_months(line, first, last, period.months, tz) for line in lines.values())
+    members = sum(1 for state in states.values() if state in APPROVED)
+    left = max(0, (_month(period.end) if period.end else _month(today)) - _month(today))
+    per = period.contribution_per_month
+    return Budget(period, members, months * per, months * per + members * left * per)
