@@ -134,3 +134,29 @@ def test_the_budget_of_a_period(verifying, client) -> None:  # type: ignore[no-u
     # ids[1..3] March-December (30), more[0] April-December (9): 51 member-months.
     b2025 = budget(base.engine, settings, P2025, jan)
     assert b2025.realised == 51 * 16800 and b2025.projected == b2025.realised
+
+
+def test_the_berita_acara_of_a_period(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    from prens.reports import berita_acara as berita
+    from prens.reports.changes import bounds, timelines
+
+    test_two_periods(verifying, client)
+    base, _fake, ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    regs = base.ledger.in_states(berita.STATES)
+    lines = timelines(base.engine)
+    in_2026 = berita.in_period(regs, lines, *bounds(P2026, settings, jan))
+    report = berita.build(in_2026, settings, P2026)
+    # In 2026 so far: one ended at 65, one put in line by the rollover.
+    assert dict(zip(report.states, report.totals, strict=True)) == {
+        "MENUNGGU VERIFIKASI": 0,
+        "DAFTAR TUNGGU": 1,
+        "TERVERIFIKASI": 0,
+        "BERKAS LENGKAP": 0,
+        "TERDAFTAR": 0,
+        "DITOLAK": 0,
+        "BERHENTI": 1,
+    }
+    in_2025 = berita.in_period(regs, lines, *bounds(P2025, settings, jan))
+    assert len(in_2025) == 7  # all verified in 2025

@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
 from prens.reports import final
-from prens.reports.changes import decree
+from prens.reports.changes import bounds, decree, timelines
 from prens.reports.evaluation import budget, evaluate, facts, summary_rows, write_evaluation
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
@@ -175,16 +175,24 @@ def daftar_final_csv() -> Response:
 
 
 def _berita() -> tuple[berita.Report, str]:
+    """The Berita Acara of `?periode=` (default: today's period; everyone, without periods)."""
     rt = current_runtime()
+    budget_period = _period()
     regs = rt.ledger.in_states(berita.STATES)
-    period = rt.verification().period()
     tz = rt.settings.timezone
+    if budget_period.start is not None:
+        start, end = bounds(budget_period, rt.settings, datetime.now(UTC))
+        regs = berita.in_period(regs, timelines(rt.engine), start, end)
+        return berita.build(regs, rt.settings, budget_period), (
+            f"periode {budget_period.name}: {budget_period.shown()}"
+        )
+    verified = rt.verification().period()
     shown = (
-        f"{period[0].astimezone(tz):%d-%m-%Y} s.d. {period[1].astimezone(tz):%d-%m-%Y}"
-        if period
+        f"{verified[0].astimezone(tz):%d-%m-%Y} s.d. {verified[1].astimezone(tz):%d-%m-%Y}"
+        if verified
         else "belum ada verifikasi"
     )
-    return berita.build(regs, rt.settings), shown
+    return berita.build(regs, rt.settings, budget_period), shown
 
 
 @bp.get("/berita-acara")

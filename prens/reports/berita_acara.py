@@ -4,9 +4,11 @@ coverage. Counts only: no name, no NIK."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from prens.config import Settings
 from prens.rules.lifecycle import APPROVED, BERHENTI, DAFTAR_TUNGGU, STATES
+from prens.rules.periods import Period
 from prens.rules.registration import Registration
 
 
@@ -28,7 +30,11 @@ def rupiah(amount: int) -> str:
     return "Rp " + f"{amount:,}".replace(",", ".")
 
 
-def build(registrations: list[Registration], settings: Settings) -> Report:
+def build(
+    registrations: list[Registration], settings: Settings, period: Period | None = None
+) -> Report:
+    """The numbers for `registrations`; the budget at `period`'s contribution and months (the
+    configured ones without a period)."""
     # The waiting list's and the ended's columns only when someone is in them.
     states = tuple(
         st
@@ -43,7 +49,9 @@ def build(registrations: list[Registration], settings: Settings) -> Report:
     rows = [(k, v, sum(v)) for k, v in sorted(counts.items())]
     totals = [sum(v[i] for _, v, _ in rows) for i in range(len(states))]
     eligible = sum(n for st, n in zip(states, totals, strict=True) if st in APPROVED)
-    budget = eligible * settings.contribution_per_month * settings.contribution_months
+    per_month = period.contribution_per_month if period else settings.contribution_per_month
+    months = period.months if period else settings.contribution_months
+    budget = eligible * per_month * months
     target = settings.coverage_target
     coverage = f"{eligible / target:.1%}".replace(".", ",") if target else ""
     return Report(
@@ -52,9 +60,26 @@ def build(registrations: list[Registration], settings: Settings) -> Report:
         totals,
         sum(totals),
         eligible,
-        settings.contribution_per_month,
-        settings.contribution_months,
+        per_month,
+        months,
         budget,
         target,
         coverage,
     )
+
+
+def in_period(
+    registrations: list[Registration],
+    lines: dict[str, list[tuple[datetime, str]]],
+    start: datetime,
+    end: datetime,
+) -> list[Registration]:
+    """The registrations a period's Berita Acara counts: received in it, or verified (a state
+    change) in it; naive UTC bounds."""
+    out = []
+    for reg in registrations:
+        received = reg.received_at.astimezone(UTC).replace(tzinfo=None)
+        changed = any(start <= at < end for at, _ in lines.get(reg.id, []))
+        if changed or start <= received < end:
+            out.append(reg)
+    return out
