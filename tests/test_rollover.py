@@ -160,3 +160,25 @@ def test_the_berita_acara_of_a_period(verifying, client) -> None:  # type: ignor
     }
     in_2025 = berita.in_period(regs, lines, *bounds(P2025, settings, jan))
     assert len(in_2025) == 7  # all verified in 2025
+
+
+def test_the_evaluation_of_the_scenario(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    from prens.reports.evaluation import evaluate, facts
+
+    test_two_periods(verifying, client)
+    base, _fake, _ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    known = facts(base.engine)
+    ev2025 = evaluate(known, settings, P2025, jan)
+    # Approved in 2025: the first five, and more[0] when ids[0] moved away.
+    assert ev2025.approved == 6
+    assert dict(ev2025.ended) == {"pindah domisili": 1}
+    assert ev2025.member_months == 51 and ev2025.realised == 51 * 16800
+    assert ev2025.messages[("DAFTAR TUNGGU", "pending")] == 2
+    assert ev2025.messages[("TERVERIFIKASI", "pending")] == 6
+    assert ev2025.messages[("BERHENTI", "pending")] == 1
+    ev2026 = evaluate(known, settings, P2026, jan)
+    assert dict(ev2026.ended) == {"usia 65 tahun": 1} and ev2026.approved == 0
+    assert ev2026.members_now == 3 and sum(ev2026.members.values()) == 3
+    assert ev2026.projected == 5 * 16800 + 3 * 11 * 16800

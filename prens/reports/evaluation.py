@@ -24,6 +24,7 @@ from prens.rules.problems import CATALOGUE, ERROR
 from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION
 from prens.store.schema import notifications, registrations, state_entries, verifications
 
+NO_REASON = "(tanpa alasan)"
 RECEIVED_LABELS = {ACCEPTED: "diterima", NEEDS_CORRECTION: "perlu perbaikan", DUPLICATE: "ganda"}
 
 
@@ -111,7 +112,7 @@ def _month(d: date) -> int:
 
 def _reason(cells: dict[str, Any], settings: Settings, role: str) -> str:
     header = next((v.header for v in settings.verifier_columns if v.role == role), "")
-    return " ".join(str(cells.get(header, "")).split()).lower() or "(tanpa alasan)"
+    return " ".join(str(cells.get(header, "")).split()).lower() or NO_REASON
 
 
 def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Evaluation:
@@ -144,7 +145,8 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
         if r.state == DITOLAK and inside(entered.get(DITOLAK)):
             out.rejected[_reason(cells, settings, "rejection_reason")] += 1
         if r.state == BERHENTI and inside(entered.get(BERHENTI)):
-            out.ended[_reason(cells, settings, "end_reason")] += 1
+            reason = _reason(cells, settings, "end_reason")
+            out.ended[f"usia {settings.max_age} tahun" if reason == NO_REASON else reason] += 1
         if inside(entered.get(TERDAFTAR)):
             waited = entered[TERDAFTAR] - r.received_at
             out.days_to_terdaftar.append(round(waited.total_seconds() / 86400, 1))
