@@ -182,3 +182,23 @@ def test_the_evaluation_of_the_scenario(verifying, client) -> None:  # type: ign
     assert dict(ev2026.ended) == {"usia 65 tahun": 1} and ev2026.approved == 0
     assert ev2026.members_now == 3 and sum(ev2026.members.values()) == 3
     assert ev2026.projected == 5 * 16800 + 3 * 11 * 16800
+
+
+def test_the_dashboard_shows_a_periods_budget(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from prens.store.officers import Officers
+    from tests.conftest import SECRET
+    from webhooks.app import create_app
+
+    test_two_periods(verifying, client)
+    base, _fake, _ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
+    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
+    token = Officers(base.engine).add("Rahmat")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    page = app.get("/dinas/dashboard?periode=2025", headers=auth).get_data(as_text=True)
+    # 2025 is over (the suite runs after it): 51 member-months, the projection the same.
+    assert "Periode anggaran 2025" in page and "Rp 856.800" in page
+    assert 'href="/dinas/dashboard?periode=2026"' in page

@@ -280,9 +280,11 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 def _period_budget(runtime: Runtime, now: datetime) -> Any:
-    """Today's budget period and its money so far (None when today is in no period)."""
+    """The budget period of `?periode=` (default: today's) and its money so far (None when
+    there is no such period)."""
     s = runtime.settings
-    period = s.period_on(now.astimezone(s.timezone).date())
+    name = request.args.get("periode", "")[:40]
+    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
     return budget(runtime.engine, s, period, now) if period else None
 
 
@@ -317,6 +319,7 @@ def dashboard() -> str:
         officer=g.officer,
         max_age=runtime.settings.max_age,
         period=_period_budget(runtime, now),
+        periods=[p.name for p in runtime.settings.all_periods()],
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )
 
