@@ -71,14 +71,14 @@ def rollover(
         if store.rolled_over(period.name):
             report.already = True
         else:
-            members = ledger.in_states(APPROVED)
+            members = ledger.ids_in_states(APPROVED)  # (id, seq): no answers read
             first = store.entered_at(TERVERIFIKASI)
             far = datetime.max.replace(tzinfo=UTC)
-            members.sort(key=lambda r: (first.get(r.id, far), r.seq or 0))
+            members.sort(key=lambda m: (first.get(m[0], far), m[1]))
             keep = len(members) if not period.quota else period.quota
             excess = members[keep:]
             _to_waiting(
-                ledger, sheets, settings, store, [r.id for r in excess], period, now, outbox
+                ledger, sheets, settings, store, [m[0] for m in excess], period, now, outbox
             )
             report.carried, report.waiting = len(members) - len(excess), len(excess)
             store.log(

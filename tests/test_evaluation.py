@@ -32,14 +32,14 @@ def reg(
     place=("Paringin", "Lasung Batu"),
     problems=(),
 ):  # type: ignore[no-untyped-def]
-    person = {"kecamatan": place[0], "desa": place[1]}
     return SimpleNamespace(
         id=rid,
         received_at=at(received),
         status=status,
         state=state,
         problems=json.dumps(list(problems)),
-        person=json.dumps(person),
+        kecamatan=place[0],
+        desa=place[1],
     )
 
 

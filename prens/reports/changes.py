@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from prens.config import Settings
 from prens.reports import final
-from prens.rules.lifecycle import APPROVED, BERHENTI, DAFTAR_TUNGGU, DITOLAK, STATES
+from prens.rules.lifecycle import APPROVED, BERHENTI, DAFTAR_TUNGGU, DITOLAK
 from prens.rules.periods import Period
 from prens.store.ledger import Ledger
 from prens.store.schema import audit_log
@@ -140,7 +140,7 @@ def decree(
     ids_now = {row[1] for row in table[1:]}
     before_period = previous_period(settings, period)
     before = members_at(lines, bounds(before_period, settings, now)[1]) if before_period else set()
-    regs = {r.id: r for r in ledger.in_states(STATES) if r.id in ids_now | before}
+    regs = {r.id: r for r in ledger.many(ids_now | before)}
     left = sorted((before - ids_now) & set(regs))
     cells = store.cells_for(left)
     why = {r: why_left(regs[r].state or "", cells.get(r, ({}, ""))[0], settings) for r in left}

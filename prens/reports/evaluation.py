@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, literal, select
 
 from prens.config import Settings
 from prens.reports.changes import Timeline, timelines
@@ -23,6 +23,7 @@ from prens.rules.periods import Period
 from prens.rules.problems import CATALOGUE, ERROR
 from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION
 from prens.store.schema import notifications, registrations, state_entries, verifications
+from prens.store.sql import json_text
 
 NO_REASON = "(tanpa alasan)"
 RECEIVED_LABELS = {ACCEPTED: "diterima", NEEDS_CORRECTION: "perlu perbaikan", DUPLICATE: "ganda"}
@@ -41,6 +42,12 @@ class Facts:
 
 
 def facts(engine: Engine) -> Facts:
+    """Read what the evaluation needs, and no more: no answers, the problems of those needing
+    correction only, the verifier cells of the rejected and ended only (100,000 registrations
+    in under 500 MB)."""
+    problems = case(
+        (registrations.c.status == NEEDS_CORRECTION, registrations.c.problems), else_=literal("[]")
+    )
     with engine.connect() as conn:
         regs = conn.execute(
             select(
@@ -48,8 +55,9 @@ def facts(engine: Engine) -> Facts:
                 registrations.c.received_at,
                 registrations.c.status,
                 registrations.c.state,
-                registrations.c.problems,
-                registrations.c.person,
+                problems.label("problems"),
+                json_text(registrations.c.person, "kecamatan").label("kecamatan"),
+                json_text(registrations.c.person, "desa").label("desa"),
             )
         ).all()
         entries: dict[str, dict[str, datetime]] = {}
@@ -61,7 +69,11 @@ def facts(engine: Engine) -> Facts:
             entries.setdefault(reg_id, {})[state] = at
         cells = {
             r: json.loads(c)
-            for r, c in conn.execute(select(verifications.c.registration_id, verifications.c.cells))
+            for r, c in conn.execute(
+                select(verifications.c.registration_id, verifications.c.cells)
+                .join(registrations, registrations.c.id == verifications.c.registration_id)
+                .where(registrations.c.state.in_((DITOLAK, BERHENTI)))
+            )
         }
         messages = conn.execute(
             select(notifications.c.event, notifications.c.status, notifications.c.created_at)
@@ -151,8 +163,7 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
             waited = entered[TERDAFTAR] - r.received_at
             out.days_to_terdaftar.append(round(waited.total_seconds() / 86400, 1))
         if r.status == ACCEPTED and r.state in APPROVED:
-            person = json.loads(r.person)
-            out.members[(person.get("kecamatan", ""), person.get("desa", ""))] += 1
+            out.members[(r.kecamatan or "", r.desa or "")] += 1
             out.members_now += 1
         out.member_months += member_months(f.lines.get(r.id, []), first, last, period.months, tz)
     for m in f.messages:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from prens.config import Settings
-from prens.rules.lifecycle import BERKAS_LENGKAP, STATES, TERDAFTAR, TERVERIFIKASI
+from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
 from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
@@ -68,10 +68,7 @@ def final_list(
 ) -> list[list[str]]:
     """The final list's rows, header first: the members now, or (`members`) those ids, each in
     its state now (a past period's list holds people who have left since)."""
-    if members is None:
-        chosen = ledger.in_states(FINAL_STATES)
-    else:
-        chosen = [r for r in ledger.in_states(STATES) if r.id in members]
+    chosen = ledger.in_states(FINAL_STATES) if members is None else ledger.many(members)
     seen = store.cells_for([r.id for r in chosen])
     return [headers(settings), *rows(chosen, seen, settings, everyone=members is not None)]
 

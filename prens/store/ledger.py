@@ -260,6 +260,30 @@ class Ledger:
                     best[row.nik] = (rank, row)
         return {nik: registration_from_row(row) for nik, (_rank, row) in best.items()}
 
+    def many(self, ids: set[str] | list[str]) -> list[Registration]:
+        """The registrations with these ids (any status), read 500 at a time."""
+        wanted = sorted(ids)
+        out: list[Registration] = []
+        for start in range(0, len(wanted), 500):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(registrations).where(registrations.c.id.in_(wanted[start : start + 500]))
+                ).all()
+            out.extend(registration_from_row(r) for r in rows)
+        return out
+
+    def ids_in_states(self, states: tuple[str, ...]) -> list[tuple[str, int]]:
+        """(id, seq) of the accepted registrations in any of `states`, without their answers."""
+        with self.engine.connect() as conn:
+            return [
+                (r.id, r.seq)
+                for r in conn.execute(
+                    select(registrations.c.id, registrations.c.seq).where(
+                        registrations.c.status == ACCEPTED, registrations.c.state.in_(states)
+                    )
+                )
+            ]
+
     def in_states(self, states: tuple[str, ...]) -> list[Registration]:
         """Accepted registrations in any of `states`."""
         with self.engine.connect() as conn:
