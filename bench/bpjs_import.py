@@ -30,15 +30,19 @@ from bench.compile import config_in  # noqa: E402
 from prens.config import load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
 
+# The command in a fresh process; its peak memory is the kernel's high-water mark of its own
+# address space (VmHWM). Not ru_maxrss: that survives execve, so a child would report the
+# parent's peak (this script's, filling the ledger).
 MEASURE = """
-import resource, sys, time
+import re, sys, time
 from prens.cli import main
 start = time.perf_counter()
 try:
     main(sys.argv[1:], standalone_mode=False)
 finally:
     took = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = open("/proc/self/status").read()
+    peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024
     print(f"#figures {took:.2f} {peak:.0f}")
 """
 

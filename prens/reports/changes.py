@@ -135,13 +135,17 @@ def decree(
     lines = timelines(ledger.engine)
     today = settings.period_on(now.astimezone(settings.timezone).date())
     current = today is not None and today.name == period.name
-    members = None if current else members_at(lines, bounds(period, settings, now)[1])
-    table = final.final_list(ledger, store, settings, members)
-    ids_now = {row[1] for row in table[1:]}
+    if current:
+        chosen = ledger.in_states(final.FINAL_STATES)
+    else:
+        chosen = ledger.many(members_at(lines, bounds(period, settings, now)[1]))
+    table = final.list_of(chosen, store, settings, everyone=not current)
+    ids_now = {r.id for r in chosen}
     before_period = previous_period(settings, period)
     before = members_at(lines, bounds(before_period, settings, now)[1]) if before_period else set()
-    regs = {r.id: r for r in ledger.many(ids_now | before)}
-    left = sorted((before - ids_now) & set(regs))
+    regs = {r.id: r for r in chosen}
+    regs.update((r.id, r) for r in ledger.many(before - ids_now))
+    left = sorted(before - ids_now)
     cells = store.cells_for(left)
     why = {r: why_left(regs[r].state or "", cells.get(r, ({}, ""))[0], settings) for r in left}
     rows = [CHANGES_HEADER]

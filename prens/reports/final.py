@@ -69,8 +69,15 @@ def final_list(
     """The final list's rows, header first: the members now, or (`members`) those ids, each in
     its state now (a past period's list holds people who have left since)."""
     chosen = ledger.in_states(FINAL_STATES) if members is None else ledger.many(members)
+    return list_of(chosen, store, settings, everyone=members is not None)
+
+
+def list_of(
+    chosen: list[Registration], store: VerificationStore, settings: Settings, everyone: bool
+) -> list[list[str]]:
+    """The final list of `chosen` (all of them, or those in a final state), header first."""
     seen = store.cells_for([r.id for r in chosen])
-    return [headers(settings), *rows(chosen, seen, settings, everyone=members is not None)]
+    return [headers(settings), *rows(chosen, seen, settings, everyone=everyone)]
 
 
 def rows(

@@ -166,12 +166,19 @@ def reaching_age(
     """Members (and those waiting) whose membership ends at max_age within `days` of `today`,
     soonest first: (name, id, desa, kecamatan, the day it ends)."""
     born = json_text(registrations.c.person, "tanggal_lahir")
+    # Only those born in the window whose birthday at max_age falls from the start of this
+    # month to `days` ahead (dates as stored, yyyy-mm-dd, compare as text).
+    years = settings.max_age
+    low = date(today.year - years, today.month, 1).isoformat()
+    ahead = date.fromordinal(today.toordinal() + days)
+    high = f"{ahead.year - years:04d}-{ahead.month:02d}-31"
     out = []
     with engine.connect() as conn:
         for name, reg_id, desa, kecamatan, birth in conn.execute(
             select(nama_col, registrations.c.id, desa_col, kecamatan_col, born).where(
                 registrations.c.status == ACCEPTED,
                 registrations.c.state.in_((*APPROVED, DAFTAR_TUNGGU)),
+                born.between(low, high),
             )
         ):
             ends = age_end(birth or "", settings.max_age, settings.membership.age_end)
