@@ -202,3 +202,23 @@ def test_the_dashboard_shows_a_periods_budget(verifying, client) -> None:  # typ
     # 2025 is over (the suite runs after it): 51 member-months, the projection the same.
     assert "Periode anggaran 2025" in page and "Rp 856.800" in page
     assert 'href="/dinas/dashboard?periode=2026"' in page
+
+
+def test_the_berita_acara_page_of_a_period(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from prens.store.officers import Officers
+    from tests.conftest import SECRET
+    from webhooks.app import create_app
+
+    test_two_periods(verifying, client)
+    base, _fake, _ids = verifying
+    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
+    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
+    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
+    token = Officers(base.engine).add("Rahmat")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    page = app.get("/dinas/berita-acara?periode=2025", headers=auth).get_data(as_text=True)
+    assert "periode 2025: 01-01-2025 s.d. 31-12-2025" in page
+    assert "terpakai sampai hari ini <strong>Rp 856.800</strong>" in page
+    assert app.get("/dinas/berita-acara?periode=1990", headers=auth).status_code == 404

@@ -198,12 +198,14 @@ def _berita() -> tuple[berita.Report, str]:
 @bp.get("/berita-acara")
 def berita_acara() -> str:
     report, period = _berita()
-    s = current_runtime().settings
+    rt = current_runtime()
+    s = rt.settings
     audit_download("berita-acara", 0)
     return render_template(
         "berita_acara.html",
         report=report,
         period=period,
+        money=_period_budget(rt, datetime.now(UTC)),
         program=s.program_name,
         district=s.district,
         rupiah=berita.rupiah,
