@@ -285,8 +285,8 @@ def _period_budget(runtime: Runtime, now: datetime) -> Any:
     """The budget period of `?periode=` (default: today's) and its money so far (None when
     there is no such period)."""
     s = runtime.settings
-    if not s.periods:
-        return None  # one open-ended period: the budget section below says it all
+    if not any(p.start for p in s.periods):
+        return None  # one open-ended period: the budget section says it all
     name = request.args.get("periode", "")[:40]
     period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
     return budget(runtime.engine, s, period, now) if period else None
