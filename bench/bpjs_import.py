@@ -106,9 +106,15 @@ def prepare(directory: Path, count: int) -> Path:
 
 
 def run(directory: Path, *args: str) -> tuple[float, float, str]:
+    return measured(directory, "bpjs", "import", *args)
+
+
+def measured(directory: Path, *args: str) -> tuple[float, float, str]:
+    """`prens ARGS` on the deployment in `directory`, in a fresh process: (seconds, peak MB,
+    its output)."""
     config = str(directory / "balangan.toml")
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, "--config", config, "bpjs", "import", *args],
+        [sys.executable, "-c", MEASURE, "--config", config, *args],
         capture_output=True,
         text=True,
         check=True,

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bpjs_import import MEASURE  # noqa: E402
+from bench.bpjs_import import measured as run  # noqa: E402
 from prens.config import load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
 
@@ -149,19 +148,6 @@ def prepare(directory: Path, count: int) -> None:
         all_or_nothing=True,
     )
     runtime.close()
-
-
-def run(directory: Path, *args: str) -> tuple[float, float, str]:
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE, "--config", str(directory / "balangan.toml"), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("#figures"))
-    took, peak = line.split()[1:]
-    return float(took), float(peak), out
 
 
 def main() -> None:

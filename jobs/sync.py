@@ -125,6 +125,22 @@ def _observations(
     return observations
 
 
+def redirected(
+    ob: Observation, state: str, notes: str, last: dict[str, tuple[dict[str, Any], str]]
+) -> list[Observation]:
+    """`ob` sent to `state` with `notes` by a rule the cells do not hold; none when that leaves
+    nothing changed since the last sync (no move, no cell, the same notes)."""
+    moved = dataclasses.replace(
+        ob,
+        state_after=state,
+        notes=notes,
+        entered=entered(ob.state_before, state),
+        kind=transition(ob.state_before, state),
+    )
+    previous = last.get(ob.registration_id, ({}, ""))[1]
+    return [moved] if moved.kind or moved.changed_cells or notes != previous else []
+
+
 def _ends_after_start(
     observations: list[Observation],
     store: VerificationStore,
@@ -152,16 +168,7 @@ def _ends_after_start(
             f"Tanggal Berhenti {day:%d-%m-%Y} sebelum kepesertaan dimulai "
             f"({local_start:%d-%m-%Y}): periksa tanggalnya."
         )
-        kept = dataclasses.replace(
-            ob,
-            state_after=stay,
-            notes=note,
-            entered=entered(ob.state_before, stay),
-            kind=transition(ob.state_before, stay),
-        )
-        previous = last.get(ob.registration_id, ({}, ""))[1]
-        if kept.kind or kept.changed_cells or note != previous:
-            out.append(kept)
+        out += redirected(ob, stay, note, last)
     return out
 
 
@@ -188,15 +195,9 @@ def _age_ends(
             continue
         note = f"Berhenti otomatis: berusia {settings.max_age} tahun ({ends:%d-%m-%Y})."
         base = ob or observe_none(reg, rows[reg_id], last.get(reg_id))
-        ended = dataclasses.replace(
-            base,
-            state_after=BERHENTI,
-            notes=note,
-            entered=entered(base.state_before, BERHENTI),
-            kind=transition(base.state_before, BERHENTI),
+        out = [o for o in out if o.registration_id != reg_id] + redirected(
+            base, BERHENTI, note, last
         )
-        keep = ended.kind or ended.changed_cells or note != last.get(reg_id, ({}, ""))[1]
-        out = [o for o in out if o.registration_id != reg_id] + ([ended] if keep else [])
     return out
 
 
@@ -258,16 +259,7 @@ def _waiting_list(
             continue
         note = waiting_note(period.name if period else "", quota or 0, position[ob.registration_id])
         notes = " ".join(part for part in (note, ob.notes) if part)
-        kept = dataclasses.replace(
-            ob,
-            state_after=DAFTAR_TUNGGU,
-            notes=notes,
-            entered=entered(ob.state_before, DAFTAR_TUNGGU),
-            kind=transition(ob.state_before, DAFTAR_TUNGGU),
-        )
-        previous = last.get(ob.registration_id, ({}, ""))[1]
-        if kept.kind or kept.changed_cells or notes != previous:
-            out.append(kept)
+        out += redirected(ob, DAFTAR_TUNGGU, notes, last)
     return out
 
 

@@ -173,6 +173,24 @@ def _counts(outcomes: list[numbers_in.Outcome], applied: bool) -> list[tuple[str
     ]
 
 
+def _import_page(upload: Upload | None, outcomes: list[numbers_in.Outcome], applied: bool) -> str:
+    """The preview of an import, or what its confirmation applied."""
+    settings = current_runtime().settings
+    return render_template(
+        "bpjs_impor.html",
+        upload=upload,
+        applied=applied,
+        rows=_rows(outcomes, applied),
+        counts=_counts(outcomes, applied),
+        total=len(outcomes),
+        to_set=sum(o.sets for o in outcomes),
+        shown=SHOWN,
+        officer=g.officer,
+        sync_seconds=settings.sync_seconds,
+        tz=settings.timezone,
+    )
+
+
 @bp.get("/impor/<upload_id>")
 def pratinjau(upload_id: str) -> str:
     rt = current_runtime()
@@ -180,19 +198,7 @@ def pratinjau(upload_id: str) -> str:
     lines = [_import_line(d) for d in upload.lines]
     accept = bool(upload.options.get("accept_name_mismatch"))
     outcomes = import_plan(rt.ledger, rt.sheets, rt.settings, lines, accept)
-    return render_template(
-        "bpjs_impor.html",
-        upload=upload,
-        applied=False,
-        rows=_rows(outcomes, False),
-        counts=_counts(outcomes, False),
-        total=len(outcomes),
-        to_set=sum(o.sets for o in outcomes),
-        shown=SHOWN,
-        officer=g.officer,
-        sync_seconds=rt.settings.sync_seconds,
-        tz=rt.settings.timezone,
-    )
+    return _import_page(upload, outcomes, applied=False)
 
 
 @bp.post("/impor/<upload_id>/terapkan")
@@ -226,19 +232,7 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
             "Lembar verifikasi tidak dapat ditulis saat ini. Tidak ada yang berubah; "
             "coba terapkan lagi beberapa menit lagi.",
         )
-    return render_template(
-        "bpjs_impor.html",
-        upload=uploads.get(upload.id, "import"),
-        applied=True,
-        rows=_rows(outcomes, True),
-        counts=_counts(outcomes, True),
-        total=len(outcomes),
-        to_set=sum(o.sets for o in outcomes),
-        shown=SHOWN,
-        officer=g.officer,
-        sync_seconds=rt.settings.sync_seconds,
-        tz=rt.settings.timezone,
-    )
+    return _import_page(uploads.get(upload.id, "import"), outcomes, applied=True)
 
 
 @bp.get("/impor/<upload_id>/laporan.xlsx")
