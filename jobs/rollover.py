@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from jobs.sync import NOTIFIED_STATES, SyncReport, catatan, sync
+from jobs.sync import NOTIFIED_STATES, SyncReport, status_cells, sync
 from prens.config import Settings
 from prens.rules.lifecycle import APPROVED, DAFTAR_TUNGGU, TERVERIFIKASI, transition
 from prens.rules.waiting import waiting_note
@@ -129,16 +129,11 @@ def _to_waiting(
         )
     events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
     store.record(observations, now, actor="rollover", notify=events if outbox else frozenset())
-    stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
     sheets.update_rows_by_key(
         settings.worksheets["pendaftar"],
         settings.columns["id"],
         {
-            ob.registration_id: {
-                settings.columns["status"]: DAFTAR_TUNGGU,
-                settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
-                settings.columns["diperbarui"]: stamp,
-            }
+            ob.registration_id: status_cells(ob, known[ob.registration_id], settings, now)
             for ob in observations
         },
     )

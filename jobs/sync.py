@@ -274,18 +274,26 @@ def _changes_back(
     """Status, Catatan Sistem and the time of the change, for each row that moved or whose
     notes changed."""
     back: dict[str, dict[str, str | bool]] = {}
-    stamp = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
     for ob in observations:
         if ob.kind:
             report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
         previous_notes = last.get(ob.registration_id, ({}, ""))[1]
         if ob.kind or ob.notes != previous_notes:
-            back[ob.registration_id] = {
-                settings.columns["status"]: ob.state_after,
-                settings.columns["catatan"]: catatan(known[ob.registration_id], ob.notes),
-                settings.columns["diperbarui"]: stamp,
-            }
+            back[ob.registration_id] = status_cells(ob, known[ob.registration_id], settings, now)
     return back
+
+
+def status_cells(
+    ob: Observation, reg: SheetEntry, settings: Settings, now: datetime
+) -> dict[str, str | bool]:
+    """What the sheet shows of an observation: Status, Catatan Sistem, when it changed."""
+    return {
+        settings.columns["status"]: ob.state_after,
+        settings.columns["catatan"]: catatan(reg, ob.notes),
+        settings.columns["diperbarui"]: now.astimezone(settings.timezone).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        ),
+    }
 
 
 def _repairs(

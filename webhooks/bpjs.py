@@ -17,7 +17,6 @@ from prens.intake.tables import FileRefused
 from prens.reports import bpjs as files
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
-from prens.rules.bpjs.columns import NikCell
 from prens.rules.identity import mask
 from prens.store.uploads import Upload, Uploads
 from sheets_bridge.base import SheetError
@@ -88,29 +87,10 @@ def ekspor() -> Response:
 # -- membership numbers in ----------------------------------------------------------------
 
 
-def _line_dict(line: numbers_in.ImportLine) -> dict[str, Any]:
-    return {
-        "row": line.row,
-        "nik": line.nik.nik,
-        "as_number": line.nik.as_number,
-        "number": line.number,
-        "name": line.name,
-        "born": line.born.isoformat() if line.born else None,
-        "born_text": line.born_text,
-    }
-
-
-def _import_line(d: dict[str, Any]) -> numbers_in.ImportLine:
-    from datetime import date
-
-    return numbers_in.ImportLine(
-        row=d["row"],
-        nik=NikCell(d["nik"], d["as_number"]),
-        number=d["number"],
-        name=d["name"],
-        born=date.fromisoformat(d["born"]) if d["born"] else None,
-        born_text=d["born_text"],
-    )
+def _import_lines(upload: Upload) -> tuple[list[numbers_in.ImportLine], bool]:
+    """The lines an officer uploaded, and whether they accepted names that differ."""
+    lines = [numbers_in.ImportLine.from_dict(d) for d in upload.lines]
+    return lines, bool(upload.options.get("accept_name_mismatch"))
 
 
 @bp.route("/impor", methods=["GET", "POST"])
@@ -133,7 +113,7 @@ def impor():  # type: ignore[no-untyped-def]
         name,
         g.officer,
         {"accept_name_mismatch": accept},
-        [_line_dict(line) for line in lines],
+        [line.as_dict() for line in lines],
         datetime.now(UTC),
     )
     return redirect(url_for("dinas_bpjs.pratinjau", upload_id=upload_id))
@@ -147,9 +127,7 @@ def _own(upload_id: str, kind: str) -> Upload:
 
 
 def _rows(outcomes: list[numbers_in.Outcome], applied: bool) -> list[dict[str, Any]]:
-    labels = {**numbers_in.OUTCOMES}
-    if applied:
-        labels[numbers_in.SET] = numbers_in.APPLIED
+    labels = numbers_in.labels(applied)
     return [
         {
             "row": o.line.row,
@@ -165,9 +143,7 @@ def _rows(outcomes: list[numbers_in.Outcome], applied: bool) -> list[dict[str, A
 
 
 def _counts(outcomes: list[numbers_in.Outcome], applied: bool) -> list[tuple[str, int, str]]:
-    labels = {**numbers_in.OUTCOMES}
-    if applied:
-        labels[numbers_in.SET] = numbers_in.APPLIED
+    labels = numbers_in.labels(applied)
     return [
         (labels[c], n, numbers_in.ADVICE[c]) for c, n in numbers_in.counts(outcomes).items() if n
     ]
@@ -195,8 +171,7 @@ def _import_page(upload: Upload | None, outcomes: list[numbers_in.Outcome], appl
 def pratinjau(upload_id: str) -> str:
     rt = current_runtime()
     upload = _own(upload_id, "import")
-    lines = [_import_line(d) for d in upload.lines]
-    accept = bool(upload.options.get("accept_name_mismatch"))
+    lines, accept = _import_lines(upload)
     outcomes = import_plan(rt.ledger, rt.sheets, rt.settings, lines, accept)
     return _import_page(upload, outcomes, applied=False)
 
@@ -210,8 +185,7 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
     uploads = _uploads()
     if not uploads.claim(upload.id, g.officer, now):
         return redirect(url_for("dinas_bpjs.pratinjau", upload_id=upload.id))
-    lines = [_import_line(d) for d in upload.lines]
-    accept = bool(upload.options.get("accept_name_mismatch"))
+    lines, accept = _import_lines(upload)
     try:
         outcomes = apply_import(
             rt.ledger,
@@ -239,8 +213,7 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
 def laporan_impor(upload_id: str) -> Response:
     rt = current_runtime()
     upload = _own(upload_id, "import")
-    lines = [_import_line(d) for d in upload.lines]
-    accept = bool(upload.options.get("accept_name_mismatch"))
+    lines, accept = _import_lines(upload)
     outcomes = import_plan(rt.ledger, rt.sheets, rt.settings, lines, accept)
     out = io.BytesIO()
     files.write_import_report(out, outcomes, False, upload.file_name)
@@ -267,17 +240,7 @@ def tagihan():  # type: ignore[no-untyped-def]
         lines = bill_lines(data, rt.settings)
     except FileRefused as exc:
         return render_template("bpjs.html", officer=g.officer, error=f"{name}: {exc}"), 400
-    stored = [
-        {
-            "row": ln.row,
-            "nik": ln.nik.nik,
-            "as_number": ln.nik.as_number,
-            "number": ln.number,
-            "amount": ln.amount,
-            "name": ln.name,
-        }
-        for ln in lines
-    ]
+    stored = [line.as_dict() for line in lines]
     now = datetime.now(UTC)
     upload_id = _uploads().save("bill", name, g.officer, {"month": month}, stored, now)
     result = _bill(upload_id)[1]
@@ -300,12 +263,7 @@ def tagihan():  # type: ignore[no-untyped-def]
 def _bill(upload_id: str) -> tuple[Upload, billing.BillCheck]:
     rt = current_runtime()
     upload = _own(upload_id, "bill")
-    lines = [
-        billing.BillLine(
-            d["row"], NikCell(d["nik"], d["as_number"]), d["number"], d["amount"], d["name"]
-        )
-        for d in upload.lines
-    ]
+    lines = [billing.BillLine.from_dict(d) for d in upload.lines]
     month = str(upload.options["month"])
     return upload, files.check_bill(rt.ledger, rt.verification(), rt.settings, lines, month)
 

@@ -36,6 +36,7 @@ from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
 from prens.rules.messages import STATUS_WORDS
+from prens.rules.money import rupiah
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
@@ -140,7 +141,7 @@ def _period() -> Any:
     s = current_runtime().settings
     name = request.args.get("periode", "")[:40]
     today = datetime.now(UTC).astimezone(s.timezone).date()
-    period = s.period_named(name) if name else s.period_on(today)
+    period = s.period_chosen(name, today)
     if period is None:
         abort(404)
     return period
@@ -208,7 +209,7 @@ def berita_acara() -> str:
         money=_period_budget(rt, datetime.now(UTC)),
         program=s.program_name,
         district=s.district,
-        rupiah=berita.rupiah,
+        rupiah=rupiah,
         today=datetime.now(s.timezone).strftime("%d-%m-%Y"),
     )
 
@@ -288,7 +289,7 @@ def _period_budget(runtime: Runtime, now: datetime) -> Any:
     if not any(p.start for p in s.periods):
         return None  # one open-ended period: the budget section says it all
     name = request.args.get("periode", "")[:40]
-    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
+    period = s.period_chosen(name, now.astimezone(s.timezone).date())
     return budget(runtime.engine, s, period, now) if period else None
 
 
@@ -331,13 +332,7 @@ def dashboard() -> str:
 def _evaluation() -> tuple[Any, Any]:
     """The evaluation of `?periode=` (default: today's period); 404 for an unknown one."""
     rt = current_runtime()
-    s = rt.settings
-    now = datetime.now(UTC)
-    name = request.args.get("periode", "")[:40]
-    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
-    if period is None:
-        abort(404)
-    return evaluate(facts(rt.engine), s, period, now), s
+    return evaluate(facts(rt.engine), rt.settings, _period(), datetime.now(UTC)), rt.settings
 
 
 @bp.get("/evaluasi")

@@ -156,10 +156,11 @@ def bpjs_import(
 
 
 def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-arg]
-    from prens.rules.bpjs.numbers_in import APPLIED, OUTCOMES, SAME, SET, counts
+    from prens.rules.bpjs.numbers_in import SAME, SET, counts
+    from prens.rules.bpjs.numbers_in import labels as named
     from prens.rules.identity import mask
 
-    labels = {**OUTCOMES, SET: APPLIED if applied else OUTCOMES[SET]}
+    labels = named(applied)
     click.echo(f"{len(outcomes)} line(s):")
     for code, n in counts(outcomes).items():
         if n:

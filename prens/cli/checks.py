@@ -56,10 +56,8 @@ def check_config(ctx: click.Context) -> None:
     )
     from datetime import datetime
 
+    from prens.rules.money import rupiah
     from prens.rules.periods import warnings
-
-    def rupiah(n: int) -> str:
-        return "Rp " + f"{n:,}".replace(",", ".")
 
     for p in s.periods:
         quota = f"quota {p.quota}" if p.quota else "no quota"

@@ -60,10 +60,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
     s = runtime.settings
     store = runtime.verification()
     now = datetime.now(UTC)
-    if period_name:
-        period = s.period_named(period_name)
-    else:
-        period = s.period_on(now.astimezone(s.timezone).date())
+    period = s.period_chosen(period_name, now.astimezone(s.timezone).date())
     if period is None:
         names = ", ".join(p.name for p in s.all_periods())
         raise click.ClickException(

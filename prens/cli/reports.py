@@ -47,7 +47,7 @@ def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
 
     s = runtime.settings
     now = datetime.now(UTC)
-    period = s.period_named(name) if name else s.period_on(now.astimezone(s.timezone).date())
+    period = s.period_chosen(name, now.astimezone(s.timezone).date())
     if period is None:
         names = ", ".join(p.name for p in s.all_periods())
         raise click.ClickException(

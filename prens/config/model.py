@@ -237,6 +237,10 @@ class Settings:
         """The budget period containing `day` (a day in the program's time zone)."""
         return period_on(self.all_periods(), day)
 
+    def period_chosen(self, name: str | None, today: date) -> Period | None:
+        """The period called `name`, or (no name) the one containing `today`."""
+        return self.period_named(name) if name else self.period_on(today)
+
     def period_named(self, name: str) -> Period | None:
         return next((p for p in self.all_periods() if p.name == name), None)
 

@@ -26,10 +26,6 @@ class Report:
     coverage: str  # "12,5%" or "" when no target is set
 
 
-def rupiah(amount: int) -> str:
-    return "Rp " + f"{amount:,}".replace(",", ".")
-
-
 def build(
     registrations: list[Registration], settings: Settings, period: Period | None = None
 ) -> Report:

@@ -17,8 +17,9 @@ from prens.reports.exports import plain_sheet, table_sheet
 from prens.reports.final import membership_header, national
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
-from prens.rules.bpjs.bill import BillCheck, BillLine, Member, rupiah
+from prens.rules.bpjs.bill import BillCheck, BillLine, Member
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, membership_key
+from prens.rules.money import rupiah
 from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
@@ -89,9 +90,7 @@ IMPORT_HEADERS = [
 
 def import_rows(outcomes: Sequence[numbers_in.Outcome], applied: bool) -> list[list[Any]]:
     """The import report's table, header first."""
-    label = dict(numbers_in.OUTCOMES)
-    if applied:
-        label[numbers_in.SET] = numbers_in.APPLIED
+    label = numbers_in.labels(applied)
     return [
         IMPORT_HEADERS,
         *(
@@ -122,9 +121,7 @@ def write_import_report(
     summary = wb.create_sheet("Ringkasan")
     summary.column_dimensions["A"].width = 48
     summary.column_dimensions["C"].width = 80
-    label = dict(numbers_in.OUTCOMES)
-    if applied:
-        label[numbers_in.SET] = numbers_in.APPLIED
+    label = numbers_in.labels(applied)
     plain_sheet(
         summary,
         [

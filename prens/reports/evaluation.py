@@ -19,6 +19,7 @@ from prens.config import Settings
 from prens.reports.changes import Timeline, timelines
 from prens.reports.exports import plain_sheet, table_sheet
 from prens.rules.lifecycle import APPROVED, BERHENTI, DITOLAK, TERDAFTAR, TERVERIFIKASI
+from prens.rules.money import rupiah
 from prens.rules.periods import Period
 from prens.rules.problems import CATALOGUE, ERROR
 from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION
@@ -185,10 +186,6 @@ def member_months(line: Timeline, first: date, last: date, cap: int, tz: Any) ->
         stop = _month(until.replace(tzinfo=UTC).astimezone(tz).date()) if until else high
         months.update(range(max(start, low), min(stop, high) + 1))
     return min(cap, len(months))
-
-
-def rupiah(amount: int) -> str:
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def summary_rows(ev: Evaluation, settings: Settings) -> list[tuple[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -30,25 +31,26 @@ PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "faile
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
 
 
+def _new_message(registration_id: str, event: str, at: datetime) -> dict[str, Any]:
+    """A message's row as it is first stored: pending, due now (`at`: naive UTC)."""
+    return {
+        "registration_id": registration_id,
+        "event": event,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "reference": "",
+        "reason": "",
+        "created_at": at,
+        "updated_at": at,
+        "written_back": False,
+    }
+
+
 def add_message(conn: Connection, registration_id: str, event: str, now: datetime) -> None:
     """Add the message for (registration, event) in the caller's transaction. For a registration
     that transaction created; otherwise use `enqueue`, which tolerates one already there."""
-    at = naive_utc(now)
-    conn.execute(
-        insert(notifications),
-        {
-            "registration_id": registration_id,
-            "event": event,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": at,
-            "reference": "",
-            "reason": "",
-            "created_at": at,
-            "updated_at": at,
-            "written_back": False,
-        },
-    )
+    conn.execute(insert(notifications), _new_message(registration_id, event, naive_utc(now)))
 
 
 def enqueue(conn: Connection, registration_id: str, event: str, now: datetime) -> bool:
@@ -77,21 +79,7 @@ def enqueue_many(conn: Connection, pairs: list[tuple[str, str]], now: datetime) 
     }
     missing = sorted(set(pairs) - have)
     at = naive_utc(now)
-    rows = [
-        {
-            "registration_id": r,
-            "event": e,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": at,
-            "reference": "",
-            "reason": "",
-            "created_at": at,
-            "updated_at": at,
-            "written_back": False,
-        }
-        for r, e in missing
-    ]
+    rows = [_new_message(r, e, at) for r, e in missing]
     if not rows:
         return
     try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prens.rules.bpjs.columns import NikCell
+from prens.rules.money import rupiah
 
 OK, NOT_MEMBER, NUMBER_DIFFERS = "ok", "not_member", "number_differs"
 AMOUNT_DIFFERS, BILLED_TWICE, NIK_NUMBER, MISSING = (
@@ -39,11 +41,6 @@ ADVICE = {
 }
 
 
-def rupiah(amount: int) -> str:
-    """Rp 16.800: rupiah as the Dinas writes them."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
-
-
 @dataclass(frozen=True)
 class BillLine:
     row: int  # the row number in the file
@@ -51,6 +48,22 @@ class BillLine:
     number: str
     amount: int | None  # None: unreadable or empty
     name: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """As kept for the check's report (JSON)."""
+        return {
+            "row": self.row,
+            "nik": self.nik.nik,
+            "as_number": self.nik.as_number,
+            "number": self.number,
+            "amount": self.amount,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BillLine:
+        nik = NikCell(d["nik"], d["as_number"])
+        return cls(d["row"], nik, d["number"], d["amount"], d["name"])
 
 
 @dataclass(frozen=True)

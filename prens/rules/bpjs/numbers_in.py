@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from prens.rules.bpjs.columns import NikCell, same_name
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, TERDAFTAR, membership_key
@@ -57,6 +58,24 @@ class ImportLine:
     name: str | None = None  # when the file has a name column
     born: date | None = None  # when the file has a date-of-birth column and it is readable
     born_text: str = ""  # the date-of-birth cell as written, when unreadable
+
+    def as_dict(self) -> dict[str, Any]:
+        """As kept between an officer's preview and confirmation (JSON)."""
+        return {
+            "row": self.row,
+            "nik": self.nik.nik,
+            "as_number": self.nik.as_number,
+            "number": self.number,
+            "name": self.name,
+            "born": self.born.isoformat() if self.born else None,
+            "born_text": self.born_text,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImportLine:
+        born = date.fromisoformat(d["born"]) if d["born"] else None
+        nik = NikCell(d["nik"], d["as_number"])
+        return cls(d["row"], nik, d["number"], d["name"], born, d["born_text"])
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,11 @@ def _mismatch(line: ImportLine, reg: Registration) -> str:
     elif line.born is None and line.born_text:
         why.append(f"tanggal lahir di berkas tidak terbaca ({line.born_text[:20]!r})")
     return ", ".join(why)
+
+
+def labels(applied: bool) -> dict[str, str]:
+    """What each outcome is called in a report: a preview's, or an applied import's."""
+    return {**OUTCOMES, SET: APPLIED} if applied else dict(OUTCOMES)
 
 
 def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
