@@ -118,7 +118,7 @@ def _observations(
     verdicts: Verdicts = {}
     for reg_id, cells in rows.items():
         seen = observe(
-            known[reg_id], cells, last.get(reg_id), settings, holders.get(reg_id), verdicts, today
+            known[reg_id], cells, last.get(reg_id), settings, today, holders.get(reg_id), verdicts
         )
         if seen:
             observations.append(seen)
@@ -150,13 +150,12 @@ def _ends_after_start(
 ) -> list[Observation]:
     """An end dated before the membership began is not taken: the member stays where the rest
     of their ticks put them, and `Catatan Sistem` says why."""
-    ending_now = [ob for ob in observations if ob.state_after == BERHENTI]
-    if not ending_now:
+    if not any(ob.state_after == BERHENTI for ob in observations):
         return observations
     began = store.entered_at(TERVERIFIKASI)
     out = []
     for ob in observations:
-        day = end_day(end_cells(ob.cells, settings)[1]) if ob in ending_now else None
+        day = end_day(end_cells(ob.cells, settings)[1]) if ob.state_after == BERHENTI else None
         start = began.get(ob.registration_id)
         local_start = start.astimezone(settings.timezone).date() if start else None
         if day is None or local_start is None or day >= local_start:
@@ -183,10 +182,9 @@ def _age_ends(
     """Members (and those waiting) who have reached [eligibility] max_age end: BERHENTI from
     the day `[membership] age_end` says, whatever their ticks; no message (the dashboard tells
     the Dinas 90 days ahead)."""
-    observed = {ob.registration_id: ob for ob in observations}
-    out = [ob for ob in observations]
+    out = {ob.registration_id: ob for ob in observations}  # in order; ended ones replaced
     for reg_id, reg in known.items():
-        ob = observed.get(reg_id)
+        ob = out.get(reg_id)
         state = ob.state_after if ob else reg.state
         if state not in (*APPROVED, DAFTAR_TUNGGU, BERHENTI) or not reg.born:
             continue
@@ -195,10 +193,9 @@ def _age_ends(
             continue
         note = f"Berhenti otomatis: berusia {settings.max_age} tahun ({ends:%d-%m-%Y})."
         base = ob or observe_none(reg, rows[reg_id], last.get(reg_id))
-        out = [o for o in out if o.registration_id != reg_id] + redirected(
-            base, BERHENTI, note, last
-        )
-    return out
+        out.pop(reg_id, None)
+        out.update((o.registration_id, o) for o in redirected(base, BERHENTI, note, last))
+    return list(out.values())
 
 
 def observe_none(
@@ -261,6 +258,15 @@ def _waiting_list(
         notes = " ".join(part for part in (note, ob.notes) if part)
         out += redirected(ob, DAFTAR_TUNGGU, notes, last)
     return out
+
+
+def _told_nobody(ob: Observation, settings: Settings) -> bool:
+    """An end told to nobody: a silent reason (a death), or none at all (an end at max_age: the
+    dashboard told the Dinas)."""
+    if ob.state_after != BERHENTI:
+        return False
+    reason = end_cells(ob.cells, settings)[0]
+    return not reason.strip() or is_silent(reason, settings.membership.silent_reasons)
 
 
 def _changes_back(
@@ -364,16 +370,7 @@ def sync(
         observations = _age_ends(observations, known, rows, last, settings, today)
         observations = _waiting_list(observations, last, ledger, store, settings, now)
         events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
-        quiet = frozenset(
-            ob.registration_id
-            for ob in observations
-            if ob.state_after == BERHENTI
-            and (
-                # No reason in the cells: an end at max_age (the dashboard told the Dinas).
-                not end_cells(ob.cells, settings)[0].strip()
-                or is_silent(end_cells(ob.cells, settings)[0], settings.membership.silent_reasons)
-            )
-        )
+        quiet = frozenset(ob.registration_id for ob in observations if _told_nobody(ob, settings))
         store.record(
             observations, now, notify=events if outbox is not None else frozenset(), quiet=quiet
         )

@@ -86,22 +86,21 @@ def number_holders(
 def judge(
     cells: dict[str, Any],
     settings: Settings,
-    held_by: list[str] | None = None,
-    today: date | None = None,
+    held_by: list[str] | None,
+    today: date,
 ) -> tuple[str, str]:
     """The state a row's verifier cells put a registration in on `today`, and the notes on
     them (pure)."""
     view = view_of(cells, settings)
     issue = membership_issue(view.membership_number, settings.membership_pattern, held_by or [])
     reason, when = end_cells(cells, settings)
-    day = today or date.today()
-    period = settings.period_on(day)
+    period = settings.period_on(today)
     ended, end_notes = ending(
         reason,
         when,
         settings.membership.end_reasons,
         view.verified,
-        day,
+        today,
         period.end if period else None,
     )
     view = dataclasses.replace(view, membership_issue=issue, ended=ended)
@@ -116,14 +115,14 @@ def observe(
     cells: dict[str, Any],
     last: tuple[dict[str, Any], str] | None,
     settings: Settings,
+    today: date,
     held_by: list[str] | None = None,
     verdicts: Verdicts | None = None,
-    today: date | None = None,
 ) -> Observation | None:
     """What changed for one registration since the last sync (pure); None when nothing did.
     `cells`: its verifier cells, normalised; `held_by`: the other registrations that have this
     row's membership number; `verdicts`: judgements of cells already judged in this sync (most
-    rows of a sheet share a few combinations of ticks)."""
+    rows of a sheet share a few combinations of ticks); `today`: the day the ends are judged on."""
     key = (*cells.items(), *(held_by or ()))
     if verdicts is None or key not in verdicts:
         verdict = judge(cells, settings, held_by, today)

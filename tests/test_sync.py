@@ -3,6 +3,8 @@ states, audit entries and Status in the sheet; unticking moves a state back and 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from click.testing import CliRunner
 
@@ -14,6 +16,8 @@ from tests.conftest import post
 from tests.google_fixtures import SPREADSHEET
 from tests.lifecycle_helpers import status, tick
 from tests.test_webhook import body
+
+TODAY = date(2026, 6, 1)  # the day ends are judged on (no end in these cells)
 
 pytestmark = pytest.mark.both_databases
 
@@ -250,5 +254,5 @@ def test_a_judgement_shared_across_rows_is_the_one_each_row_would_get(settings) 
         for cells in combos:
             for held_by in (None, ["BLG-OTHER"]):
                 reg = SheetEntry("BLG-ROW", state, "")
-                alone = observe(reg, cells, None, settings, held_by)
-                assert observe(reg, cells, None, settings, held_by, shared) == alone
+                alone = observe(reg, cells, None, settings, TODAY, held_by)
+                assert observe(reg, cells, None, settings, TODAY, held_by, shared) == alone

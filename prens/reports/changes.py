@@ -54,18 +54,6 @@ def bounds(period: Period, settings: Settings, now: datetime) -> tuple[datetime,
     return start, min(end, now.astimezone(UTC).replace(tzinfo=None))
 
 
-def member_during(line: Timeline, start: datetime, end: datetime) -> bool:
-    """Whether the timeline is in a member's state at some moment of [start, end)."""
-    state = ""  # the state in effect as each change comes
-    for at, entered in line:
-        if at >= end:
-            break
-        if at >= start and (state in APPROVED or entered in APPROVED):
-            return True
-        state = entered
-    return state in APPROVED
-
-
 def state_at(line: Timeline, moment: datetime) -> str:
     state = ""
     for at, entered in line:

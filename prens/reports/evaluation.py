@@ -123,6 +123,11 @@ def _month(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
+def months_left(period: Period, today: date) -> int:
+    """Whole months of `period` after this one (0 for an open period)."""
+    return max(0, _month(period.end) - _month(today)) if period.end else 0
+
+
 def _reason(cells: dict[str, Any], settings: Settings, role: str) -> str:
     header = next((v.header for v in settings.verifier_columns if v.role == role), "")
     return " ".join(str(cells.get(header, "")).split()).lower() or NO_REASON
@@ -142,8 +147,7 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
     def inside(at: datetime | None) -> bool:
         return at is not None and first <= local(at) <= (period.end or today)
 
-    span_end = _month(period.end) if period.end else _month(today)
-    out.months_left = max(0, span_end - _month(today))
+    out.months_left = months_left(period, today)
     for r in f.registrations:
         entered = f.entries.get(r.id, {})
         cells = f.cells.get(r.id, {})
@@ -278,6 +282,6 @@ def budget(engine: Engine, settings: Settings, period: Period, now: datetime) ->
     last = min(period.end or today, today)
     months = sum(member_months(line, first, last, period.months, tz) for line in lines.values())
     members = sum(1 for state in states.values() if state in APPROVED)
-    left = max(0, (_month(period.end) if period.end else _month(today)) - _month(today))
     per = period.contribution_per_month
+    left = months_left(period, today)
     return Budget(period, members, months * per, months * per + members * left * per)
