@@ -170,10 +170,11 @@ def test_every_job_killed_at_any_point_reruns_to_the_same_end_state(tmp_path: Pa
         # A budget period containing today, with room for 450 of the 600 members: the rollover
         # puts the latest verified 150 on the waiting list, killed and run again.
         today = datetime.now(settings.timezone).date()
+        # months = 1: the dates span 10 to 11 calendar months, whatever today is.
         with config.open("a", encoding="utf-8") as fh:
             fh.write(
                 f'\n[[periods]]\nname = "kini"\nstart = {today - timedelta(days=30)}\n'
-                f"end = {today + timedelta(days=300)}\nquota = {CARRIED}\n"
+                f"end = {today + timedelta(days=300)}\nquota = {CARRIED}\nmonths = 1\n"
             )
         run("rollover")
         again = prens(config, "jobs", "run", "rollover")
