@@ -95,8 +95,11 @@ def prepare(directory: Path, count: int) -> Path:
     )
     sync(runtime.ledger, runtime.sheets, settings, runtime.verification())
     runtime.close()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Peserta")
+    # A normal (not write-only) workbook, as Excel writes it: the sheet opens with its dimension,
+    # which openpyxl's read-only reader otherwise finds by parsing the whole sheet once more.
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Peserta"
     ws.append(["NIK", "Nama", "Tanggal Lahir", "KPJ"])
     for i, fields in enumerate(people):
         ws.append([fields["nik"], fields["nama"], fields["tanggal_lahir"], f"25{i:09d}"])
