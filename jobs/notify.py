@@ -20,7 +20,7 @@ from datetime import time as clock_time
 
 from jobs.providers.base import PERMANENT, SENT, Provider
 from prens.config import Settings
-from prens.rules.messages import render, values
+from prens.rules.messages import render, still_wanted, values
 from prens.store.ledger import Ledger
 from prens.store.outbox import Outbox
 from prens.store.verification import VerificationStore
@@ -109,6 +109,12 @@ def notify(
                 report.interrupted = True
                 break
             reg = ledger.get(message.registration_id)
+            if reg is not None and not still_wanted(message.event, reg.state):
+                if outbox.mark_sending(message.id, clock()):
+                    outbox.mark_failed(
+                        message.id, "tidak perlu lagi: status sudah berubah", clock()
+                    )
+                continue
             template = cfg.templates.get(message.event)
             if reg is None or template is None or not reg.person.get("telepon", "").startswith("+"):
                 if outbox.mark_sending(message.id, clock()):

@@ -8,6 +8,7 @@ from jobs.compile import compile_final
 from jobs.flush import flush
 from jobs.notify import notify
 from jobs.reconcile import reconcile
+from jobs.reminders import remind
 from jobs.rollover import rollover
 from jobs.sync import sync
 from prens.runtime import Runtime
@@ -57,6 +58,10 @@ def _rollover(runtime: Runtime) -> str:
     ).summary()
 
 
+def _reminders(runtime: Runtime) -> str:
+    return remind(runtime.ledger, runtime.settings).summary()
+
+
 def _reconcile(runtime: Runtime) -> str:
     return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
 
@@ -69,6 +74,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "notify": _notify,
     "reconcile": _reconcile,
     "rollover": _rollover,
+    "reminders": _reminders,
 }
 
 

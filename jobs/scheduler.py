@@ -83,5 +83,9 @@ def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:
         id="rollover",
         name="rollover",
     )
+    # Documents reminders: hourly, so a restart misses none; each is queued once.
+    scheduler.add_job(
+        _run, "interval", hours=1, args=["reminders", runtime, worker], id="reminders"
+    )
     scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
     return scheduler

@@ -40,9 +40,11 @@ from prens.rules.messages import last_notification
 from prens.rules.registration import PENDAFTAR
 from prens.rules.waiting import admit, waiting_note
 from prens.store.ledger import Ledger, SheetEntry
+from prens.store.offices import Receipts
 from prens.store.outbox import Outbox
 from prens.store.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
+from sheets_bridge.receipts import push_receipts
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
@@ -57,6 +59,7 @@ class SyncReport:
     written: int = 0
     missing: int = 0
     repaired: int = 0  # rows whose Status or Catatan lagged the ledger (a run killed mid-way)
+    receipts: int = 0  # documents received at desa offices, ticked in the sheet
     busy: bool = False
 
     def summary(self) -> str:
@@ -66,6 +69,8 @@ class SyncReport:
         restored = f", {self.missing} missing row(s) to restore" if self.missing else ""
         if self.repaired:
             restored += f", {self.repaired} row(s) brought level with the ledger"
+        if self.receipts:
+            restored += f", {self.receipts} desa office receipt(s) ticked"
         return (
             f"sync: {self.rows} row(s) read, {self.changed} changed ({moves}), "
             f"{self.written} row(s) written back{restored}"
@@ -350,6 +355,7 @@ def sync(
         verifier = [v.header for v in settings.verifier_columns]
         if name not in sheets.worksheet_names():
             return report  # nothing flushed yet: nothing for verifiers to have ticked
+        report.receipts = push_receipts(Receipts(ledger.engine), sheets, settings, now)
         # Flushed ids are taken before the read: a row flushed after it is only not seen yet.
         flushed = ledger.flushed_ids(PENDAFTAR)
         status_header, note_header = settings.columns["status"], settings.columns["catatan"]

@@ -40,7 +40,15 @@ def test_the_migrations_build_exactly_the_tables_a_fresh_database_gets(tmp_path:
 
 
 # Tables the first release did not have (made by migrations 0002 onwards).
-LATER_TABLES = ("reconcile_cursors", "rate_limits", "job_runs", "officer_sessions", "bpjs_uploads")
+LATER_TABLES = (
+    "reconcile_cursors",
+    "rate_limits",
+    "job_runs",
+    "officer_sessions",
+    "bpjs_uploads",
+    "offices",
+    "office_receipts",
+)
 
 
 def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
@@ -138,4 +146,30 @@ def test_fingerprints_move_into_their_registrations(tmp_path: Path) -> None:
         ).all()
     assert [tuple(r) for r in rows] == [("BLG-1", "h1", 1790000000), ("BLG-2", "h2", 1790000005)]
     assert "response_fingerprints" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_desa_codes_are_filled_from_the_stored_answers(tmp_path: Path) -> None:
+    """0007 on a ledger at 0006: each registration gets the desa code intake had matched."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'at6.db'}")
+    people = {"BLG-1": '{"kode_desa": "63.11.06.2007"}', "BLG-2": "{}", "BLG-3": "not json"}
+    with engine.begin() as conn:
+        migrate(conn, "0006")
+        for reg_id, person in people.items():
+            conn.execute(
+                text(
+                    "INSERT INTO registrations (id, response_key, submitted_at, received_at,"
+                    " status, person, answers, problems) VALUES (:id, :id, '2026-11-21 01:00:00',"
+                    " '2026-11-21 01:00:01', 'accepted', :person, '{}', '[]')"
+                ),
+                {"id": reg_id, "person": person},
+            )
+    assert upgrade(engine) == HEAD
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, desa_code FROM registrations ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        ("BLG-1", "63.11.06.2007"),
+        ("BLG-2", None),
+        ("BLG-3", None),
+    ]
     engine.dispose()

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
-from webhooks import bpjs, dinas, form, health, public
+from webhooks import bpjs, dinas, form, health, offices, public
 from webhooks.charts import number
 
 # For the HTML pages: nothing from elsewhere, no script, no framing.
@@ -81,6 +81,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.register_blueprint(health.bp)
     app.register_blueprint(dinas.bp)
     app.register_blueprint(bpjs.bp)
+    app.register_blueprint(offices.bp)
     public.register(app, runtime)
     app.add_template_filter(number, "angka")
 

@@ -37,9 +37,11 @@ from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
 from prens.rules.messages import STATUS_WORDS
 from prens.rules.money import rupiah
+from prens.rules.offices import AreaTable, all_desa, area_table
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
+from prens.store.offices import COUNTED, Receipts, area_entries
 from prens.store.outbox import STATUSES
 from webhooks import charts
 from webhooks.login_limits import failed_login, logins_refused
@@ -320,6 +322,8 @@ def dashboard() -> str:
         statuses=statuses,
         delivery_statuses=[(status, STATUS_WORDS.get(status, status)) for status in STATUSES],
         downloads=runtime.verification().downloads(20),
+        desa=_desa_table(runtime, now),
+        late_days=runtime.settings.offices.late_days,
         timezone=runtime.settings.timezone,
         officer=g.officer,
         max_age=runtime.settings.max_age,
@@ -327,6 +331,15 @@ def dashboard() -> str:
         periods=[p.name for p in runtime.settings.all_periods()],
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
     )
+
+
+def _desa_table(runtime: Runtime, now: datetime) -> AreaTable:
+    """The offices' table for the whole district: per desa, documents waiting and received."""
+    s = runtime.settings
+    entries = area_entries(runtime.engine, None, s.timezone, states=COUNTED)
+    receipts = Receipts(runtime.engine).of(None, s.timezone)
+    today = now.astimezone(s.timezone).date()
+    return area_table(entries, receipts, all_desa(s.region), today, s.offices.late_days)
 
 
 def _evaluation() -> tuple[Any, Any]:

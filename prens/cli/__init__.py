@@ -13,6 +13,7 @@ from prens.cli.bpjs import bpjs
 from prens.cli.checks import check_config, demo, doctor
 from prens.cli.common import CONFIG_HELP
 from prens.cli.data import audit, db, export
+from prens.cli.offices import office
 from prens.cli.people import notifications, officer
 from prens.cli.reports import report
 from prens.cli.serving import jobs, serve, worker
@@ -55,6 +56,7 @@ for _command in (
     db,
     audit,
     officer,
+    office,
     notifications,
     bpjs,
     report,

@@ -211,15 +211,17 @@ def jobs() -> None:
 
 @jobs.command("run")
 @click.argument(
-    "name", type=click.Choice(["flush", "sync", "notify", "compile", "reconcile", "rollover"])
+    "name",
+    type=click.Choice(["flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders"]),
 )
 @with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
     """Run one job once, now. NAME: flush (write new registrations to the sheet), sync (read
     verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
     the messages that are due), compile (rebuild Daftar Final), reconcile (take in the form's
-    responses sheet rows the webhook missed) or rollover (carry the members into a new budget
-    period, once per period, then sync).
+    responses sheet rows the webhook missed), rollover (carry the members into a new budget
+    period, once per period, then sync) or reminders (queue the one documents reminder for
+    those verified long ago whose documents have not reached the desa office).
 
     Example:
 

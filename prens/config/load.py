@@ -22,6 +22,7 @@ from prens.config.model import (
     REQUIRED_FIELDS,
     Settings,
 )
+from prens.config.offices import read_offices
 from prens.config.periods import read_periods
 from prens.config.reader import MISSING, Section, positive
 from prens.config.tables import (
@@ -320,6 +321,7 @@ def _messages_and_pages(root: Section, source: Path, base: Path, env: Env) -> Va
         "responses": responses,
         "public": public,
         "membership": membership,
+        "offices": read_offices(root.table("offices")),
     }
 
 

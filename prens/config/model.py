@@ -66,6 +66,7 @@ NOTIFY_EVENTS = (
     "DITOLAK",
     "TERDAFTAR",
     "BERHENTI",
+    "documents_reminder",  # verified long ago, documents not yet at the desa office
 )
 # What a message may say. Never NIK, KK or phone: they are not placeholders at all.
 PLACEHOLDERS = (
@@ -187,6 +188,16 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class OfficeRules:
+    """The desa and kecamatan offices' pages and the documents reminder."""
+
+    # Verified people whose documents have not arrived for longer than this are shown as late.
+    late_days: int = 14
+    # Days after verification without documents before the one reminder (0: no reminders).
+    reminder_days: int = 14
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path
     program_name: str
@@ -229,6 +240,7 @@ class Settings:
     public: Public = Public()
     bpjs: Bpjs = Bpjs()
     membership: Membership = Membership()
+    offices: OfficeRules = OfficeRules()
     periods: tuple[Period, ...] = ()  # budget periods, by start; one open-ended when not set
     # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
     membership_pattern: str = "[0-9]{11}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.privacy import redact
-from prens.rules.lifecycle import membership_key
+from prens.rules.lifecycle import TERVERIFIKASI, membership_key
 from prens.rules.problems import ERROR
 from prens.rules.registration import Registration
 
@@ -46,6 +46,13 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
         "program": settings.program_name,
         "kabupaten": settings.district,
     }
+
+
+def still_wanted(event: str, state: str | None) -> bool:
+    """Whether a queued message still has something to say when its turn comes: a documents
+    reminder is not sent once the registration has left TERVERIFIKASI (documents ticked,
+    rejected, ...)."""
+    return event != "documents_reminder" or state == TERVERIFIKASI
 
 
 def render(template: str, filled: dict[str, str]) -> str:

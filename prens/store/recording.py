@@ -155,6 +155,7 @@ def insert_candidate(
         "flushed_at": None,
         "fp_hash": c.fingerprint.name_hash if c.fingerprint else None,
         "fp_second": c.fingerprint.second if c.fingerprint else None,
+        "desa_code": str(c.person.get("kode_desa") or "")[:20] or None,
     }
     seq = conn.execute(_INSERT, values).scalar_one()
     if corrects:

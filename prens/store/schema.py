@@ -48,6 +48,8 @@ registrations = Table(
     # Two responses that both carry a form responseId are told apart by it, whatever these say.
     Column("fp_hash", String(40)),  # NULL only for a registration stored before fingerprints
     Column("fp_second", BigInteger),
+    # The citizen's desa/kelurahan (Kemendagri code), when intake matched it: an office's list.
+    Column("desa_code", String(20), index=True),
     Index("ix_registrations_fingerprint", "fp_hash", "fp_second"),
 )
 
@@ -149,6 +151,29 @@ officer_sessions = Table(
     Column("started_at", DateTime, nullable=False),
     Column("seen_at", DateTime, nullable=False),
     Column("ended_at", DateTime),
+)
+
+# Desa/kelurahan and kecamatan offices: a token each, scoped to one area by its region code (a
+# desa renamed in the region data keeps its accounts).
+offices = Table(
+    "offices",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("level", String(10), nullable=False),  # desa (desa or kelurahan) or kecamatan
+    Column("region_code", String(20), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Documents received at a desa office, until the sync has ticked them in the verifiers' sheet.
+office_receipts = Table(
+    "office_receipts",
+    metadata,
+    Column("registration_id", String(16), primary_key=True),
+    Column("office", String(80), nullable=False),
+    Column("received_at", DateTime, nullable=False),  # UTC
+    Column("note", Text, nullable=False, default=""),  # what is still missing, if anything
+    Column("pushed_at", DateTime, index=True),  # NULL: not yet written to the sheet
 )
 
 rate_limits = Table(

@@ -74,6 +74,26 @@ class Observation:
     kind: str | None  # the lifecycle transition, if any
 
 
+def write_audit(
+    conn: Connection,
+    registration_id: str | None,
+    at: datetime,
+    kind: str,
+    actor: str,
+    detail: dict[str, Any],
+) -> None:
+    """One audit entry in the caller's transaction (`at`: naive UTC)."""
+    conn.execute(
+        insert(audit_log).values(
+            registration_id=registration_id,
+            at=at,
+            kind=kind,
+            actor=actor,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+
+
 class VerificationStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -250,7 +270,7 @@ class VerificationStore:
         now: datetime,
     ) -> None:
         with write_transaction(self.engine) as conn:
-            self._audit(conn, registration_id, naive_utc(now), kind, actor, detail)
+            write_audit(conn, registration_id, naive_utc(now), kind, actor, detail)
 
     def log_many(
         self, entries: list[tuple[str | None, dict[str, Any]]], kind: str, actor: str, now: datetime
@@ -279,18 +299,6 @@ class VerificationStore:
                 )
             ).all()
         return {r: at.replace(tzinfo=UTC) for r, at in rows}
-
-    @staticmethod
-    def _audit(conn, registration_id, at, kind, actor, detail) -> None:  # type: ignore[no-untyped-def]
-        conn.execute(
-            insert(audit_log).values(
-                registration_id=registration_id,
-                at=at,
-                kind=kind,
-                actor=actor,
-                detail=json.dumps(detail, ensure_ascii=False, default=str),
-            )
-        )
 
     def period(self) -> tuple[datetime, datetime] | None:
         """When verifiers' first and last state changes were observed, if any."""

@@ -1,0 +1,269 @@
+"""Desa and kecamatan offices: their accounts (a random token each, stored hashed, as for Dinas
+officers), the registrations of their area, and the documents a desa office received, kept
+until the sync has ticked them in the verifiers' sheet.
+
+An office session is kept with the officers' sessions under the name `kantor:NAME`: an officer's
+name cannot hold ':', so no office session can ever pass for an officer's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Collection
+from datetime import UTC, datetime, tzinfo
+
+from sqlalchemy import Engine, and_, insert, select, update
+
+from prens.errors import PrensError
+from prens.rules.dates import naive_utc
+from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.rules.offices import DESA, Entry, Office, Receipt
+from prens.store.database import write_transaction
+from prens.store.outbox import FAILED, PENDING
+from prens.store.schema import (
+    notifications,
+    office_receipts,
+    offices,
+    registrations,
+    state_entries,
+)
+from prens.store.verification import write_audit
+
+REMINDER = "documents_reminder"
+# The states the offices' tables count (prens.rules.offices.area_table).
+COUNTED = (TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR)
+SESSION_PREFIX = "kantor:"
+
+
+class OfficeError(PrensError, ValueError):
+    """An office name that is taken, unknown or unusable."""
+
+
+class ReceiptRefused(PrensError, ValueError):
+    """A receipt an office may not record; the message is for the office (Bahasa Indonesia)."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _key(name: str) -> str:
+    """Office names are compared without case or repeated spaces (typed on a phone)."""
+    return " ".join(name.split()).casefold()
+
+
+def actor(office: Office) -> str:
+    """Who an office is in the audit log."""
+    return SESSION_PREFIX + office.name
+
+
+class OfficeAccounts:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def add(self, name: str, level: str, code: str, now: datetime) -> str:
+        """Make an office account; return its token (shown once, stored only hashed)."""
+        name = " ".join(name.split())
+        if not name or ":" in name or len(name) > 70:
+            raise OfficeError("an office's name must be 1 to 70 characters, without ':'")
+        token = secrets.token_urlsafe(32)
+        with write_transaction(self.engine) as conn:
+            taken = conn.execute(select(offices.c.name)).scalars()
+            if any(_key(n) == _key(name) for n in taken):
+                raise OfficeError(
+                    f"office {name!r} exists: remove it first for a new token, or give another "
+                    "name with --nama"
+                )
+            conn.execute(
+                insert(offices).values(
+                    name=name,
+                    level=level,
+                    region_code=code,
+                    token_sha256=_digest(token),
+                    created_at=naive_utc(now),
+                )
+            )
+        return token
+
+    def remove(self, name: str) -> None:
+        with write_transaction(self.engine) as conn:
+            gone = conn.execute(offices.delete().where(offices.c.name == name)).rowcount
+        if not gone:
+            raise OfficeError(f"no office {name!r}")
+
+    def all(self) -> list[tuple[Office, datetime]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(offices).order_by(offices.c.name)).all()
+        return [(Office(r.name, r.level, r.region_code), r.created_at) for r in rows]
+
+    def who(self, token: str, name: str) -> Office | None:
+        """The office holding `token` and called `name` (any case), or None."""
+        if not token or not name:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(offices).where(offices.c.token_sha256 == _digest(token))
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_sha256, _digest(token)):
+            return None
+        if not hmac.compare_digest(_key(row.name).encode(), _key(name).encode()):
+            return None
+        return Office(row.name, row.level, row.region_code)
+
+    def get(self, name: str) -> Office | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(offices).where(offices.c.name == name)).first()
+        return Office(row.name, row.level, row.region_code) if row else None
+
+    def stamp(self, name: str) -> str | None:
+        """A value for a session that stops matching when the office is removed or given a new
+        token; None for no such office."""
+        with self.engine.connect() as conn:
+            digest = conn.execute(
+                select(offices.c.token_sha256).where(offices.c.name == name)
+            ).scalar()
+        return hashlib.sha256(("office:" + digest).encode()).hexdigest()[:24] if digest else None
+
+
+def _area(office: Office):  # type: ignore[no-untyped-def]
+    column = registrations.c.desa_code
+    if office.level == DESA:
+        return column == office.code
+    return column.like(office.code.replace("%", "").replace("_", r"\_") + ".%", escape="\\")
+
+
+def area_entries(
+    engine: Engine, office: Office | None, zone: tzinfo, states: Collection[str] = ()
+) -> list[Entry]:
+    """The accepted registrations of the office's area (every area for None: the Dinas; only
+    `states`, when given), each with the day it was verified in the program's time zone."""
+    query = (
+        select(
+            registrations.c.id,
+            registrations.c.person,
+            registrations.c.state,
+            registrations.c.desa_code,
+            state_entries.c.entered_at,
+        )
+        .outerjoin(
+            state_entries,
+            and_(
+                state_entries.c.registration_id == registrations.c.id,
+                state_entries.c.state == TERVERIFIKASI,
+            ),
+        )
+        .where(registrations.c.state.is_not(None))
+    )
+    if office is not None:
+        query = query.where(_area(office))
+    if states:
+        query = query.where(registrations.c.state.in_(list(states)))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    out = []
+    for reg_id, person_json, state, desa_code, verified_at in rows:
+        person = json.loads(person_json)
+        out.append(
+            Entry(
+                id=reg_id,
+                name=str(person.get("nama", "")),
+                nik=str(person.get("nik", "")),
+                phone=str(person.get("telepon", "")),
+                state=state,
+                desa_code=desa_code or "",
+                verified_on=(
+                    verified_at.replace(tzinfo=UTC).astimezone(zone).date() if verified_at else None
+                ),
+            )
+        )
+    return out
+
+
+class Receipts:
+    """Documents received at a desa office."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def record(self, office: Office, registration_id: str, note: str, now: datetime) -> None:
+        """Record that the office received this registration's documents: audited with the
+        office's name, its pending reminder cancelled. Refused, in words, for a registration
+        of another area (told apart from none at all by nothing), one not waiting for its
+        documents, or one already received."""
+        at = naive_utc(now)
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(
+                select(registrations.c.state, registrations.c.desa_code).where(
+                    registrations.c.id == registration_id
+                )
+            ).first()
+            if row is None or office.level != DESA or not office.covers(row.desa_code):
+                raise ReceiptRefused(
+                    f"Pendaftaran {registration_id} tidak ada dalam daftar kantor ini."
+                )
+            earlier = conn.execute(
+                select(office_receipts).where(office_receipts.c.registration_id == registration_id)
+            ).first()
+            if earlier is not None:
+                raise ReceiptRefused(f"Berkas {registration_id} sudah dicatat diterima sebelumnya.")
+            if row.state != TERVERIFIKASI:
+                raise ReceiptRefused(
+                    f"Berkas {registration_id} tidak dapat dicatat: statusnya {row.state}, "
+                    "bukan TERVERIFIKASI (menunggu berkas)."
+                )
+            conn.execute(
+                insert(office_receipts).values(
+                    registration_id=registration_id,
+                    office=office.name,
+                    received_at=at,
+                    note=note,
+                    pushed_at=None,
+                )
+            )
+            write_audit(conn, registration_id, at, "receipt", actor(office), {"note": note})
+            conn.execute(  # the reminder is not needed any more
+                update(notifications)
+                .where(
+                    notifications.c.registration_id == registration_id,
+                    notifications.c.event == REMINDER,
+                    notifications.c.status == PENDING,
+                )
+                .values(status=FAILED, reason="berkas sudah diterima", updated_at=at)
+            )
+
+    def of(self, ids: Collection[str] | None, zone: tzinfo) -> dict[str, Receipt]:
+        """The receipts of these registrations (all, for None)."""
+        query = select(office_receipts)
+        if ids is not None:
+            query = query.where(office_receipts.c.registration_id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.registration_id: Receipt(
+                r.office, r.received_at.replace(tzinfo=UTC).astimezone(zone).date(), r.note
+            )
+            for r in rows
+        }
+
+    def pending(self) -> dict[str, str | None]:
+        """Registrations whose receipt the sheet has not been told of yet -> their state now."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(office_receipts.c.registration_id, registrations.c.state)
+                .outerjoin(registrations, registrations.c.id == office_receipts.c.registration_id)
+                .where(office_receipts.c.pushed_at.is_(None))
+                .order_by(office_receipts.c.received_at)
+            ).all()
+        return {reg_id: state for reg_id, state in rows}
+
+    def mark_pushed(self, ids: list[str], now: datetime) -> None:
+        if ids:
+            with write_transaction(self.engine) as conn:
+                conn.execute(
+                    update(office_receipts)
+                    .where(office_receipts.c.registration_id.in_(ids))
+                    .values(pushed_at=naive_utc(now))
+                )

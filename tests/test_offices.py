@@ -1,0 +1,271 @@
+"""Desa and kecamatan offices: accounts from the command line, sign-in with the Dinas' session
+rules, the desa's list (only its own people, NIK masked, phone's last 4 digits), documents
+received recorded at the desa and ticked in the verifiers' sheet by the next sync, the
+kecamatan's table against a hand count, and what an office may never open."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from jobs.sync import sync
+from prens.cli import main
+from prens.rules.offices import DESA, KECAMATAN
+from prens.store.offices import Receipts, area_entries
+from tests.lifecycle_helpers import status
+from tests.offices_helpers import BALANG, JUAI, LASUNG_BATU, office, populate
+from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
+
+PHONE_DIGITS = re.compile(r"\d{7,}")
+
+
+def sign_in(client, name: str, token: str):  # type: ignore[no-untyped-def]
+    page = client.get("/kantor/masuk")
+    csrf = CSRF.search(page.data).group(1).decode()
+    return client.post("/kantor/masuk", data={"nama": name, "token": token, "csrf_token": csrf})
+
+
+@pytest.fixture
+def desa(runtime, client):  # type: ignore[no-untyped-def]
+    """The people, and the client signed in as the office of desa Lasung Batu."""
+    people = populate(runtime, client)
+    token = office(runtime, "Desa Lasung Batu", DESA, LASUNG_BATU)
+    assert sign_in(client, "desa lasung  BATU", token).status_code == 302  # any case, spaces
+    return people
+
+
+def csrf(client, path: str = "/kantor/keluar") -> str:  # type: ignore[no-untyped-def]
+    return CSRF.search(client.get(path).data).group(1).decode()
+
+
+def test_office_accounts_from_the_command_line(config_path, runtime) -> None:  # type: ignore[no-untyped-def]
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, ["--config", str(config_path), "office", *args])
+
+    added = run("add", "--desa", "lasung batu")
+    assert added.exit_code == 0, added.output
+    assert "'Desa Lasung Batu' added for Desa Lasung Batu, Kecamatan Paringin" in added.output
+    token = added.output.strip().rsplit(" ", 1)[1]
+    assert len(token) > 30
+    assert run("add", "--kecamatan", "PARINGIN").exit_code == 0
+    unknown = run("add", "--desa", "Tidak Ada")
+    assert unknown.exit_code != 0 and "not in the region data" in unknown.output
+    wrong_kecamatan = run("add", "--desa", "Lasung Batu", "--kecamatan", "Juai")
+    assert wrong_kecamatan.exit_code != 0 and "in kecamatan 'Juai'" in wrong_kecamatan.output
+    assert run("add").exit_code == 2  # a usage error: neither --desa nor --kecamatan
+    again = run("add", "--desa", "Lasung Batu")
+    assert again.exit_code != 0 and "exists" in again.output
+    named = run("add", "--desa", "Lasung Batu", "--nama", "Lasung Batu 2")
+    assert named.exit_code == 0
+    listed = run("list").output
+    assert "Desa Lasung Batu\tDesa Lasung Batu, Kecamatan Paringin\t63.11.06.2007" in listed
+    assert "Kecamatan Paringin\tKecamatan Paringin\t63.11.06" in listed
+    assert token not in listed
+    assert run("remove", "Lasung Batu 2").exit_code == 0
+    assert "Lasung Batu 2" not in run("list").output
+    assert run("remove", "Lasung Batu 2").exit_code != 0
+    assert run("add", "--help").exit_code == 0
+
+
+def test_intake_stores_the_desa_code(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    people = populate(runtime, client)
+    entries = {
+        e.id: e.desa_code for e in area_entries(runtime.engine, None, runtime.settings.timezone)
+    }
+    assert entries[people["ani"].id] == LASUNG_BATU
+    assert entries[people["hadi"].id].startswith(JUAI + ".")
+
+
+def test_the_desa_sees_only_its_own_people(desa, client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/kantor/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    waiting = text[text.index("Menunggu berkas") : text.index("Berkas diterima (")]
+    received = text[text.index("Berkas diterima (") : text.index("Lainnya (")]
+    others = text[text.index("Lainnya (") :]
+    assert "ANI LESTARI" in waiting and "BUDI SANTOSO" in waiting
+    assert waiting.index("ANI LESTARI") < waiting.index("BUDI SANTOSO")  # longest wait first
+    assert "Menunggu 20 hari" in waiting and "(terlambat)" in waiting  # 20 > 14 days
+    assert "CITRA DEWI" in received
+    assert "DEDI KURNIA" in others and "EKA PUTRI" in others
+    for stranger in ("FAJAR NUGRAHA", "GITA SARI", "HADI WIJAYA"):
+        assert stranger not in text
+    assert not SIXTEEN_DIGITS.search(text) and not PHONE_DIGITS.search(text)
+    assert "631106" + "*" * 10 in text and "•••• 0000" in text  # Ani's NIK masked, phone's tail
+    found = client.get("/kantor/?q=budi").get_data(as_text=True)
+    assert "BUDI SANTOSO" in found and "ANI LESTARI" not in found
+    by_id = client.get(f"/kantor/?q={desa['ani'].id.lower()}").get_data(as_text=True)
+    assert "ANI LESTARI" in by_id and "BUDI SANTOSO" not in by_id
+    printed = client.get("/kantor/?cetak=1")
+    body = printed.get_data(as_text=True)
+    assert printed.status_code == 200 and "size:A4" in body and "Tanda tangan" not in body
+    assert "Petugas penerima berkas" in body and "Mengetahui, Kepala Desa Lasung Batu" in body
+    assert "ANI LESTARI" in body and "FAJAR NUGRAHA" not in body
+    assert not SIXTEEN_DIGITS.search(body) and not PHONE_DIGITS.search(body)
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
+    ani = desa["ani"]
+    confirm = client.get(f"/kantor/berkas/{ani.id}")
+    assert confirm.status_code == 200 and "Ya, berkas diterima" in confirm.get_data(as_text=True)
+    assert client.post(f"/kantor/berkas/{ani.id}", data={"catatan": "x"}).status_code == 400
+    assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
+    done = client.post(
+        f"/kantor/berkas/{ani.id}",
+        data={"catatan": "KK belum\x01 dibawa", "csrf_token": csrf(client)},
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"dicatat={ani.id}")
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"Berkas {ani.id} dicatat diterima" in shown and "(KK belum dibawa)" in shown
+    audit = [e for e in runtime.verification().history(ani.id) if e.kind == "receipt"]
+    assert [(e.actor, e.detail["note"]) for e in audit] == [
+        ("kantor:Desa Lasung Batu", "KK belum dibawa")
+    ]
+    assert status(runtime, ani.id)[0] == "TERVERIFIKASI"  # the sheet is told by the sync
+    report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert report.receipts == 1 and "1 desa office receipt(s) ticked" in report.summary()
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    row = next(r for r in rows if r[0] == ani.id)
+    assert row[rows[0].index("Berkas Diterima")] == "TRUE"
+    assert status(runtime, ani.id)[0] == "BERKAS LENGKAP"
+    assert runtime.ledger.get(ani.id).state == "BERKAS LENGKAP"
+    again = client.post(f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client)})
+    assert again.status_code == 409 and "sudah dicatat" in again.get_data(as_text=True)
+
+
+def test_the_sheet_stays_the_source_of_truth(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
+    from tests.lifecycle_helpers import tick
+
+    ani = desa["ani"]
+    client.post(f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client)})
+    sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    tick(runtime, ani.id, "Berkas Diterima", "")  # a verifier unticks it: papers not in order
+    report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert report.receipts == 0
+    assert status(runtime, ani.id)[0] == "TERVERIFIKASI"
+
+
+def test_receipts_refused_in_words(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
+    token = csrf(client)
+    for who, code, words in (
+        ("fajar", 404, "tidak ada dalam daftar kantor ini"),  # another desa
+        ("hadi", 404, "tidak ada dalam daftar kantor ini"),  # another kecamatan
+        ("dedi", 409, "bukan TERVERIFIKASI"),  # not verified yet
+        ("citra", 409, "bukan TERVERIFIKASI"),  # documents in already
+    ):
+        reply = client.post(f"/kantor/berkas/{desa[who].id}", data={"csrf_token": token})
+        assert reply.status_code == code, who
+        assert words in reply.get_data(as_text=True), who
+    for path in ("/kantor/berkas/BLG-000000", "/kantor/berkas/" + "x" * 300, "/kantor/berkas/%00"):
+        assert client.get(path).status_code == 404
+    assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
+
+
+def test_an_office_never_opens_the_dinas_pages(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
+    token = office(runtime, "Desa Balang", DESA, BALANG)
+    for path in ("/dinas/dashboard", "/dinas/bpjs/", "/dinas/evaluasi"):
+        assert client.get(path).status_code == 302  # the office's session is no officer's
+    for path in ("/dinas/daftar-final.xlsx", "/dinas/daftar-final.csv", "/dinas/bpjs/ekspor.xlsx"):
+        assert client.get(path).status_code in (302, 401)
+        basic = base64.b64encode(f"Desa Balang:{token}".encode()).decode()
+        reply = client.get(path, headers={"Authorization": f"Basic {basic}"})
+        assert reply.status_code == 401 and not SIXTEEN_DIGITS.search(reply.get_data(as_text=True))
+        bearer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert bearer.status_code == 401
+    other = client.application.test_client()
+    assert sign_in(other, "Desa Balang", token).status_code == 302
+    text = other.get("/kantor/").get_data(as_text=True)
+    assert "FAJAR NUGRAHA" in text and "ANI LESTARI" not in text
+    refused = other.post(f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(other)})
+    assert refused.status_code == 404
+    assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
+
+
+def test_sign_in_follows_the_dinas_session_rules(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    token = office(runtime, "Desa Lasung Batu", DESA, LASUNG_BATU)
+    assert client.get("/kantor/").status_code == 302
+    wrong = sign_in(client, "Desa Lasung Batu", "salah")
+    assert wrong.status_code == 401 and "Nama kantor atau token salah" in wrong.get_data(
+        as_text=True
+    )
+    assert sign_in(client, "Desa Balang", token).status_code == 401  # the name must match
+    assert sign_in(client, "Desa Lasung Batu", token).status_code == 302
+    assert client.get("/kantor/").status_code == 200
+    kinds = [(e.kind, e.actor) for e in runtime.verification().downloads(50)]
+    assert kinds == [] or all(k != "login" for k, _ in kinds)  # logins are not downloads
+    logout = client.post("/kantor/keluar", data={"csrf_token": csrf(client, "/kantor/keluar")})
+    assert logout.status_code == 302
+    assert client.get("/kantor/").status_code == 302
+    # A removed office's session ends at once.
+    assert sign_in(client, "Desa Lasung Batu", token).status_code == 302
+    CliRunner().invoke(
+        main, ["--config", str(runtime.settings.source), "office", "remove", "Desa Lasung Batu"]
+    )
+    assert client.get("/kantor/").status_code == 302
+    # Failed sign-ins are limited per name, as the Dinas': 5 per 15 minutes.
+    for _ in range(5):
+        sign_in(client, "Desa Balang", "salah")
+    assert sign_in(client, "Desa Balang", "salah").status_code == 429
+
+
+def test_the_kecamatan_sees_its_desa_counted(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    people = populate(runtime, client)
+    token = office(runtime, "Kecamatan Paringin", KECAMATAN, "63.11.06")
+    desa_token = office(runtime, "Desa Lasung Batu", DESA, LASUNG_BATU)
+    desa_client = client.application.test_client()
+    sign_in(desa_client, "Desa Lasung Batu", desa_token)
+    desa_client.post(f"/kantor/berkas/{people['budi'].id}", data={"csrf_token": csrf(desa_client)})
+    assert sign_in(client, "Kecamatan Paringin", token).status_code == 302
+    text = client.get("/kantor/").get_data(as_text=True)
+    # Hand count. Lasung Batu: Ani waiting 20 days (late), Budi received at the desa, Citra
+    # BERKAS LENGKAP, Eka registered. Balang: Fajar waiting 16 days (late), Gita registered.
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>((?:<td class=\"num\">[^<]*</td>){4})</tr>", text))
+    cells = {k: re.findall(r">([^<]*)<", v)[::2] for k, v in rows.items()}
+    assert cells["Lasung Batu"] == ["1", "1", "2", "1"]
+    assert cells["Balang"] == ["1", "1", "0", "1"]
+    assert cells["Dahai"] == ["0", "0", "0", "0"]  # every desa of the kecamatan is listed
+    assert "HADI WIJAYA" not in text  # Juai is another kecamatan
+    longest = text[text.index("Paling lama menunggu") :]
+    assert longest.index("ANI LESTARI") < longest.index("FAJAR NUGRAHA")
+    assert "BUDI SANTOSO" not in longest  # received
+    assert not SIXTEEN_DIGITS.search(text)
+    assert client.get(f"/kantor/berkas/{people['ani'].id}").status_code == 403  # desa only
+
+
+def test_the_dinas_dashboard_has_the_district_table(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    populate(runtime, client)
+    added = CliRunner().invoke(
+        main, ["--config", str(runtime.settings.source), "officer", "add", "Rahmat"]
+    )
+    officer_token = added.output.strip().rsplit(" ", 1)[1]
+    page = client.get("/dinas/masuk")
+    token = CSRF.search(page.data).group(1).decode()
+    client.post(
+        "/dinas/masuk", data={"nama": "Rahmat", "token": officer_token, "csrf_token": token}
+    )
+    text = client.get("/dinas/dashboard").get_data(as_text=True)
+    table = text[text.index("Berkas di kantor desa") : text.index("Paling lama menunggu")]
+    assert "Paringin / Lasung Batu" in table and "Juai / Juai" in table
+    assert "Paringin / Dahai" not in table  # a desa with nobody at these stages is left out
+    assert "<b>4</b>" in table  # Ani, Budi, Fajar, Hadi wait for their documents
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(note=st.text(max_size=300), query=st.text(max_size=120))
+def test_anything_typed_on_the_office_pages_is_answered(
+    desa, client, note: str, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/kantor/", query_string={"q": query}).status_code == 200
+    assert client.get("/kantor/", query_string={"q": query, "cetak": "1"}).status_code == 200
+    reply = client.post(
+        f"/kantor/berkas/{desa['dedi'].id}", data={"catatan": note, "csrf_token": csrf(client)}
+    )
+    assert reply.status_code == 409  # not verified: refused in words, whatever the note

@@ -1,0 +1,206 @@
+"""Pages for desa/kelurahan and kecamatan offices (/kantor): sign-in, the desa's list (with a
+printable version) where documents received are recorded, and the kecamatan's table per desa.
+
+An office sees only its own area: names, registration ids, the NIK masked as on the public list
+and the last 4 digits of the phone. An office's session is never an officer's: it opens no
+/dinas page and no download of personal data.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from prens.intake.submission import clean_text
+from prens.rules.offices import (
+    DESA,
+    Office,
+    area_name,
+    area_table,
+    desa_list,
+    desa_places,
+)
+from prens.runtime import Runtime
+from prens.store.officer_sessions import OfficerSessions
+from prens.store.offices import (
+    COUNTED,
+    SESSION_PREFIX,
+    OfficeAccounts,
+    ReceiptRefused,
+    Receipts,
+    actor,
+    area_entries,
+)
+from webhooks.login_limits import failed_login, logins_refused
+
+bp = Blueprint("kantor", __name__, url_prefix="/kantor")
+_ID = re.compile(r"[A-Za-z0-9-]{1,16}")
+NOTE_LENGTH = 200
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["prens"]
+
+
+def _sessions() -> OfficerSessions:
+    return current_app.extensions["prens.officer_sessions"]
+
+
+def _accounts() -> OfficeAccounts:
+    return OfficeAccounts(_runtime().engine)
+
+
+def _signed_in() -> Office | None:
+    signed = session.get("office")
+    if not isinstance(signed, dict):
+        return None
+    name = str(signed.get("name", ""))
+    stamp = _accounts().stamp(name)
+    live = _sessions().officer(str(signed.get("sid", "")), datetime.now(UTC))
+    if (
+        stamp is None
+        or not hmac.compare_digest(stamp, str(signed.get("stamp", "")))
+        or live != SESSION_PREFIX + name
+    ):
+        return None
+    return _accounts().get(name)
+
+
+@bp.before_request
+def authenticate():  # type: ignore[no-untyped-def]
+    if request.endpoint in ("kantor.login", "kantor.logout"):
+        return None
+    g.office = _signed_in()
+    if g.office is None:
+        return redirect(url_for("kantor.login"))
+    return None
+
+
+def _message(status: int, heading: str, text: str):  # type: ignore[no-untyped-def]
+    back = url_for("kantor.home")
+    return render_template("message.html", heading=heading, text=text, back=back), status
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """The offices' sign-in: name and token, as `prens office add` printed them."""
+    if request.method != "POST":
+        return render_template("kantor_masuk.html", error=None)
+    name = clean_text(request.form.get("nama", "")).strip()[:80]
+    logins_refused()  # 429 while this client or this name has failed too often
+    office = _accounts().who(request.form.get("token", "").strip(), name)
+    if office is None:
+        failed_login(name, request.method)
+        return render_template("kantor_masuk.html", error="Nama kantor atau token salah."), 401
+    now = datetime.now(UTC)
+    session.clear()
+    session["office"] = {
+        "name": office.name,
+        "stamp": _accounts().stamp(office.name),
+        "sid": _sessions().start(SESSION_PREFIX + office.name, now),
+    }
+    _runtime().verification().log(None, "login", actor(office), {"ip": request.remote_addr}, now)
+    return redirect(url_for("kantor.home"))
+
+
+@bp.route("/keluar", methods=["GET", "POST"])
+def logout():  # type: ignore[no-untyped-def]
+    """GET: a button to sign out; POST (with the CSRF token): the session ends on the server."""
+    if request.method != "POST":
+        return render_template("keluar.html", action=url_for("kantor.logout"))
+    signed = session.get("office")
+    if isinstance(signed, dict) and signed.get("sid"):
+        now = datetime.now(UTC)
+        _sessions().end(str(signed["sid"]), now)
+        who = SESSION_PREFIX + str(signed.get("name", ""))
+        _runtime().verification().log(None, "logout", who, {"ip": request.remote_addr}, now)
+    session.clear()
+    return redirect(url_for("kantor.login"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).astimezone(_runtime().settings.timezone)
+
+
+@bp.get("/")
+def home() -> str:
+    rt = _runtime()
+    office: Office = g.office
+    s = rt.settings
+    now, late_days = _now(), s.offices.late_days
+    receipts = Receipts(rt.engine)
+    title = area_name(s.region, office)
+    if office.level != DESA:
+        entries = area_entries(rt.engine, office, s.timezone, states=COUNTED)
+        table = area_table(
+            entries,
+            receipts.of([e.id for e in entries], s.timezone),
+            desa_places(s.region, office),
+            now.date(),
+            late_days,
+        )
+        return render_template(
+            "kantor_kecamatan.html", title=title, table=table, late_days=late_days
+        )
+    query = clean_text(request.args.get("q", "")).strip()[:80]
+    entries = area_entries(rt.engine, office, s.timezone)
+    people = desa_list(
+        entries, receipts.of([e.id for e in entries], s.timezone), now.date(), late_days, query
+    )
+    page = "kantor_cetak.html" if request.args.get("cetak") == "1" else "kantor_desa.html"
+    recorded = request.args.get("dicatat", "")[:16]
+    return render_template(
+        page,
+        title=title,
+        people=people,
+        query=query,
+        recorded=recorded if any(p.id == recorded for p in people.received) else "",
+        late_days=late_days,
+        printed=now.strftime("%d-%m-%Y %H:%M"),
+    )
+
+
+@bp.route("/berkas/<registration_id>", methods=["GET", "POST"])
+def receipt(registration_id: str):  # type: ignore[no-untyped-def]
+    """GET: confirm that the documents of this registration are here (with what is missing, if
+    anything); POST: record it. Refused in words when it is not this desa's, not verified, or
+    already recorded."""
+    rt = _runtime()
+    office: Office = g.office
+    if office.level != DESA:
+        return _message(403, "Tidak dapat dicatat", "Penerimaan berkas dicatat oleh kantor desa.")
+    entry = next(
+        (
+            e
+            for e in area_entries(rt.engine, office, rt.settings.timezone)
+            if _ID.fullmatch(registration_id) and e.id == registration_id
+        ),
+        None,
+    )
+    if entry is None:
+        text = f"Pendaftaran {registration_id[:16]} tidak ada dalam daftar kantor ini."
+        return _message(404, "Pendaftaran tidak ditemukan", text)
+    if request.method != "POST":
+        s = rt.settings
+        receipts = Receipts(rt.engine).of([entry.id], s.timezone)
+        people = desa_list([entry], receipts, _now().date(), s.offices.late_days)
+        line = (people.waiting + people.received + people.others)[0]
+        return render_template("kantor_berkas.html", line=line, note_length=NOTE_LENGTH)
+    note = " ".join(clean_text(request.form.get("catatan", "")).split())[:NOTE_LENGTH]
+    try:
+        Receipts(rt.engine).record(office, entry.id, note, datetime.now(UTC))
+    except ReceiptRefused as exc:
+        return _message(409, "Tidak dapat dicatat", str(exc))
+    return redirect(url_for("kantor.home", dicatat=entry.id))
