@@ -18,6 +18,8 @@ from tests.lifecycle_helpers import tick
 from tests.offices_helpers import BALANG, LASUNG_BATU, office, populate
 from tests.test_notify import clock_at, log_lines, run_notify
 
+pytestmark = pytest.mark.both_databases
+
 WITA = 8
 
 

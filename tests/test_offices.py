@@ -22,6 +22,8 @@ from tests.lifecycle_helpers import status
 from tests.offices_helpers import BALANG, JUAI, LASUNG_BATU, office, populate
 from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
 
+pytestmark = pytest.mark.both_databases
+
 PHONE_DIGITS = re.compile(r"\d{7,}")
 
 
@@ -120,15 +122,16 @@ def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime)
     assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
     done = client.post(
         f"/kantor/berkas/{ani.id}",
-        data={"catatan": "KK belum\x01 dibawa", "csrf_token": csrf(client)},
+        data={"catatan": "KK belum\x01 dibawa, hp 0812 3456 7890", "csrf_token": csrf(client)},
     )
     assert done.status_code == 302 and done.headers["Location"].endswith(f"dicatat={ani.id}")
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert f"Berkas {ani.id} dicatat diterima" in shown and "(KK belum dibawa)" in shown
+    assert f"Berkas {ani.id} dicatat diterima" in shown and "(KK belum dibawa, hp " in shown
+    assert not PHONE_DIGITS.search(shown)  # a phone number typed in the note is hidden
     audit = [e for e in runtime.verification().history(ani.id) if e.kind == "receipt"]
-    assert [(e.actor, e.detail["note"]) for e in audit] == [
-        ("kantor:Desa Lasung Batu", "KK belum dibawa")
-    ]
+    assert [e.actor for e in audit] == ["kantor:Desa Lasung Batu"]
+    assert audit[0].detail["note"].startswith("KK belum dibawa, hp ")
+    assert "7890" not in audit[0].detail["note"]
     assert status(runtime, ani.id)[0] == "TERVERIFIKASI"  # the sheet is told by the sync
     report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
     assert report.receipts == 1 and "1 desa office receipt(s) ticked" in report.summary()

@@ -24,6 +24,7 @@ from flask import (
 )
 
 from prens.intake.submission import clean_text
+from prens.privacy import redact
 from prens.rules.offices import (
     DESA,
     Office,
@@ -198,7 +199,8 @@ def receipt(registration_id: str):  # type: ignore[no-untyped-def]
         people = desa_list([entry], receipts, _now().date(), s.offices.late_days)
         line = (people.waiting + people.received + people.others)[0]
         return render_template("kantor_berkas.html", line=line, note_length=NOTE_LENGTH)
-    note = " ".join(clean_text(request.form.get("catatan", "")).split())[:NOTE_LENGTH]
+    # What the office types is shown on its pages: a NIK or phone number in it is hidden.
+    note = redact(" ".join(clean_text(request.form.get("catatan", "")).split())[:NOTE_LENGTH])
     try:
         Receipts(rt.engine).record(office, entry.id, note, datetime.now(UTC))
     except ReceiptRefused as exc:
