@@ -272,3 +272,19 @@ def test_anything_typed_on_the_office_pages_is_answered(
         f"/kantor/berkas/{desa['dedi'].id}", data={"catatan": note, "csrf_token": csrf(client)}
     )
     assert reply.status_code == 409  # not verified: refused in words, whatever the note
+
+
+def test_a_renamed_desa_keeps_its_accounts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from prens.rules.offices import Office, area_name, desa_places
+    from prens.rules.regions import PACKAGED, load_region
+
+    renamed = tmp_path / "wilayah.csv"
+    text = (PACKAGED / "63.11.csv").read_text(encoding="utf-8")
+    renamed.write_text(text.replace(",Lasung Batu,", ",Lasung Batu Baru,"), encoding="utf-8")
+    region = load_region(renamed, "63.11")
+    desa_office = Office("Desa Lasung Batu", DESA, LASUNG_BATU)
+    assert area_name(region, desa_office) == "Desa Lasung Batu Baru, Kecamatan Paringin"
+    assert desa_office.covers(LASUNG_BATU) and not desa_office.covers(BALANG)
+    kecamatan = Office("Kecamatan Paringin", KECAMATAN, "63.11.06")
+    assert desa_places(region, kecamatan)[LASUNG_BATU] == "Lasung Batu Baru"
+    assert kecamatan.covers(LASUNG_BATU) and not kecamatan.covers("63.11.061.2001")

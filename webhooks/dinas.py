@@ -8,7 +8,6 @@ many rows.
 from __future__ import annotations
 
 import base64
-import hmac
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from openpyxl import Workbook
@@ -39,11 +37,10 @@ from prens.rules.messages import STATUS_WORDS
 from prens.rules.money import rupiah
 from prens.rules.offices import AreaTable, all_desa, area_table
 from prens.runtime import Runtime
-from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
 from prens.store.offices import COUNTED, Receipts, area_entries
 from prens.store.outbox import STATUSES
-from webhooks import charts
+from webhooks import charts, sign_in
 from webhooks.login_limits import failed_login, logins_refused
 
 bp = Blueprint("dinas", __name__, url_prefix="/dinas")
@@ -57,17 +54,9 @@ def current_runtime() -> Runtime:
 def _officer() -> str | None:
     """The officer of this request: from the login session, or HTTP Basic/Bearer."""
     officers: Officers = current_app.extensions["prens.officers"]
-    signed_in = session.get("officer")
-    if isinstance(signed_in, dict):
-        name = str(signed_in.get("name", ""))
-        stamp = officers.stamp(name)
-        live = _sessions().officer(str(signed_in.get("sid", "")), datetime.now(UTC))
-        if (
-            stamp is not None
-            and hmac.compare_digest(stamp, str(signed_in.get("stamp", "")))
-            and live == name
-        ):
-            return name
+    name = sign_in.signed_in("officer", officers.stamp)
+    if name is not None:
+        return name
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer":
@@ -79,10 +68,6 @@ def _officer() -> str | None:
             return None
         return officers.who(token, name)
     return None
-
-
-def _sessions() -> OfficerSessions:
-    return current_app.extensions["prens.officer_sessions"]
 
 
 def _is_page() -> bool:
@@ -258,14 +243,7 @@ def login():  # type: ignore[no-untyped-def]
     if who is None:
         failed_login(name, request.method)
         return render_template("masuk.html", error="Nama atau token salah.", next=""), 401
-    now = datetime.now(UTC)
-    session.clear()
-    session["officer"] = {
-        "name": who,
-        "stamp": officers.stamp(who),
-        "sid": _sessions().start(who, now),
-    }
-    current_runtime().verification().log(None, "login", who, {"ip": request.remote_addr}, now)
+    sign_in.start("officer", who, officers.stamp(who))
     return redirect(url_for("dinas.dashboard"))
 
 
@@ -274,13 +252,7 @@ def logout():  # type: ignore[no-untyped-def]
     """GET: a button to log out; POST (with the CSRF token): the session ends on the server."""
     if request.method != "POST":
         return render_template("keluar.html")
-    signed_in = session.get("officer")
-    if isinstance(signed_in, dict) and signed_in.get("sid"):
-        now = datetime.now(UTC)
-        _sessions().end(str(signed_in["sid"]), now)
-        name = str(signed_in.get("name", ""))
-        current_runtime().verification().log(None, "logout", name, {"ip": request.remote_addr}, now)
-    session.clear()
+    sign_in.end("officer")
     return redirect(url_for("dinas.login"))
 
 

@@ -8,7 +8,6 @@ and the last 4 digits of the phone. An office's session is never an officer's: i
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import UTC, datetime
 
@@ -19,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
@@ -34,16 +32,15 @@ from prens.rules.offices import (
     desa_places,
 )
 from prens.runtime import Runtime
-from prens.store.officer_sessions import OfficerSessions
 from prens.store.offices import (
     COUNTED,
     SESSION_PREFIX,
     OfficeAccounts,
     ReceiptRefused,
     Receipts,
-    actor,
     area_entries,
 )
+from webhooks import sign_in
 from webhooks.login_limits import failed_login, logins_refused
 
 bp = Blueprint("kantor", __name__, url_prefix="/kantor")
@@ -55,28 +52,13 @@ def _runtime() -> Runtime:
     return current_app.extensions["prens"]
 
 
-def _sessions() -> OfficerSessions:
-    return current_app.extensions["prens.officer_sessions"]
-
-
 def _accounts() -> OfficeAccounts:
     return OfficeAccounts(_runtime().engine)
 
 
 def _signed_in() -> Office | None:
-    signed = session.get("office")
-    if not isinstance(signed, dict):
-        return None
-    name = str(signed.get("name", ""))
-    stamp = _accounts().stamp(name)
-    live = _sessions().officer(str(signed.get("sid", "")), datetime.now(UTC))
-    if (
-        stamp is None
-        or not hmac.compare_digest(stamp, str(signed.get("stamp", "")))
-        or live != SESSION_PREFIX + name
-    ):
-        return None
-    return _accounts().get(name)
+    name = sign_in.signed_in("office", _accounts().stamp, SESSION_PREFIX)
+    return _accounts().get(name) if name is not None else None
 
 
 @bp.before_request
@@ -105,14 +87,7 @@ def login():  # type: ignore[no-untyped-def]
     if office is None:
         failed_login(name, request.method)
         return render_template("kantor_masuk.html", error="Nama kantor atau token salah."), 401
-    now = datetime.now(UTC)
-    session.clear()
-    session["office"] = {
-        "name": office.name,
-        "stamp": _accounts().stamp(office.name),
-        "sid": _sessions().start(SESSION_PREFIX + office.name, now),
-    }
-    _runtime().verification().log(None, "login", actor(office), {"ip": request.remote_addr}, now)
+    sign_in.start("office", office.name, _accounts().stamp(office.name), SESSION_PREFIX)
     return redirect(url_for("kantor.home"))
 
 
@@ -121,13 +96,7 @@ def logout():  # type: ignore[no-untyped-def]
     """GET: a button to sign out; POST (with the CSRF token): the session ends on the server."""
     if request.method != "POST":
         return render_template("keluar.html", action=url_for("kantor.logout"))
-    signed = session.get("office")
-    if isinstance(signed, dict) and signed.get("sid"):
-        now = datetime.now(UTC)
-        _sessions().end(str(signed["sid"]), now)
-        who = SESSION_PREFIX + str(signed.get("name", ""))
-        _runtime().verification().log(None, "logout", who, {"ip": request.remote_addr}, now)
-    session.clear()
+    sign_in.end("office", SESSION_PREFIX)
     return redirect(url_for("kantor.login"))
 
 
