@@ -95,6 +95,7 @@ def prepare(directory: Path, count: int):  # type: ignore[no-untyped-def]
                 "state": state,
                 "sheet_target": "pendaftar" if status == "accepted" else None,
                 "flushed_at": at,
+                "desa_code": fields.get("kode_desa"),
             }
         )
         for s in FIRSTS.get(state or "", []):

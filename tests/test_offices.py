@@ -259,6 +259,9 @@ def test_the_dinas_dashboard_has_the_district_table(runtime, client) -> None:  #
     assert "Paringin / Lasung Batu" in table and "Juai / Juai" in table
     assert "Paringin / Dahai" not in table  # a desa with nobody at these stages is left out
     assert "<b>4</b>" in table  # Ani, Budi, Fajar, Hadi wait for their documents
+    longest = text[text.index("Paling lama menunggu") : text.index("Berusia")]
+    assert longest.index("HADI WIJAYA") < longest.index("ANI LESTARI")  # 25 days before 20
+    assert not SIXTEEN_DIGITS.search(longest)
 
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

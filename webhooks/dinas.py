@@ -38,7 +38,7 @@ from prens.rules.money import rupiah
 from prens.rules.offices import AreaTable, all_desa, area_table
 from prens.runtime import Runtime
 from prens.store.officers import Officers
-from prens.store.offices import COUNTED, Receipts, area_entries
+from prens.store.offices import COUNTED, Receipts, area_entries, names
 from prens.store.outbox import STATUSES
 from webhooks import charts, sign_in
 from webhooks.login_limits import failed_login, logins_refused
@@ -308,10 +308,11 @@ def dashboard() -> str:
 def _desa_table(runtime: Runtime, now: datetime) -> AreaTable:
     """The offices' table for the whole district: per desa, documents waiting and received."""
     s = runtime.settings
-    entries = area_entries(runtime.engine, None, s.timezone, states=COUNTED)
+    entries = area_entries(runtime.engine, None, s.timezone, states=COUNTED, people=False)
     receipts = Receipts(runtime.engine).of(None, s.timezone)
     today = now.astimezone(s.timezone).date()
-    return area_table(entries, receipts, all_desa(s.region), today, s.offices.late_days)
+    table = area_table(entries, receipts, all_desa(s.region), today, s.offices.late_days)
+    return table.named(names(runtime.engine, [line.id for line, _ in table.longest]))
 
 
 def _evaluation() -> tuple[Any, Any]:

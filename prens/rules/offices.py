@@ -5,7 +5,7 @@ reminder. An office sees only its own area, and never a full NIK, KK or phone nu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from prens.rules.identity import mask
@@ -145,6 +145,14 @@ class DesaCounts:
 class AreaTable:
     rows: list[DesaCounts]
     longest: list[tuple[Line, str]]  # (person, desa name): who has waited longest
+
+    def named(self, names: Mapping[str, str]) -> AreaTable:
+        """The same table with the longest-waiting people's names filled in (for a table
+        counted without reading every registration's answers)."""
+        longest = [
+            (replace(line, name=names.get(line.id, line.name)), d) for line, d in self.longest
+        ]
+        return AreaTable(self.rows, longest)
 
     @property
     def totals(self) -> DesaCounts:

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Collection
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, insert, literal, select, update
 
 from prens.errors import PrensError
 from prens.rules.dates import naive_utc
@@ -136,14 +136,20 @@ def _area(office: Office):  # type: ignore[no-untyped-def]
 
 
 def area_entries(
-    engine: Engine, office: Office | None, zone: tzinfo, states: Collection[str] = ()
+    engine: Engine,
+    office: Office | None,
+    zone: tzinfo,
+    states: Collection[str] = (),
+    people: bool = True,
 ) -> list[Entry]:
     """The accepted registrations of the office's area (every area for None: the Dinas; only
-    `states`, when given), each with the day it was verified in the program's time zone."""
+    `states`, when given), each with the day it was verified in the program's time zone.
+    Without `people`, names, NIK and phone are left empty (counting only: no JSON to read)."""
+    person = registrations.c.person if people else literal("{}")
     query = (
         select(
             registrations.c.id,
-            registrations.c.person,
+            person,
             registrations.c.state,
             registrations.c.desa_code,
             state_entries.c.entered_at,
@@ -180,6 +186,17 @@ def area_entries(
             )
         )
     return out
+
+
+def names(engine: Engine, ids: Collection[str]) -> dict[str, str]:
+    """Registration id -> the name stored, for a few registrations."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(registrations.c.id, registrations.c.person).where(
+                registrations.c.id.in_(list(ids))
+            )
+        ).all()
+    return {reg_id: str(json.loads(person).get("nama", "")) for reg_id, person in rows}
 
 
 class Receipts:
