@@ -95,7 +95,7 @@ def prepare(directory: Path, count: int):  # type: ignore[no-untyped-def]
                 "state": state,
                 "sheet_target": "pendaftar" if status == "accepted" else None,
                 "flushed_at": at,
-                "desa_code": fields.get("kode_desa"),
+                "desa_code": desa_code(settings, fields),
             }
         )
         for s in FIRSTS.get(state or "", []):
@@ -125,6 +125,13 @@ def median_seconds(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-unt
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times), max(times)
+
+
+def desa_code(settings, fields: dict) -> str | None:  # type: ignore[no-untyped-def,type-arg]
+    """The desa code intake would store for these answers."""
+    kecamatan = settings.region.find_kecamatan(fields["kecamatan"])
+    desa = settings.region.find_desa(kecamatan, fields["desa"]) if kecamatan else None
+    return desa.code if desa else None
 
 
 def main() -> None:

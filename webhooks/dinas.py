@@ -35,10 +35,10 @@ from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
 from prens.rules.messages import STATUS_WORDS
 from prens.rules.money import rupiah
-from prens.rules.offices import AreaTable, all_desa, area_table
+from prens.rules.offices import AreaTable, all_desa, area_table, late_line
 from prens.runtime import Runtime
 from prens.store.officers import Officers
-from prens.store.offices import COUNTED, Receipts, area_entries, names
+from prens.store.offices import area_tallies, waiting_longest
 from prens.store.outbox import STATUSES
 from webhooks import charts, sign_in
 from webhooks.login_limits import failed_login, logins_refused
@@ -308,11 +308,14 @@ def dashboard() -> str:
 def _desa_table(runtime: Runtime, now: datetime) -> AreaTable:
     """The offices' table for the whole district: per desa, documents waiting and received."""
     s = runtime.settings
-    entries = area_entries(runtime.engine, None, s.timezone, states=COUNTED, people=False)
-    receipts = Receipts(runtime.engine).of(None, s.timezone)
     today = now.astimezone(s.timezone).date()
-    table = area_table(entries, receipts, all_desa(s.region), today, s.offices.late_days)
-    return table.named(names(runtime.engine, [line.id for line, _ in table.longest]))
+    return area_table(
+        area_tallies(runtime.engine, None, late_line(today, s.offices.late_days), s.timezone),
+        waiting_longest(runtime.engine, None, s.timezone),
+        all_desa(s.region),
+        today,
+        s.offices.late_days,
+    )
 
 
 def _evaluation() -> tuple[Any, Any]:

@@ -30,15 +30,17 @@ from prens.rules.offices import (
     area_table,
     desa_list,
     desa_places,
+    late_line,
 )
 from prens.runtime import Runtime
 from prens.store.offices import (
-    COUNTED,
     SESSION_PREFIX,
     OfficeAccounts,
     ReceiptRefused,
     Receipts,
     area_entries,
+    area_tallies,
+    waiting_longest,
 )
 from webhooks import sign_in
 from webhooks.login_limits import failed_login, logins_refused
@@ -113,10 +115,9 @@ def home() -> str:
     receipts = Receipts(rt.engine)
     title = area_name(s.region, office)
     if office.level != DESA:
-        entries = area_entries(rt.engine, office, s.timezone, states=COUNTED)
         table = area_table(
-            entries,
-            receipts.of([e.id for e in entries], s.timezone),
+            area_tallies(rt.engine, office, late_line(now.date(), late_days), s.timezone),
+            waiting_longest(rt.engine, office, s.timezone),
             desa_places(s.region, office),
             now.date(),
             late_days,

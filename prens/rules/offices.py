@@ -5,8 +5,8 @@ reminder. An office sees only its own area, and never a full NIK, KK or phone nu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from prens.rules.identity import mask
 from prens.rules.lifecycle import BERKAS_LENGKAP, STATES, TERDAFTAR, TERVERIFIKASI
@@ -146,14 +146,6 @@ class AreaTable:
     rows: list[DesaCounts]
     longest: list[tuple[Line, str]]  # (person, desa name): who has waited longest
 
-    def named(self, names: Mapping[str, str]) -> AreaTable:
-        """The same table with the longest-waiting people's names filled in (for a table
-        counted without reading every registration's answers)."""
-        longest = [
-            (replace(line, name=names.get(line.id, line.name)), d) for line, d in self.longest
-        ]
-        return AreaTable(self.rows, longest)
-
     @property
     def totals(self) -> DesaCounts:
         total = DesaCounts("", "Jumlah")
@@ -165,34 +157,49 @@ class AreaTable:
         return total
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How many registrations of one desa are in one state, with or without a receipt from the
+    desa, verified before the late line or not (counted by the database)."""
+
+    desa_code: str
+    state: str
+    received: bool  # a receipt recorded at the desa
+    late: bool  # verified more than `late_days` ago
+    count: int
+
+
+def late_line(today: date, late_days: int) -> date:
+    """Verified before this day (program time zone): waiting more than `late_days`."""
+    return today - timedelta(days=late_days)
+
+
 def area_table(
-    entries: Iterable[Entry],
-    receipts: Mapping[str, Receipt],
+    tallies: Iterable[Tally],
+    waiting_longest: Iterable[Entry],
     places: Mapping[str, str],
     today: date,
     late_days: int,
-    longest: int = 20,
 ) -> AreaTable:
     """Per desa (`places`: code -> name, every desa of the area, in order), the counts a camat
-    or the Dinas chases with; and the `longest` people waiting longest for their documents."""
+    or the Dinas chases with; and those waiting longest for their documents (in that order)."""
     rows = {code: DesaCounts(code, name) for code, name in places.items()}
-    waiting: list[tuple[Line, str]] = []
-    for e in entries:
-        row = rows.get(e.desa_code)
+    for t in tallies:
+        row = rows.get(t.desa_code)
         if row is None:
             continue
-        receipt = receipts.get(e.id)
-        if e.state == TERDAFTAR:
-            row.registered += 1
-        elif e.state == BERKAS_LENGKAP or (e.state == TERVERIFIKASI and receipt is not None):
-            row.received += 1
-        elif e.state == TERVERIFIKASI:
-            row.verified += 1
-            line = _line(e, None, today, late_days)
-            row.late += line.late
-            waiting.append((line, row.name))
-    waiting.sort(key=lambda pair: -(pair[0].days_waiting or 0))
-    return AreaTable(list(rows.values()), waiting[:longest])
+        if t.state == TERDAFTAR:
+            row.registered += t.count
+        elif t.state == BERKAS_LENGKAP or (t.state == TERVERIFIKASI and t.received):
+            row.received += t.count
+        elif t.state == TERVERIFIKASI:
+            row.verified += t.count
+            row.late += t.count if t.late else 0
+    longest = [
+        (_line(e, None, today, late_days), places.get(e.desa_code, e.desa_code))
+        for e in waiting_longest
+    ]
+    return AreaTable(list(rows.values()), longest)
 
 
 def reminders_due(

@@ -12,15 +12,16 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Collection
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import Any
 
-from sqlalchemy import Engine, and_, insert, literal, select, update
+from sqlalchemy import Engine, and_, case, func, insert, select, update
 
 from prens.errors import PrensError
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
-from prens.rules.offices import DESA, Entry, Office, Receipt
+from prens.rules.offices import DESA, Entry, Office, Receipt, Tally
 from prens.store.database import write_transaction
 from prens.store.outbox import FAILED, PENDING
 from prens.store.schema import (
@@ -135,40 +136,14 @@ def _area(office: Office):  # type: ignore[no-untyped-def]
     return column.like(office.code.replace("%", "").replace("_", r"\_") + ".%", escape="\\")
 
 
-def area_entries(
-    engine: Engine,
-    office: Office | None,
-    zone: tzinfo,
-    states: Collection[str] = (),
-    people: bool = True,
-) -> list[Entry]:
-    """The accepted registrations of the office's area (every area for None: the Dinas; only
-    `states`, when given), each with the day it was verified in the program's time zone.
-    Without `people`, names, NIK and phone are left empty (counting only: no JSON to read)."""
-    person = registrations.c.person if people else literal("{}")
-    query = (
-        select(
-            registrations.c.id,
-            person,
-            registrations.c.state,
-            registrations.c.desa_code,
-            state_entries.c.entered_at,
-        )
-        .outerjoin(
-            state_entries,
-            and_(
-                state_entries.c.registration_id == registrations.c.id,
-                state_entries.c.state == TERVERIFIKASI,
-            ),
-        )
-        .where(registrations.c.state.is_not(None))
+def _verified():  # type: ignore[no-untyped-def]
+    return and_(
+        state_entries.c.registration_id == registrations.c.id,
+        state_entries.c.state == TERVERIFIKASI,
     )
-    if office is not None:
-        query = query.where(_area(office))
-    if states:
-        query = query.where(registrations.c.state.in_(list(states)))
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+
+
+def _entries(rows: Iterable[Any], zone: tzinfo) -> list[Entry]:
     out = []
     for reg_id, person_json, state, desa_code, verified_at in rows:
         person = json.loads(person_json)
@@ -188,15 +163,78 @@ def area_entries(
     return out
 
 
-def names(engine: Engine, ids: Collection[str]) -> dict[str, str]:
-    """Registration id -> the name stored, for a few registrations."""
+def area_entries(
+    engine: Engine, office: Office | None, zone: tzinfo, states: Collection[str] = ()
+) -> list[Entry]:
+    """The accepted registrations of the office's area (every area for None: the Dinas; only
+    `states`, when given), each with the day it was verified in the program's time zone."""
+    query = (
+        select(
+            registrations.c.id,
+            registrations.c.person,
+            registrations.c.state,
+            registrations.c.desa_code,
+            state_entries.c.entered_at,
+        )
+        .outerjoin(state_entries, _verified())
+        .where(registrations.c.state.is_not(None))
+    )
+    if office is not None:
+        query = query.where(_area(office))
+    if states:
+        query = query.where(registrations.c.state.in_(list(states)))
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(registrations.c.id, registrations.c.person).where(
-                registrations.c.id.in_(list(ids))
-            )
-        ).all()
-    return {reg_id: str(json.loads(person).get("nama", "")) for reg_id, person in rows}
+        return _entries(conn.execute(query).all(), zone)
+
+
+def area_tallies(
+    engine: Engine, office: Office | None, late_before: date, zone: tzinfo
+) -> list[Tally]:
+    """The area's registrations in the counted states, counted by the database per desa, state,
+    receipt and whether verified before `late_before` (program time zone)."""
+    line = datetime.combine(late_before, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    late = case((state_entries.c.entered_at < line, 1), else_=0)
+    received = case((office_receipts.c.registration_id.is_not(None), 1), else_=0)
+    query = (
+        select(registrations.c.desa_code, registrations.c.state, received, late, func.count())
+        .outerjoin(state_entries, _verified())
+        .outerjoin(office_receipts, office_receipts.c.registration_id == registrations.c.id)
+        .where(registrations.c.state.in_(COUNTED), registrations.c.desa_code.is_not(None))
+        .group_by(registrations.c.desa_code, registrations.c.state, received, late)
+    )
+    if office is not None:
+        query = query.where(_area(office))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [Tally(code, state, bool(r), bool(lt), n) for code, state, r, lt, n in rows]
+
+
+def waiting_longest(
+    engine: Engine, office: Office | None, zone: tzinfo, limit: int = 20
+) -> list[Entry]:
+    """The area's verified registrations without documents, those verified first first."""
+    query = (
+        select(
+            registrations.c.id,
+            registrations.c.person,
+            registrations.c.state,
+            registrations.c.desa_code,
+            state_entries.c.entered_at,
+        )
+        .join(state_entries, _verified())
+        .outerjoin(office_receipts, office_receipts.c.registration_id == registrations.c.id)
+        .where(
+            registrations.c.state == TERVERIFIKASI,
+            office_receipts.c.registration_id.is_(None),
+            registrations.c.desa_code.is_not(None),
+        )
+        .order_by(state_entries.c.entered_at, registrations.c.id)
+        .limit(limit)
+    )
+    if office is not None:
+        query = query.where(_area(office))
+    with engine.connect() as conn:
+        return _entries(conn.execute(query).all(), zone)
 
 
 class Receipts:

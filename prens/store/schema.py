@@ -51,6 +51,8 @@ registrations = Table(
     # The citizen's desa/kelurahan (Kemendagri code), when intake matched it: an office's list.
     Column("desa_code", String(20), index=True),
     Index("ix_registrations_fingerprint", "fp_hash", "fp_second"),
+    # The offices' and the dashboard's counts per state and desa, read from the index alone.
+    Index("ix_registrations_state_desa", "state", "desa_code", "id"),
 )
 
 job_leases = Table(
