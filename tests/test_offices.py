@@ -169,6 +169,8 @@ def test_receipts_refused_in_words(desa, client, runtime) -> None:  # type: igno
         assert words in reply.get_data(as_text=True), who
     for path in ("/kantor/berkas/BLG-000000", "/kantor/berkas/" + "x" * 300, "/kantor/berkas/%00"):
         assert client.get(path).status_code == 404
+    typed = client.get("/kantor/berkas/6311064507900099").get_data(as_text=True)
+    assert "tidak ada dalam daftar kantor ini" in typed and not SIXTEEN_DIGITS.search(typed)
     assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
 
 

@@ -161,7 +161,8 @@ def receipt(registration_id: str):  # type: ignore[no-untyped-def]
         None,
     )
     if entry is None:
-        text = f"Pendaftaran {registration_id[:16]} tidak ada dalam daftar kantor ini."
+        # Not echoed: what was typed in the address may be a NIK.
+        text = "Pendaftaran ini tidak ada dalam daftar kantor ini. Periksa ID pendaftarannya."
         return _message(404, "Pendaftaran tidak ditemukan", text)
     if request.method != "POST":
         s = rt.settings

@@ -1,6 +1,7 @@
 """Desa and kecamatan offices: their accounts, the documents they receive, and each
 registration's desa code (filled from the stored answers, so existing registrations show on
-their office's list at once), with an index for the counts per state and desa.
+their office's list at once), with an index for a desa's registrations and the counts
+per desa and state.
 
 Revision ID: 0007
 Revises: 0006
@@ -39,15 +40,9 @@ def _fill_desa_codes() -> None:
 
 def upgrade() -> None:
     op.add_column("registrations", sa.Column("desa_code", sa.String(length=20), nullable=True))
-    op.create_index(
-        op.f("ix_registrations_desa_code"), "registrations", ["desa_code"], unique=False
-    )
     _fill_desa_codes()
     op.create_index(
-        "ix_registrations_state_desa",
-        "registrations",
-        ["state", "desa_code", "id"],
-        unique=False,
+        "ix_registrations_desa", "registrations", ["desa_code", "state", "id"], unique=False
     )
     op.create_table(
         "offices",
@@ -79,7 +74,6 @@ def downgrade() -> None:
     op.drop_table("office_receipts")
     op.drop_index(op.f("ix_offices_region_code"), table_name="offices")
     op.drop_table("offices")
-    op.drop_index("ix_registrations_state_desa", table_name="registrations")
-    op.drop_index(op.f("ix_registrations_desa_code"), table_name="registrations")
+    op.drop_index("ix_registrations_desa", table_name="registrations")
     with op.batch_alter_table("registrations") as batch:
         batch.drop_column("desa_code")
