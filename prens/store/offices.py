@@ -143,6 +143,16 @@ def _verified():  # type: ignore[no-untyped-def]
     )
 
 
+# What an office's pages read of a registration (prens.rules.offices.Entry).
+_ENTRY = (
+    registrations.c.id,
+    registrations.c.person,
+    registrations.c.state,
+    registrations.c.desa_code,
+    state_entries.c.entered_at,
+)
+
+
 def _entries(rows: Iterable[Any], zone: tzinfo) -> list[Entry]:
     out = []
     for reg_id, person_json, state, desa_code, verified_at in rows:
@@ -169,13 +179,7 @@ def area_entries(
     """The accepted registrations of the office's area (every area for None: the Dinas; only
     `states`, when given), each with the day it was verified in the program's time zone."""
     query = (
-        select(
-            registrations.c.id,
-            registrations.c.person,
-            registrations.c.state,
-            registrations.c.desa_code,
-            state_entries.c.entered_at,
-        )
+        select(*_ENTRY)
         .outerjoin(state_entries, _verified())
         .where(registrations.c.state.is_not(None))
     )
@@ -225,13 +229,7 @@ def waiting_longest(
 ) -> list[Entry]:
     """The area's verified registrations without documents, those verified first first."""
     query = (
-        select(
-            registrations.c.id,
-            registrations.c.person,
-            registrations.c.state,
-            registrations.c.desa_code,
-            state_entries.c.entered_at,
-        )
+        select(*_ENTRY)
         .join(state_entries, _verified())
         .outerjoin(office_receipts, office_receipts.c.registration_id == registrations.c.id)
         .where(
