@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from jobs.sync import sync
 from prens.cli import main
 from prens.rules.offices import DESA, KECAMATAN
 from prens.store.offices import Receipts, area_entries
+from prens.store.schema import officer_sessions
 from tests.lifecycle_helpers import status
 from tests.offices_helpers import BALANG, JUAI, LASUNG_BATU, office, populate
 from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
@@ -217,6 +220,15 @@ def test_sign_in_follows_the_dinas_session_rules(runtime, client) -> None:  # ty
     assert client.get("/kantor/").status_code == 200
     kinds = [(e.kind, e.actor) for e in runtime.verification().downloads(50)]
     assert kinds == [] or all(k != "login" for k, _ in kinds)  # logins are not downloads
+    # A session left idle longer than [public] officer_idle_minutes (480) ends by itself.
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            update(officer_sessions).values(
+                seen_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=9)
+            )
+        )
+    assert client.get("/kantor/").status_code == 302
+    assert sign_in(client, "Desa Lasung Batu", token).status_code == 302
     logout = client.post("/kantor/keluar", data={"csrf_token": csrf(client, "/kantor/keluar")})
     assert logout.status_code == 302
     assert client.get("/kantor/").status_code == 302
