@@ -13,8 +13,10 @@ from typing import Any
 from jobs.reconcile import measure_lag, source_name
 from prens.errors import LedgerError, PrensError
 from prens.rules.lifecycle import APPROVED
+from prens.rules.offices import DESA
 from prens.rules.periods import OPEN_NAME, warnings
 from prens.runtime import Runtime
+from prens.store.offices import REMINDER, OfficeAccounts, Receipts
 from sheets_bridge import sharing
 from sheets_bridge.base import SheetError
 from sheets_bridge.google import GoogleSheets
@@ -67,7 +69,32 @@ def run_checks(runtime: Runtime, now: datetime | None = None) -> list[Check]:
     checks.append(_reconcile_check(runtime))
     checks.append(_jobs_check(runtime, now))
     checks.append(_periods_check(runtime, now.astimezone(s.timezone).date()))
+    checks.append(_offices_check(runtime, now))
     return checks
+
+
+def _offices_check(runtime: Runtime, now: datetime) -> Check:
+    """The office accounts, and documents received at a desa that the sheet has not been told
+    of for longer than the sync should take."""
+    s = runtime.settings
+    accounts = [office for office, _ in OfficeAccounts(runtime.engine).all()]
+    desa = sum(1 for o in accounts if o.level == DESA)
+    detail = f"{desa} akun desa/kelurahan, {len(accounts) - desa} akun kecamatan"
+    found = []
+    waiting, oldest = Receipts(runtime.engine).waiting_for_sheet()
+    if waiting:
+        detail += f"; {waiting} berkas diterima di desa menunggu dicentang di lembar"
+        if oldest is not None and (now - oldest).total_seconds() > max(3600, 3 * s.sync_seconds):
+            found.append(
+                f"yang tertua sejak {oldest.astimezone(s.timezone):%d-%m-%Y %H:%M}: "
+                "jalankan `prens jobs run sync` dan periksa log job sync"
+            )
+    if s.offices.reminder_days and REMINDER not in s.notifications.templates:
+        found.append(
+            f"pengingat berkas aktif ([offices] reminder_days = {s.offices.reminder_days}) "
+            f"tetapi [notifications.templates] {REMINDER} kosong: tidak ada yang dikirim"
+        )
+    return Check(WARNING if found else OK, "Kantor desa/kecamatan", "; ".join([detail, *found]))
 
 
 def _periods_check(runtime: Runtime, today: date) -> Check:

@@ -316,3 +316,21 @@ def test_a_renamed_desa_keeps_its_accounts(tmp_path) -> None:  # type: ignore[no
     kecamatan = Office("Kecamatan Paringin", KECAMATAN, "63.11.06")
     assert desa_places(region, kecamatan)[LASUNG_BATU] == "Lasung Batu Baru"
     assert kecamatan.covers(LASUNG_BATU) and not kecamatan.covers("63.11.061.2001")
+
+
+def test_doctor_tells_of_receipts_the_sheet_has_not_had(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
+    from prens.doctor import OK, WARNING, run_checks
+
+    def offices_check(now: datetime):  # type: ignore[no-untyped-def]
+        return next(c for c in run_checks(runtime, now) if c.subject == "Kantor desa/kecamatan")
+
+    now = datetime.now(UTC)
+    quiet = offices_check(now)
+    assert quiet.status == OK and quiet.detail == "1 akun desa/kelurahan, 0 akun kecamatan"
+    client.post(f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(client)})
+    fresh = offices_check(now)
+    assert fresh.status == OK and "1 berkas diterima di desa menunggu" in fresh.detail
+    stale = offices_check(now + timedelta(hours=2))  # the sync has not run for two hours
+    assert stale.status == WARNING and "prens jobs run sync" in stale.detail
+    sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert offices_check(now + timedelta(hours=2)).status == OK

@@ -68,6 +68,9 @@ def test_a_desa_office_records_documents_received(tmp_path: Path, browser) -> No
         page.get_by_role("button", name="Ya, berkas diterima").click()
         assert page.get_by_text(f"Berkas {ani.id} dicatat diterima").is_visible()
         assert fits_the_phone(page)
+        page.get_by_role("link", name="Versi cetak (A4)").click()
+        assert "Petugas penerima berkas" in page.inner_text("body")
+        shot(page, "kantor-cetak")
         page.context.close()
 
         other = phone_page(browser, javascript=False)

@@ -323,6 +323,17 @@ class Receipts:
             ).all()
         return {reg_id: state for reg_id, state in rows}
 
+    def waiting_for_sheet(self) -> tuple[int, datetime | None]:
+        """How many receipts the sheet has not been told of, and when the oldest was recorded
+        (UTC)."""
+        with self.engine.connect() as conn:
+            count, oldest = conn.execute(
+                select(func.count(), func.min(office_receipts.c.received_at)).where(
+                    office_receipts.c.pushed_at.is_(None)
+                )
+            ).one()
+        return int(count), oldest.replace(tzinfo=UTC) if oldest else None
+
     def mark_pushed(self, ids: list[str], now: datetime) -> None:
         if ids:
             with write_transaction(self.engine) as conn:
