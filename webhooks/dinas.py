@@ -35,13 +35,12 @@ from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
 from prens.rules.messages import STATUS_WORDS
 from prens.rules.money import rupiah
-from prens.rules.offices import AreaTable, all_desa, area_table, late_line
 from prens.runtime import Runtime
 from prens.store.officers import Officers
-from prens.store.offices import area_tallies, waiting_longest
 from prens.store.outbox import STATUSES
 from webhooks import charts, sign_in
 from webhooks.login_limits import failed_login, logins_refused
+from webhooks.offices import desa_table
 
 bp = Blueprint("dinas", __name__, url_prefix="/dinas")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -294,7 +293,7 @@ def dashboard() -> str:
         statuses=statuses,
         delivery_statuses=[(status, STATUS_WORDS.get(status, status)) for status in STATUSES],
         downloads=runtime.verification().downloads(20),
-        desa=_desa_table(runtime, now),
+        desa=desa_table(runtime, None, now.astimezone(runtime.settings.timezone).date()),
         late_days=runtime.settings.offices.late_days,
         timezone=runtime.settings.timezone,
         officer=g.officer,
@@ -302,19 +301,6 @@ def dashboard() -> str:
         period=_period_budget(runtime, now),
         periods=[p.name for p in runtime.settings.all_periods()],
         generated=now.astimezone(runtime.settings.timezone).strftime("%d-%m-%Y %H:%M"),
-    )
-
-
-def _desa_table(runtime: Runtime, now: datetime) -> AreaTable:
-    """The offices' table for the whole district: per desa, documents waiting and received."""
-    s = runtime.settings
-    today = now.astimezone(s.timezone).date()
-    return area_table(
-        area_tallies(runtime.engine, None, late_line(today, s.offices.late_days), s.timezone),
-        waiting_longest(runtime.engine, None, s.timezone),
-        all_desa(s.region),
-        today,
-        s.offices.late_days,
     )
 
 

@@ -9,7 +9,7 @@ and the last 4 digits of the phone. An office's session is never an officer's: i
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -25,7 +25,9 @@ from prens.intake.submission import clean_text
 from prens.privacy import redact
 from prens.rules.offices import (
     DESA,
+    AreaTable,
     Office,
+    all_desa,
     area_name,
     area_table,
     desa_list,
@@ -102,6 +104,20 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("kantor.login"))
 
 
+def desa_table(rt: Runtime, office: Office | None, today: date) -> AreaTable:
+    """Per desa of the office's area (of the district, for None: the Dinas dashboard), the
+    counts a camat or the Dinas chases with, and who has waited longest."""
+    s, engine = rt.settings, rt.engine
+    late_days = s.offices.late_days
+    return area_table(
+        area_tallies(engine, office, late_line(today, late_days), s.timezone),
+        waiting_longest(engine, office, s.timezone),
+        all_desa(s.region) if office is None else desa_places(s.region, office),
+        today,
+        late_days,
+    )
+
+
 def _now() -> datetime:
     return datetime.now(UTC).astimezone(_runtime().settings.timezone)
 
@@ -112,24 +128,16 @@ def home() -> str:
     office: Office = g.office
     s = rt.settings
     now, late_days = _now(), s.offices.late_days
-    receipts = Receipts(rt.engine)
     title = area_name(s.region, office)
     if office.level != DESA:
-        table = area_table(
-            area_tallies(rt.engine, office, late_line(now.date(), late_days), s.timezone),
-            waiting_longest(rt.engine, office, s.timezone),
-            desa_places(s.region, office),
-            now.date(),
-            late_days,
-        )
+        table = desa_table(rt, office, now.date())
         return render_template(
             "kantor_kecamatan.html", title=title, table=table, late_days=late_days
         )
     query = clean_text(request.args.get("q", "")).strip()[:80]
     entries = area_entries(rt.engine, office, s.timezone)
-    people = desa_list(
-        entries, receipts.of([e.id for e in entries], s.timezone), now.date(), late_days, query
-    )
+    receipts = Receipts(rt.engine).of([e.id for e in entries], s.timezone)
+    people = desa_list(entries, receipts, now.date(), late_days, query)
     page = "kantor_cetak.html" if request.args.get("cetak") == "1" else "kantor_desa.html"
     recorded = request.args.get("dicatat", "")[:16]
     return render_template(
@@ -152,18 +160,16 @@ def receipt(registration_id: str):  # type: ignore[no-untyped-def]
     office: Office = g.office
     if office.level != DESA:
         return _message(403, "Tidak dapat dicatat", "Penerimaan berkas dicatat oleh kantor desa.")
-    entry = next(
-        (
-            e
-            for e in area_entries(rt.engine, office, rt.settings.timezone)
-            if _ID.fullmatch(registration_id) and e.id == registration_id
-        ),
-        None,
+    found = (
+        area_entries(rt.engine, office, rt.settings.timezone, ids=[registration_id])
+        if _ID.fullmatch(registration_id)
+        else []
     )
-    if entry is None:
+    if not found:
         # Not echoed: what was typed in the address may be a NIK.
         text = "Pendaftaran ini tidak ada dalam daftar kantor ini. Periksa ID pendaftarannya."
         return _message(404, "Pendaftaran tidak ditemukan", text)
+    entry = found[0]
     if request.method != "POST":
         s = rt.settings
         receipts = Receipts(rt.engine).of([entry.id], s.timezone)

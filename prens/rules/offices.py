@@ -121,7 +121,7 @@ def desa_list(
         if not matches(e, query):
             continue
         line = _line(e, receipts.get(e.id), today, late_days)
-        if line.days_waiting is not None or (e.state == TERVERIFIKASI and not e.verified_on):
+        if e.state == TERVERIFIKASI and line.receipt is None:
             out.waiting.append(line)
         elif line.receipt is not None or e.state == BERKAS_LENGKAP:
             out.received.append(line)

@@ -6,7 +6,6 @@ The cookie holds a random session id; only its SHA-256 is stored, as for officer
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,14 +13,11 @@ from sqlalchemy import Engine, insert, select, update
 
 from prens.rules.dates import naive_utc
 from prens.store.database import write_transaction
+from prens.store.officers import digest
 from prens.store.schema import officer_sessions
 
 # A session's last use is written at most this often: a page view is not a write each time.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def _digest(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 class OfficerSessions:
@@ -35,7 +31,7 @@ class OfficerSessions:
         with write_transaction(self.engine) as conn:
             conn.execute(
                 insert(officer_sessions).values(
-                    id_sha256=_digest(session_id), officer=officer, started_at=at, seen_at=at
+                    id_sha256=digest(session_id), officer=officer, started_at=at, seen_at=at
                 )
             )
         return session_id
@@ -45,7 +41,7 @@ class OfficerSessions:
         if not session_id:
             return None
         at = naive_utc(now)
-        key = _digest(session_id)
+        key = digest(session_id)
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(officer_sessions).where(officer_sessions.c.id_sha256 == key)
@@ -67,7 +63,7 @@ class OfficerSessions:
             conn.execute(
                 update(officer_sessions)
                 .where(
-                    officer_sessions.c.id_sha256 == _digest(session_id),
+                    officer_sessions.c.id_sha256 == digest(session_id),
                     officer_sessions.c.ended_at.is_(None),
                 )
                 .values(ended_at=naive_utc(now))

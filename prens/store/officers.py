@@ -22,8 +22,17 @@ class OfficerError(PrensError, ValueError):
     """An officer name that is taken, unknown or unusable."""
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def digest(secret: str) -> str:
+    """How a token or a session id is stored: its SHA-256 (they are 32 random bytes)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_stamp(kind: str, token_sha256: str | None) -> str | None:
+    """A value kept in a signed-in session that stops matching when the account's token
+    changes or the account goes (None)."""
+    if not token_sha256:
+        return None
+    return hashlib.sha256(f"{kind}:{token_sha256}".encode()).hexdigest()[:24]
 
 
 class Officers:
@@ -43,7 +52,7 @@ class Officers:
             conn.execute(
                 insert(officers).values(
                     name=name,
-                    token_sha256=_digest(token),
+                    token_sha256=digest(token),
                     created_at=datetime.now(UTC).replace(tzinfo=None),
                     active=True,
                 )
@@ -71,10 +80,10 @@ class Officers:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(officers.c.name, officers.c.token_sha256).where(
-                    officers.c.token_sha256 == _digest(token), officers.c.active
+                    officers.c.token_sha256 == digest(token), officers.c.active
                 )
             ).first()
-        if row is None or not hmac.compare_digest(row.token_sha256, _digest(token)):
+        if row is None or not hmac.compare_digest(row.token_sha256, digest(token)):
             return None
         if name is not None and not hmac.compare_digest(row.name.encode(), name.encode()):
             return None
@@ -84,10 +93,10 @@ class Officers:
         """A value for a login session that stops matching when the officer is removed or given
         a new token; None for no such officer."""
         with self.engine.connect() as conn:
-            digest = conn.execute(
+            token_sha256 = conn.execute(
                 select(officers.c.token_sha256).where(officers.c.name == name, officers.c.active)
             ).scalar()
-        return hashlib.sha256(("session:" + digest).encode()).hexdigest()[:24] if digest else None
+        return session_stamp("session", token_sha256)
 
 
-__all__ = ["OfficerError", "Officers"]
+__all__ = ["OfficerError", "Officers", "digest", "session_stamp"]

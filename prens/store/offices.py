@@ -8,7 +8,6 @@ name cannot hold ':', so no office session can ever pass for an officer's.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -23,9 +22,9 @@ from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
 from prens.rules.offices import DESA, Entry, Office, Receipt, Tally
 from prens.store.database import write_transaction
-from prens.store.outbox import FAILED, PENDING
+from prens.store.officers import digest, session_stamp
+from prens.store.outbox import cancel_pending
 from prens.store.schema import (
-    notifications,
     office_receipts,
     offices,
     registrations,
@@ -45,10 +44,6 @@ class OfficeError(PrensError, ValueError):
 
 class ReceiptRefused(PrensError, ValueError):
     """A receipt an office may not record; the message is for the office (Bahasa Indonesia)."""
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _key(name: str) -> str:
@@ -83,7 +78,7 @@ class OfficeAccounts:
                     name=name,
                     level=level,
                     region_code=code,
-                    token_sha256=_digest(token),
+                    token_sha256=digest(token),
                     created_at=naive_utc(now),
                 )
             )
@@ -106,9 +101,9 @@ class OfficeAccounts:
             return None
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(offices).where(offices.c.token_sha256 == _digest(token))
+                select(offices).where(offices.c.token_sha256 == digest(token))
             ).first()
-        if row is None or not hmac.compare_digest(row.token_sha256, _digest(token)):
+        if row is None or not hmac.compare_digest(row.token_sha256, digest(token)):
             return None
         if not hmac.compare_digest(_key(row.name).encode(), _key(name).encode()):
             return None
@@ -123,10 +118,10 @@ class OfficeAccounts:
         """A value for a session that stops matching when the office is removed or given a new
         token; None for no such office."""
         with self.engine.connect() as conn:
-            digest = conn.execute(
+            token_sha256 = conn.execute(
                 select(offices.c.token_sha256).where(offices.c.name == name)
             ).scalar()
-        return hashlib.sha256(("office:" + digest).encode()).hexdigest()[:24] if digest else None
+        return session_stamp("office", token_sha256)
 
 
 def _area(office: Office):  # type: ignore[no-untyped-def]
@@ -174,10 +169,15 @@ def _entries(rows: Iterable[Any], zone: tzinfo) -> list[Entry]:
 
 
 def area_entries(
-    engine: Engine, office: Office | None, zone: tzinfo, states: Collection[str] = ()
+    engine: Engine,
+    office: Office | None,
+    zone: tzinfo,
+    states: Collection[str] = (),
+    ids: Collection[str] = (),
 ) -> list[Entry]:
     """The accepted registrations of the office's area (every area for None: the Dinas; only
-    `states`, when given), each with the day it was verified in the program's time zone."""
+    `states`, or only `ids`, when given), each with the day it was verified in the program's
+    time zone."""
     query = (
         select(*_ENTRY)
         .outerjoin(state_entries, _verified())
@@ -187,6 +187,8 @@ def area_entries(
         query = query.where(_area(office))
     if states:
         query = query.where(registrations.c.state.in_(list(states)))
+    if ids:
+        query = query.where(registrations.c.id.in_(list(ids)))
     with engine.connect() as conn:
         return _entries(conn.execute(query).all(), zone)
 
@@ -288,15 +290,7 @@ class Receipts:
                 )
             )
             write_audit(conn, registration_id, at, "receipt", actor(office), {"note": note})
-            conn.execute(  # the reminder is not needed any more
-                update(notifications)
-                .where(
-                    notifications.c.registration_id == registration_id,
-                    notifications.c.event == REMINDER,
-                    notifications.c.status == PENDING,
-                )
-                .values(status=FAILED, reason="berkas sudah diterima", updated_at=at)
-            )
+            cancel_pending(conn, registration_id, REMINDER, "berkas sudah diterima", at)
 
     def of(self, ids: Collection[str] | None, zone: tzinfo) -> dict[str, Receipt]:
         """The receipts of these registrations (all, for None)."""

@@ -63,6 +63,22 @@ def enqueue(conn: Connection, registration_id: str, event: str, now: datetime) -
     return True
 
 
+def cancel_pending(
+    conn: Connection, registration_id: str, event: str, reason: str, at: datetime
+) -> None:
+    """In the caller's transaction: the message for (registration, event), if still waiting,
+    will not be sent (failed, with `reason`). `at`: naive UTC."""
+    conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.registration_id == registration_id,
+            notifications.c.event == event,
+            notifications.c.status == PENDING,
+        )
+        .values(status=FAILED, reason=reason, updated_at=at)
+    )
+
+
 def enqueue_many(conn: Connection, pairs: list[tuple[str, str]], now: datetime) -> None:
     """`enqueue` for many (registration, event) pairs: the missing ones added in one statement
     (one by one, as `enqueue`, if another transaction added one meanwhile)."""
