@@ -8,6 +8,7 @@ import time
 import pytest
 
 from prens.config import Settings
+from prens.intake.signing import signature_ok
 from prens.store.ledger import Ledger
 from tests.conftest import SECRET, post, signed_headers
 from tests.test_validation import answers
@@ -120,8 +121,10 @@ def test_bad_signatures_get_401(client, settings, runtime, case: str, caplog) ->
         "missing": {"Content-Type": "application/json"},
         "wrong": {**signed_headers(raw), "X-Prens-Signature": "sha256=" + "0" * 64},
         "other-secret": signed_headers(raw, secret=b"another"),
-        "stale": signed_headers(raw, at=now - 301),
-        "future": signed_headers(raw, at=now + 301),
+        # An hour out, not a second past the 300 s window: a slow machine that takes a second
+        # between signing and the server reading its clock must not turn "future" into "fresh".
+        "stale": signed_headers(raw, at=now - 3600),
+        "future": signed_headers(raw, at=now + 3600),
         "garbage": {**signed_headers(raw), "X-Prens-Timestamp": "soon"},
         "superscript": {**signed_headers(raw), "X-Prens-Timestamp": "¹"},  # isdigit(), not int()
         # UTF-8 "é" as it arrives in a header (bytes read as Latin-1): compare_digest refused
@@ -154,7 +157,7 @@ def test_signature_covers_the_body(client, settings) -> None:  # type: ignore[no
 def test_timestamp_inside_the_window_is_accepted(client, settings) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body(settings)).encode()
     reply = client.post(
-        "/webhooks/google-form", data=raw, headers=signed_headers(raw, at=int(time.time()) - 290)
+        "/webhooks/google-form", data=raw, headers=signed_headers(raw, at=int(time.time()) - 240)
     )
     assert reply.status_code == 200
 
@@ -245,3 +248,16 @@ def test_every_answer_has_a_maximum_length(client, settings, runtime) -> None:  
     assert "paling banyak 100 karakter" in data["problems"][0]["message"]
     person = runtime.ledger.get(data["id"]).person
     assert len(person["nama"]) <= 100 and len(person["alamat"]) <= 300
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "ok"),
+    [(1_000_000, True), (1_000_000 - 300, True), (1_000_000 + 300, True)]
+    + [(1_000_000 - 301, False), (1_000_000 + 301, False)],
+)
+def test_the_freshness_window_is_exact_at_its_edges(sent_at: int, ok: bool) -> None:
+    """The window's edges on a fixed clock (the served test above keeps a wide margin)."""
+    raw = b'{"x": 1}'
+    headers = signed_headers(raw, at=sent_at)
+    given = (headers["X-Prens-Timestamp"], headers["X-Prens-Signature"])
+    assert signature_ok(SECRET, *given, raw, now=1_000_000.0, max_skew=300) is ok
