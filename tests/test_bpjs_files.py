@@ -204,3 +204,79 @@ def test_any_cells_under_the_headers_are_read(settings, cells: list[list[object]
             read(out.getvalue(), settings)
         except FileRefused as exc:
             assert "tidak berisi baris data" in str(exc)
+
+
+def _rewritten(data: bytes, part: str, change) -> bytes:  # type: ignore[no-untyped-def]
+    """The XLSX `data` with its `part` (a file in the zip) passed through `change`."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            z.writestr(info, change(body.decode()).encode() if info.filename == part else body)
+    return out.getvalue()
+
+
+def _inline(rows: list[list[str]]) -> bytes:
+    """A one-sheet XLSX whose cells are written inline (no shared strings), for editing."""
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_formula_is_read_as_the_value_a_spreadsheet_last_computed(settings) -> None:  # type: ignore[no-untyped-def]
+    # As LibreOffice or Excel save it: the formula and its cached value; the value is read.
+    data = _rewritten(
+        _inline([["NIK", "KPJ"], [NIK, "=1"]]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace("<f>1</f><v></v>", "<f>1</f><v>25000000001</v>"),
+    )
+    assert (
+        "<f>1</f><v>25000000001</v>"
+        in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    )
+    (line,) = import_lines(data, settings)
+    assert line.number == "25000000001"
+
+
+def test_xml_entities_are_never_expanded() -> None:
+    # A "billion laughs": nine levels of ten entities each; refused at once, nothing expanded.
+    laughs = '<!DOCTYPE x [<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    data = _rewritten(
+        _inline([["NIK", "KPJ"], [NIK, "25000000001"]]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: laughs + "]>" + xml.replace("<t>", "<t>&l9;", 1),
+    )
+    assert b"&l9;" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(FileRefused, match="rusak"):
+        read_tables(data, 50 * 1024 * 1024)
+
+
+def test_cells_keep_their_place_in_the_file(settings) -> None:  # type: ignore[no-untyped-def]
+    wb = Workbook()
+    ws = wb.active
+    ws["C4"], ws["D4"], ws["C5"], ws["D5"] = "NIK", "KPJ", NIK, 25000000001
+    out = io.BytesIO()
+    wb.save(out)
+    (table,) = read_tables(out.getvalue(), 50 * 1024 * 1024)
+    assert table.rows[3] == [None, None, "NIK", "KPJ"]
+    assert table.rows[4] == [None, None, NIK, 25000000001]  # a number without a fraction: int
+    (line,) = import_lines(out.getvalue(), settings)
+    assert (line.row, line.number) == (5, "25000000001")
+
+
+@hsettings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=8))
+def test_a_damaged_xlsx_is_read_or_refused_in_words(changes: list[tuple[int, int]]) -> None:
+    data = bytearray(_inline([["NIK", "KPJ", "Nama"], [NIK, "25000000001", "Siti"]]))
+    for at, byte in changes:
+        data[at % len(data)] = byte
+    try:
+        read_tables(bytes(data), 50 * 1024 * 1024)
+    except FileRefused as exc:
+        assert str(exc) and "Traceback" not in str(exc)

