@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from prens.rules.bpjs import numbers_in as n
 from prens.rules.bpjs.columns import NikCell
-from prens.rules.registration import Registration
-
-AT = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def reg(i: int, state: str = "BERKAS LENGKAP", name: str = "SITI") -> Registration:
-    return Registration(
-        id=f"BLG-{i:06d}",
-        response_key=f"r{i}",
-        submitted_at=AT,
-        received_at=AT,
-        status="accepted",
-        person={"nama": name, "tanggal_lahir": "1990-07-05"},
-        answers={},
-        problems=[],
-        duplicate_of=None,
-        corrects=None,
-        state=state,
-        seq=i,
-    )
+def reg(i: int, state: str = "BERKAS LENGKAP", name: str = "SITI") -> n.Match:
+    return n.Match(f"BLG-{i:06d}", state, "accepted", name, "1990-07-05")
 
 
 def line(

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prens.errors import LedgerError
+from prens.rules.bpjs.numbers_in import Match
 from prens.rules.dates import naive_utc
 from prens.rules.fingerprint import TOLERANCE_SECONDS, Fingerprint, fingerprint
 from prens.rules.problems import WARNING, Problem
@@ -242,23 +243,28 @@ class Ledger:
             )
         return found
 
-    def for_niks(self, niks: list[str]) -> dict[str, Registration]:
+    def for_niks(self, niks: list[str]) -> dict[str, Match]:
         """For each NIK, the registration it matches: its active one, else its latest accepted
-        one (a rejected person's), else its latest."""
+        one (a rejected person's), else its latest. Only what an import compares is read."""
         best: dict[str, Any] = {}
         wanted = sorted(set(niks))
+        r = registrations.c
+        columns = (r.id, r.nik, r.active_nik, r.status, r.seq, r.state)
+        person = (json_text(r.person, "nama").label("name"),)
+        born = (json_text(r.person, "tanggal_lahir").label("born"),)
         for start in range(0, len(wanted), 500):
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    select(registrations).where(
-                        registrations.c.nik.in_(wanted[start : start + 500])
-                    )
+                    select(*columns, *person, *born).where(r.nik.in_(wanted[start : start + 500]))
                 ).all()
             for row in rows:
                 rank = (row.active_nik is not None, row.status == ACCEPTED, row.seq)
                 if row.nik not in best or rank > best[row.nik][0]:
                     best[row.nik] = (rank, row)
-        return {nik: registration_from_row(row) for nik, (_rank, row) in best.items()}
+        return {
+            nik: Match(row.id, row.state, row.status, row.name or "", row.born or "")
+            for nik, (_rank, row) in best.items()
+        }
 
     def many(self, ids: set[str] | list[str]) -> list[Registration]:
         """The registrations with these ids (any status), read 500 at a time."""

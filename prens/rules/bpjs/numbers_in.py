@@ -15,7 +15,6 @@ from typing import Any
 
 from prens.rules.bpjs.columns import NikCell, same_name
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, TERDAFTAR, membership_key
-from prens.rules.registration import Registration
 
 SET, SAME, CONFLICT = "set", "same", "conflict"
 UNKNOWN_NIK, NOT_ELIGIBLE, INVALID_NUMBER = "unknown_nik", "not_eligible", "invalid_number"
@@ -46,6 +45,17 @@ ADVICE = {
     NAME_MISMATCH: "Periksa KTP; bila orangnya sama, impor dengan menerima nama berbeda.",
 }
 ELIGIBLE = (BERKAS_LENGKAP, TERDAFTAR)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The registration a NIK matches, as an import compares it."""
+
+    id: str
+    state: str | None
+    status: str
+    name: str
+    born: str  # the date of birth as stored (ISO), "" when none
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class Outcome:
 
 def plan(
     lines: Sequence[ImportLine],
-    registrations: Mapping[str, Registration],
+    registrations: Mapping[str, Match],
     current: Mapping[str, str],
     pattern: str,
     accept_name_mismatch: bool = False,
@@ -118,7 +128,7 @@ def plan(
 
 def _one(  # noqa: PLR0911 (one return per outcome reads best)
     line: ImportLine,
-    registrations: Mapping[str, Registration],
+    registrations: Mapping[str, Match],
     current: Mapping[str, str],
     holders: Mapping[str, set[str]],
     in_file: Mapping[str, set[str]],
@@ -134,7 +144,7 @@ def _one(  # noqa: PLR0911 (one return per outcome reads best)
     if reg is None:
         shape = "" if re.fullmatch(r"[0-9]{16}", line.nik.nik) else " (bukan 16 angka)"
         return Outcome(line, UNKNOWN_NIK, detail=f"NIK tidak dikenal{shape}")
-    found = {"registration_id": reg.id, "name": reg.person.get("nama", "")}
+    found = {"registration_id": reg.id, "name": reg.name}
     if reg.state not in ELIGIBLE:
         status = reg.state or reg.status
         why = "ditolak" if reg.state == DITOLAK else "belum berkas lengkap"
@@ -162,17 +172,12 @@ def _one(  # noqa: PLR0911 (one return per outcome reads best)
     return Outcome(line, SET, **found, detail=note)
 
 
-def _mismatch(line: ImportLine, reg: Registration) -> str:
+def _mismatch(line: ImportLine, reg: Match) -> str:
     """Why the file's name or date of birth is not the registration's ("" when they agree)."""
     why = []
-    if (
-        line.name is not None
-        and line.name.strip()
-        and not same_name(line.name, reg.person.get("nama", ""))
-    ):
+    if line.name is not None and line.name.strip() and not same_name(line.name, reg.name):
         why.append(f"nama di berkas {line.name.strip()[:80]!r}")
-    born = reg.person.get("tanggal_lahir", "")
-    if line.born is not None and born and line.born.isoformat() != born:
+    if line.born is not None and reg.born and line.born.isoformat() != reg.born:
         why.append(f"tanggal lahir di berkas {line.born:%d-%m-%Y}")
     elif line.born is None and line.born_text:
         why.append(f"tanggal lahir di berkas tidak terbaca ({line.born_text[:20]!r})")
