@@ -4,6 +4,7 @@ notes on them for the verifiers, and what changed since the last sync."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date
 from typing import Any
 
@@ -110,6 +111,19 @@ def judge(
 Verdicts = dict[tuple[Any, ...], tuple[str, str]]
 
 
+def verdict_key(
+    cells: dict[str, Any], settings: Settings, held_by: list[str] | None
+) -> tuple[Any, ...]:
+    """What `judge` reads of a row: its cells, but of the membership number only whether it is
+    empty and whether it has the pattern's shape (the number itself differs on every row of a
+    sheet of members, and would make every row a judgement of its own)."""
+    numbers = {v.header for v in settings.verifier_columns if v.role == "membership_number"}
+    number = membership_number(cells, settings)
+    shape = bool(number) and re.fullmatch(settings.membership_pattern, membership_key(number))
+    others = tuple((h, v) for h, v in cells.items() if h not in numbers)
+    return (*others, ("membership number", bool(number), bool(shape)), *(held_by or ()))
+
+
 def observe(
     reg: SheetEntry,
     cells: dict[str, Any],
@@ -123,7 +137,7 @@ def observe(
     `cells`: its verifier cells, normalised; `held_by`: the other registrations that have this
     row's membership number; `verdicts`: judgements of cells already judged in this sync (most
     rows of a sheet share a few combinations of ticks); `today`: the day the ends are judged on."""
-    key = (*cells.items(), *(held_by or ()))
+    key = verdict_key(cells, settings, held_by) if verdicts is not None else ()
     if verdicts is None or key not in verdicts:
         verdict = judge(cells, settings, held_by, today)
         if verdicts is not None:

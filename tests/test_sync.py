@@ -7,12 +7,16 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from jobs.flush import flush
 from jobs.sync import sync
 from prens.cli import main
+from prens.config import load_settings
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, MENUNGGU, TERDAFTAR, TERVERIFIKASI
-from tests.conftest import post
+from tests.conftest import EXAMPLE_CONFIG, post
 from tests.google_fixtures import SPREADSHEET
 from tests.lifecycle_helpers import status, tick
 from tests.test_webhook import body
@@ -246,7 +250,10 @@ def test_a_judgement_shared_across_rows_is_the_one_each_row_would_get(settings) 
             settings,
         )
         for dinas, bpjs, berkas, number in product(
-            (True, False), (True, False), (True, False), ("", "12345678901", "12")
+            (True, False),
+            (True, False),
+            (True, False),
+            ("", "12345678901", "98765432109", "1234-5678-901", "12", "abc", " "),
         )
     ]
     shared: dict = {}  # type: ignore[type-arg]
@@ -256,3 +263,54 @@ def test_a_judgement_shared_across_rows_is_the_one_each_row_would_get(settings) 
                 reg = SheetEntry("BLG-ROW", state, "")
                 alone = observe(reg, cells, None, settings, TODAY, held_by)
                 assert observe(reg, cells, None, settings, TODAY, held_by, shared) == alone
+    # Valid numbers share a judgement (so do malformed ones): 8 tick combinations, each with
+    # an empty, a valid and a malformed number, with and without a holder.
+    assert len(shared) == 8 * 3 * 2
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    number=st.text(max_size=14) | st.from_regex(r"[0-9 .\-]{9,14}", fullmatch=True),
+    reason=st.sampled_from(["", "NIK palsu"]),
+    ticks=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    state=st.sampled_from([MENUNGGU, TERVERIFIKASI, BERKAS_LENGKAP, TERDAFTAR]),
+    held=st.booleans(),
+)
+def test_any_number_is_judged_as_alone_after_rows_judged_before(
+    number: str, reason: str, ticks: tuple[bool, bool, bool], state: str, held: bool
+) -> None:
+    """A judgement reused from rows judged before (valid numbers, malformed ones, empty) is
+    the one this row's own number gets."""
+    from jobs.verdicts import observe
+    from prens.store.ledger import SheetEntry
+
+    settings = load_settings(EXAMPLE_CONFIG)
+    held_by = ["BLG-OTHER"] if held else None
+    shared: dict = {}  # type: ignore[type-arg]
+    for seen in ("12345678901", "12", "", "abc"):
+        for earlier in (None, ["BLG-OTHER"]):
+            for seen_ticks in ((True, True, True), ticks):
+                observe(
+                    SheetEntry("BLG-SEEN", state, ""),
+                    _cells(settings, seen_ticks, seen, reason),
+                    None,
+                    settings,
+                    TODAY,
+                    earlier,
+                    shared,
+                )
+    cells = _cells(settings, ticks, number, reason)
+    reg = SheetEntry("BLG-ROW", state, "")
+    alone = observe(reg, cells, None, settings, TODAY, held_by)
+    assert observe(reg, cells, None, settings, TODAY, held_by, shared) == alone
+
+
+def _cells(settings, ticks: tuple[bool, bool, bool], number: str, reason: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    from jobs.verdicts import normalised
+
+    names = ("Verifikasi Dinas", "Verifikasi BPJS", "Berkas Diterima")
+    cells = dict(zip(names, ticks, strict=True))
+    reasons = [v.header for v in settings.verifier_columns if v.role == "rejection_reason"]
+    return normalised(
+        {**cells, "Nomor Kepesertaan BPJS": number, **dict.fromkeys(reasons, reason)}, settings
+    )
