@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from prens.rules.dates import naive_utc
 from prens.store.database import write_transaction
 from prens.store.schema import metadata, notifications
+from prens.store.sql import upsert
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
@@ -80,30 +81,14 @@ def cancel_pending(
 
 
 def enqueue_many(conn: Connection, pairs: list[tuple[str, str]], now: datetime) -> None:
-    """`enqueue` for many (registration, event) pairs: the missing ones added in one statement
-    (one by one, as `enqueue`, if another transaction added one meanwhile)."""
-    if not pairs:
-        return
-    ids = sorted({r for r, _ in pairs})
-    have = {
-        (r, e)
-        for r, e in conn.execute(
-            select(notifications.c.registration_id, notifications.c.event).where(
-                notifications.c.registration_id.in_(ids)
-            )
+    """`enqueue` for many (registration, event) pairs, in one statement: a pair already queued
+    (or sent) stays as it is."""
+    if pairs:
+        at = naive_utc(now)
+        conn.execute(
+            upsert(conn, notifications, ["registration_id", "event"]),
+            [_new_message(r, e, at) for r, e in sorted(set(pairs))],
         )
-    }
-    missing = sorted(set(pairs) - have)
-    at = naive_utc(now)
-    rows = [_new_message(r, e, at) for r, e in missing]
-    if not rows:
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(notifications), rows)
-    except IntegrityError:
-        for r, e in missing:
-            enqueue(conn, r, e, now)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Connection, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -31,3 +32,17 @@ def _sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
 def _postgresql(element: json_text, compiler: Any, **kw: Any) -> str:
     column = compiler.process(list(element.clauses)[0], **kw)
     return f"(CAST({column} AS json) ->> '{element.key}')"
+
+
+def upsert(conn: Connection, table: Table, keys: list[str], update: list[str] | None = None) -> Any:
+    """INSERT into `table` that, on a row whose `keys` exist already, updates its `update`
+    columns to the new values, or (`update` None) leaves it as it is: one statement, in the
+    dialect's own spelling (`ON CONFLICT`, SQLite and PostgreSQL alike)."""
+    statement = (
+        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    )
+    if update is None:
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={c: statement.excluded[c] for c in update}
+    )

@@ -23,6 +23,7 @@ from prens.rules.lifecycle import STATES
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.store.outbox import enqueue_many
 from prens.store.schema import audit_log, metadata, registrations, state_entries, verifications
+from prens.store.sql import upsert
 
 
 @dataclass(frozen=True)
@@ -149,31 +150,11 @@ class VerificationStore:
 
     @staticmethod
     def _store_cells(conn: Connection, values: list[dict[str, Any]]) -> None:
-        """The cells and notes last seen of each registration: updated, or inserted the first
-        time a sync sees its row."""
-        ids = [v["registration_id"] for v in values]
-        have = set(
-            conn.execute(
-                select(verifications.c.registration_id).where(
-                    verifications.c.registration_id.in_(ids)
-                )
-            ).scalars()
+        """The cells and notes last seen of each registration: inserted the first time a sync
+        sees its row, updated after (one statement)."""
+        conn.execute(
+            upsert(conn, verifications, ["registration_id"], ["cells", "notes", "seen_at"]), values
         )
-        old = [
-            {"rid": v["registration_id"], "c": v["cells"], "n": v["notes"], "at": v["seen_at"]}
-            for v in values
-            if v["registration_id"] in have
-        ]
-        new = [v for v in values if v["registration_id"] not in have]
-        if old:
-            conn.execute(
-                update(verifications)
-                .where(verifications.c.registration_id == bindparam("rid"))
-                .values(cells=bindparam("c"), notes=bindparam("n"), seen_at=bindparam("at")),
-                old,
-            )
-        if new:
-            conn.execute(insert(verifications), new)
 
     def _record_chunk(
         self,
