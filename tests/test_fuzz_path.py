@@ -21,6 +21,7 @@ from jobs.sync import sync
 from prens.cli import main
 from sheets_bridge.verifier import set_verifier_cell
 from tests.conftest import signed_headers
+from tests.lifecycle_helpers import tomorrow_morning
 from tests.pages_helpers import csrf_token
 from tests.test_validation import BASE
 
@@ -83,6 +84,7 @@ def test_any_answers_go_the_whole_way(  # type: ignore[no-untyped-def]
         if n == 1:  # a verifier's reason, typed as anything
             set_verifier_cell(runtime.sheets, s, "Pendaftar", reg, "Alasan Penolakan", reason)
     sync(runtime.ledger, runtime.sheets, s, runtime.verification(), outbox=runtime.outbox())
+    morning = tomorrow_morning(s)  # outside quiet hours: the messages are written
     notify(
         runtime.ledger,
         runtime.outbox(),
@@ -91,6 +93,7 @@ def test_any_answers_go_the_whole_way(  # type: ignore[no-untyped-def]
         runtime.provider(),
         sleep=lambda _: None,
         jitter=lambda: 0.0,
+        clock=lambda: morning,
     )
     compile_final(runtime.ledger, runtime.sheets, s, runtime.verification())
 

@@ -16,7 +16,7 @@ from jobs.sync import sync
 from prens.cli import main
 from prens.privacy import HIDDEN, RedactingFilter, redact
 from tests.conftest import post
-from tests.lifecycle_helpers import tick
+from tests.lifecycle_helpers import tick, tomorrow_morning
 from tests.test_webhook import body
 
 PERSONAL = re.compile(r"\d(?:[ .\-]?\d){11,}|(?:\+?62|0)[ .\-]?8(?:[ .\-]?\d){7,}")
@@ -31,6 +31,7 @@ def _everything(runtime, client, settings) -> list[str]:  # type: ignore[no-unty
     reason = "Hubungi 0812-3456-7890, KK 6311060101150002 bukan milik Anda"
     tick(runtime, rejected, "Alasan Penolakan", reason)
     sync(runtime.ledger, runtime.sheets, settings, runtime.verification(), outbox=runtime.outbox())
+    morning = tomorrow_morning(settings)  # quiet hours would send nothing
     notify(
         runtime.ledger,
         runtime.outbox(),
@@ -39,6 +40,7 @@ def _everything(runtime, client, settings) -> list[str]:  # type: ignore[no-unty
         runtime.provider(),
         sleep=lambda s: None,
         jitter=lambda: 0.0,
+        clock=lambda: morning,
     )
     path = settings.data_dir / "notifications.jsonl"
     return [json.loads(line)["text"] for line in path.read_text().splitlines()]
