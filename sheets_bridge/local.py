@@ -28,6 +28,14 @@ def _text(value: object) -> str:
     return str(value)
 
 
+# A row's cells set, built once: every chunk of a write runs it (see prens/store/verification).
+_SET_ROW = (
+    rows_table.update()
+    .where(rows_table.c.worksheet == bindparam("ws"), rows_table.c.row_no == bindparam("no"))
+    .values(cells=bindparam("text"))
+)
+
+
 class LocalSheets(SheetBackend):
     """A spreadsheet in SQL; each call is one transaction, as each Google request is one request."""
 
@@ -217,14 +225,11 @@ class LocalSheets(SheetBackend):
             for header, value in rows[key].items():
                 cells[head.index(header)] = _text(value)
             written.add(key)
-            changes.append({"no": row_no, "text": json.dumps(cells, ensure_ascii=False)})
-        if changes:
-            conn.execute(
-                rows_table.update()
-                .where(rows_table.c.worksheet == name, rows_table.c.row_no == bindparam("no"))
-                .values(cells=bindparam("text")),
-                changes,
+            changes.append(
+                {"ws": name, "no": row_no, "text": json.dumps(cells, ensure_ascii=False)}
             )
+        if changes:
+            conn.execute(_SET_ROW, changes)
         return written
 
     def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:
