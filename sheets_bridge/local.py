@@ -28,11 +28,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-# A row's cells set, built once: every chunk of a write runs it (see prens/store/verification).
+# A chunk's rows read, and each set, built once: every chunk of a write runs them (see
+# prens/store/verification).
 _SET_ROW = (
     rows_table.update()
     .where(rows_table.c.worksheet == bindparam("ws"), rows_table.c.row_no == bindparam("no"))
     .values(cells=bindparam("text"))
+)
+_ROWS_AT = select(rows_table.c.row_no, rows_table.c.cells).where(
+    rows_table.c.worksheet == bindparam("ws"),
+    rows_table.c.row_no.in_(bindparam("nos", expanding=True)),
 )
 
 
@@ -210,11 +215,7 @@ class LocalSheets(SheetBackend):
         rows: dict[str, dict[str, str | bool]],
         row_nos: list[int],
     ) -> set[str]:
-        current = conn.execute(
-            select(rows_table.c.row_no, rows_table.c.cells).where(
-                rows_table.c.worksheet == name, rows_table.c.row_no.in_(row_nos)
-            )
-        ).all()
+        current = conn.execute(_ROWS_AT, {"ws": name, "nos": row_nos}).all()
         changes, written = [], set()
         for row_no, cells_json in current:
             cells = json.loads(cells_json)

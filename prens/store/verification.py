@@ -33,6 +33,9 @@ _SET_STATE = (
     .values(state=bindparam("st"))
 )
 _ADD_ENTRY = insert(state_entries)
+_ENTRIES_OF = select(state_entries.c.registration_id, state_entries.c.state).where(
+    state_entries.c.registration_id.in_(bindparam("ids", expanding=True))
+)
 _ADD_AUDIT = insert(audit_log)
 
 
@@ -211,14 +214,7 @@ class VerificationStore:
         if not wanted:
             return []
         ids = sorted({r for r, _ in wanted})
-        have = {
-            (r, s)
-            for r, s in conn.execute(
-                select(state_entries.c.registration_id, state_entries.c.state).where(
-                    state_entries.c.registration_id.in_(ids)
-                )
-            )
-        }
+        have = {(r, s) for r, s in conn.execute(_ENTRIES_OF, {"ids": ids})}
         firsts = [pair for pair in dict.fromkeys(wanted) if pair not in have]
         if firsts:
             conn.execute(
