@@ -17,6 +17,7 @@ from sqlalchemy import (
 
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.store.schema import layouts, metadata, rows_table, worksheets
+from prens.store.sql import json_item
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
 
@@ -179,24 +180,26 @@ class LocalSheets(SheetBackend):
         if not rows:
             return set()
         with self.engine.connect() as conn:
-            found = conn.execute(
-                select(rows_table.c.row_no, rows_table.c.cells)
-                .where(rows_table.c.worksheet == name)
+            header = conn.execute(
+                select(rows_table.c.cells).where(
+                    rows_table.c.worksheet == name, rows_table.c.row_no == 1
+                )
+            ).scalar()
+            if header is None:
+                raise WorksheetNotFound(name)
+            head = json.loads(header)
+            wanted = {key_header, *(h for cells in rows.values() for h in cells)}
+            missing = [h for h in wanted if h not in head]
+            if missing:
+                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+            # Only the key of each row is read (not every row decoded): a sheet of 20,000 rows.
+            keys = conn.execute(
+                select(rows_table.c.row_no, json_item(rows_table.c.cells, head.index(key_header)))
+                .where(rows_table.c.worksheet == name, rows_table.c.row_no > 1)
                 .order_by(rows_table.c.row_no)
             ).all()
-        if not found:
-            raise WorksheetNotFound(name)
-        head = json.loads(found[0].cells)
-        wanted = {key_header, *(h for cells in rows.values() for h in cells)}
-        missing = [h for h in wanted if h not in head]
-        if missing:
-            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
         k = head.index(key_header)
-        places = [
-            row_no
-            for row_no, cells_json in found[1:]
-            if (cells := json.loads(cells_json)) and k < len(cells) and cells[k] in rows
-        ]
+        places = [row_no for row_no, key in keys if key in rows]
         written: set[str] = set()
         size = max(1, len(places)) if all_or_nothing else WRITE_CHUNK_ROWS
         for start in range(0, len(places), size):

@@ -35,6 +35,30 @@ def _postgresql(element: json_text, compiler: Any, **kw: Any) -> str:
     return f"(CAST({column} AS json) ->> '{element.key}')"
 
 
+class json_item(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """The text at `index` of a JSON array kept in a text column (NULL past its end)."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_item"
+
+    def __init__(self, column: ColumnElement[Any], index: int):
+        self.index = int(index)
+        super().__init__(column)
+
+
+@compiles(json_item, "sqlite")
+def _sqlite_item(element: json_item, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(list(element.clauses)[0], **kw)
+    return f"json_extract({column}, '$[{element.index}]')"
+
+
+@compiles(json_item, "postgresql")
+def _postgresql_item(element: json_item, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(list(element.clauses)[0], **kw)
+    return f"(CAST({column} AS json) ->> {element.index})"
+
+
 def upsert(conn: Connection, table: Table, keys: list[str], update: list[str] | None = None) -> Any:
     """INSERT into `table` that, on a row whose `keys` exist already, updates its `update`
     columns to the new values, or (`update` None) leaves it as it is: one statement, in the
