@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
 from prens.store.schema import layouts, metadata, rows_table, worksheets
-from prens.store.sql import json_item
+from prens.store.sql import json_text
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
 from sheets_bridge.setup import WorksheetLayout
 
@@ -194,7 +194,7 @@ class LocalSheets(SheetBackend):
                 raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
             # Only the key of each row is read (not every row decoded): a sheet of 20,000 rows.
             keys = conn.execute(
-                select(rows_table.c.row_no, json_item(rows_table.c.cells, head.index(key_header)))
+                select(rows_table.c.row_no, json_text(rows_table.c.cells, head.index(key_header)))
                 .where(rows_table.c.worksheet == name, rows_table.c.row_no > 1)
                 .order_by(rows_table.c.row_no)
             ).all()

@@ -12,51 +12,34 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
 class json_text(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """The text at `key` of a JSON object kept in a text column (NULL when absent)."""
+    """The text at `key` of a JSON object, or at index `key` of a JSON array, kept in a text
+    column (NULL when absent)."""
 
     type = String()
-    inherit_cache = True
+    # Not cached: the key is not part of SQLAlchemy's cache key, so a cached statement would
+    # read the key of the first statement of the same shape (another column's value).
+    inherit_cache = False
     name = "json_text"
 
-    def __init__(self, column: ColumnElement[Any], key: str):
-        self.key = key
+    def __init__(self, column: ColumnElement[Any], key: str | int):
+        self.path = key
         super().__init__(column)
 
 
 @compiles(json_text, "sqlite")
 def _sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
     column = compiler.process(list(element.clauses)[0], **kw)
-    return f"json_extract({column}, '$.{element.key}')"
+    if isinstance(element.path, int):
+        return f"json_extract({column}, '$[{element.path:d}]')"
+    return f"json_extract({column}, '$.{element.path}')"
 
 
 @compiles(json_text, "postgresql")
 def _postgresql(element: json_text, compiler: Any, **kw: Any) -> str:
     column = compiler.process(list(element.clauses)[0], **kw)
-    return f"(CAST({column} AS json) ->> '{element.key}')"
-
-
-class json_item(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """The text at `index` of a JSON array kept in a text column (NULL past its end)."""
-
-    type = String()
-    inherit_cache = True
-    name = "json_item"
-
-    def __init__(self, column: ColumnElement[Any], index: int):
-        self.index = int(index)
-        super().__init__(column)
-
-
-@compiles(json_item, "sqlite")
-def _sqlite_item(element: json_item, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
-    return f"json_extract({column}, '$[{element.index}]')"
-
-
-@compiles(json_item, "postgresql")
-def _postgresql_item(element: json_item, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
-    return f"(CAST({column} AS json) ->> {element.index})"
+    if isinstance(element.path, int):
+        return f"(CAST({column} AS json) ->> {element.path:d})"
+    return f"(CAST({column} AS json) ->> '{element.path}')"
 
 
 def upsert(conn: Connection, table: Table, keys: list[str], update: list[str] | None = None) -> Any:
