@@ -280,3 +280,39 @@ def test_a_damaged_xlsx_is_read_or_refused_in_words(changes: list[tuple[int, int
         read_tables(bytes(data), 50 * 1024 * 1024)
     except FileRefused as exc:
         assert str(exc) and "Traceback" not in str(exc)
+
+
+def test_a_cell_far_from_the_data_is_refused_before_it_is_read() -> None:
+    # 5 KB that a dense read would make 17 billion cells (calamine aborted the process: a Rust
+    # allocation failure, no exception to catch).
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["XFD1048576"] = "NIK", "KPJ", "x"
+    out = io.BytesIO()
+    wb.save(out)
+    assert len(out.getvalue()) < 10_000
+    with pytest.raises(FileRefused, match="terlalu luas"):
+        read_tables(out.getvalue(), 50 * 1024 * 1024)
+
+
+def test_cells_written_without_references_are_counted_by_their_row() -> None:
+    # Some programs leave out r="A1": a row's width is then how many cells it has (60 here, in
+    # a row numbered 100,000: 6 million cells read whole).
+    row = '<row r="100000">' + "<c><v>1</v></c>" * 60 + "</row>"
+    data = _rewritten(
+        _inline([["NIK", "KPJ"]]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml[: xml.index("<sheetData")] + f"<sheetData>{row}</sheetData></worksheet>",
+    )
+    with pytest.raises(FileRefused, match="terlalu luas"):
+        read_tables(data, 50 * 1024 * 1024)
+
+
+def test_a_wide_sheet_within_the_limit_is_read() -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["XFD100"] = "NIK", "KPJ", "x"  # 1.6 million cells: read
+    out = io.BytesIO()
+    wb.save(out)
+    (table,) = read_tables(out.getvalue(), 50 * 1024 * 1024)
+    assert table.rows[0] == ["NIK", "KPJ"] and table.rows[99][-1] == "x"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,9 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from prens.errors import PrensError
 
 MAX_ROWS = 200_000
+# What a sheet would hold read whole (rows x columns): calamine reads a sheet into a dense grid,
+# so one cell at XFD1048576 in a 5 KB file would ask for 17 billion cells.
+MAX_CELLS = 5_000_000
 # An XLSX is a zip: its parts unpacked may be far larger than the upload (a zip bomb).
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
@@ -68,6 +72,12 @@ def _xlsx(data: bytes) -> list[Table]:
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
                 raise FileRefused("Isi berkas XLSX terlalu besar untuk dibaca.")
+            grid = sum(_grid_size(archive.read(info)) for info in archive.infolist())
+            if grid > MAX_CELLS:
+                raise FileRefused(
+                    "Lembar di berkas XLSX terlalu luas untuk dibaca (ada sel jauh di kanan atau "
+                    "di bawah data). Salin tabelnya saja ke berkas baru, lalu unggah."
+                )
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except FileRefused:
         raise
@@ -96,6 +106,35 @@ def _xlsx(data: bytes) -> list[Table]:
     finally:
         book.close()
     return tables
+
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
+_ROW = re.compile(rb"<(?:\w+:)?row\b")
+_CELL = re.compile(rb"<(?:\w+:)?c\b")
+
+
+def _grid_size(part: bytes) -> int:
+    """How many cells a dense read of this part of an XLSX would hold, if it is a worksheet:
+    its last row times its last column, from the cells' references (or, for cells written
+    without one, from how many a row has). 0 for any other part."""
+    cells = len(_CELL.findall(part))
+    if not cells:
+        return 0
+    references = _CELL_REF.findall(part)
+    rows = max(len(_ROW.findall(part)), *(int(r) for r in _ROW_REF.findall(part)), 0)
+    rows = max(rows, *(int(row) for _, row in references), 0)
+    columns = max((_column_number(letters) for letters in set(c for c, _ in references)), default=0)
+    if len(references) < cells:  # some cells placed by their order in the row
+        columns = max(columns, *(len(_CELL.findall(r)) for r in _ROW.split(part)))
+    return rows * columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
 
 
 def _values(row: list[Any]) -> list[Any]:
