@@ -390,7 +390,7 @@ def sync(
             back.setdefault(reg_id, {})[settings.columns["notifikasi"]] = last_notification(
                 message.event, message.status, at
             )
-        sheets.update_rows_by_key(name, id_header, back)
+        sheets.update_rows_by_key(name, id_header, back, derived=True)
         if outbox is not None and told:
             outbox.mark_written_back([m.id for m in told.values()])
         report.written = len(back)

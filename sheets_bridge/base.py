@@ -92,10 +92,13 @@ class SheetBackend(ABC):
         key_header: str,
         rows: dict[str, dict[str, str | bool]],
         all_or_nothing: bool = False,
+        derived: bool = False,
     ) -> None:
         """Set, in one write, cells of the rows holding these keys, wherever they have moved;
         other cells are left as they are. `all_or_nothing`: every row in one transaction (the
-        local sheet writes a job's rows in short ones; Google's one request is whole already)."""
+        local sheet writes a job's rows in short ones; Google's one request is whole already).
+        `derived`: cells the next sync writes again if they are lost (Status and the like), which
+        the local sheet writes without waiting for the disk (prens/store/database)."""
 
     @abstractmethod
     def replace_all(self, name: str, rows: list[list[str]], text_columns: list[int]) -> None:

@@ -136,12 +136,31 @@ class LocalSheets(SheetBackend):
         return [r[index] for r in rows[1:]]
 
     def read_columns(self, name: str, headers: list[str]) -> dict[str, list[Any]]:
-        rows = self.get_all_values(name)
-        head = rows[0] if rows else []
-        missing = [h for h in headers if h not in head]
-        if missing:
-            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
-        return {h: [r[head.index(h)] for r in rows[1:]] for h in headers}
+        # Only these cells of each row are read (in SQL), not every row decoded: a sync reads a
+        # few columns of a sheet of 20,000 rows.
+        with self.engine.connect() as conn:
+            head = self._header(conn, name)
+            missing = [h for h in headers if h not in head]
+            if missing:
+                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+            found = conn.execute(
+                select(*(json_text(rows_table.c.cells, head.index(h)) for h in headers))
+                .where(rows_table.c.worksheet == name, rows_table.c.row_no > 1)
+                .order_by(rows_table.c.row_no)
+            ).all()
+        return {h: ["" if r[i] is None else r[i] for r in found] for i, h in enumerate(headers)}
+
+    @staticmethod
+    def _header(conn: Connection, name: str) -> list[str]:
+        """The worksheet's first row (empty if it has none)."""
+        if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
+            raise WorksheetNotFound(name)
+        header = conn.execute(
+            select(rows_table.c.cells).where(
+                rows_table.c.worksheet == name, rows_table.c.row_no == 1
+            )
+        ).scalar()
+        return json.loads(header) if header is not None else []
 
     def read_rows(self, name: str, first_row: int) -> tuple[list[str], list[list[Any]]]:
         with self.engine.connect() as conn:
@@ -164,8 +183,9 @@ class LocalSheets(SheetBackend):
         key_header: str,
         rows: dict[str, dict[str, str | bool]],
         all_or_nothing: bool = False,
+        derived: bool = False,
     ) -> None:
-        self._write_rows(name, key_header, rows, all_or_nothing)
+        self._write_rows(name, key_header, rows, all_or_nothing, derived)
 
     def _write_rows(
         self,
@@ -173,6 +193,7 @@ class LocalSheets(SheetBackend):
         key_header: str,
         rows: dict[str, dict[str, str | bool]],
         all_or_nothing: bool = False,
+        derived: bool = False,
     ) -> set[str]:
         """Set the cells; return the keys whose rows were found. The rows are found outside the
         write lock, then written in transactions of WRITE_CHUNK_ROWS rows, each row read again
@@ -180,14 +201,7 @@ class LocalSheets(SheetBackend):
         if not rows:
             return set()
         with self.engine.connect() as conn:
-            header = conn.execute(
-                select(rows_table.c.cells).where(
-                    rows_table.c.worksheet == name, rows_table.c.row_no == 1
-                )
-            ).scalar()
-            if header is None:
-                raise WorksheetNotFound(name)
-            head = json.loads(header)
+            head = self._header(conn, name)
             wanted = {key_header, *(h for cells in rows.values() for h in cells)}
             missing = [h for h in wanted if h not in head]
             if missing:
@@ -203,7 +217,7 @@ class LocalSheets(SheetBackend):
         written: set[str] = set()
         size = max(1, len(places)) if all_or_nothing else WRITE_CHUNK_ROWS
         for start in range(0, len(places), size):
-            with write_transaction(self.engine) as conn:
+            with write_transaction(self.engine, durable=not derived) as conn:
                 written |= self._write_chunk(
                     conn, name, head, k, rows, places[start : start + size]
                 )

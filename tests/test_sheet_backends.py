@@ -79,6 +79,25 @@ def test_hostile_values_come_back_as_typed(backend: SheetBackend) -> None:
     assert backend.column_values("Pendaftar", "NIK") == HOSTILE
 
 
+def test_read_columns_gives_the_named_columns_of_every_row(backend: SheetBackend) -> None:
+    backend.ensure_worksheet("Pendaftar", HEADERS)
+    backend.append_rows(
+        "Pendaftar",
+        [[f"BLG-{i}", "X", value, value, ""] for i, value in enumerate(HOSTILE)]
+        + [["BLG-short", "Y"]],  # a row shorter than the header: its other cells are empty
+    )
+    columns = backend.read_columns("Pendaftar", ["Alamat", "ID Pendaftaran", "Verifikasi Dinas"])
+    assert columns == {
+        "Alamat": [*HOSTILE, ""],
+        "ID Pendaftaran": [*(f"BLG-{i}" for i in range(len(HOSTILE))), "BLG-short"],
+        "Verifikasi Dinas": [""] * (len(HOSTILE) + 1),
+    }
+    with pytest.raises(CellNotFound, match="no column 'Tidak Ada'"):
+        backend.read_columns("Pendaftar", ["NIK", "Tidak Ada"])
+    with pytest.raises(WorksheetNotFound):
+        backend.read_columns("Tidak Ada", ["NIK"])
+
+
 def test_update_by_key_finds_the_row(backend: SheetBackend) -> None:
     backend.ensure_worksheet("Pendaftar", HEADERS)
     backend.append_rows(
@@ -159,4 +178,28 @@ def test_the_local_sheet_writes_cells_back_in_short_transactions(tmp_path: Path)
     assert len(commits) == -(-count // WRITE_CHUNK_ROWS)
     values = sheets.column_values("Pendaftar", HEADERS[1])
     assert values == [f"x{i}" for i in range(count)] + [""] * 5
+    engine.dispose()
+
+
+def test_only_derived_cells_are_written_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    """Status and the like (the next sync writes them again) commit without a sync of the disk
+    (SQLite's NORMAL); a verifier's or an import's cells wait for it (FULL)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
+    sheets = LocalSheets(engine)
+    sheets.ensure_worksheet("Pendaftar", HEADERS)
+    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(30)])
+    levels: list[int] = []
+    event.listen(
+        engine,
+        "commit",
+        lambda conn: levels.append(conn.exec_driver_sql("PRAGMA synchronous").scalar()),
+    )
+    rows = {f"BLG-{i}": {HEADERS[1]: "x"} for i in range(30)}
+    sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", rows, derived=True)
+    assert set(levels) == {1}  # NORMAL
+    levels.clear()
+    sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", rows)
+    sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", rows, all_or_nothing=True)
+    sheets.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-1", HEADERS[4], "TRUE")
+    assert levels and set(levels) == {2}  # FULL
     engine.dispose()

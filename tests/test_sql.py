@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from prens.store.database import write_transaction
 from prens.store.schema import rows_table
 from prens.store.sql import json_text, upsert
 
@@ -46,3 +47,21 @@ def test_upsert_inserts_then_updates_or_leaves(runtime) -> None:  # type: ignore
         assert conn.execute(
             select(rows_table.c.cells).where(rows_table.c.worksheet == "u")
         ).all() == [("[2]",)]
+
+
+def _commit_level(conn) -> str:  # type: ignore[no-untyped-def]
+    if conn.dialect.name == "sqlite":
+        return {1: "off", 2: "on"}[conn.exec_driver_sql("PRAGMA synchronous").scalar()]
+    return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar())
+
+
+def test_only_a_write_marked_not_durable_commits_without_waiting_for_the_disk(runtime) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's NORMAL (a WAL commit not synced) or PostgreSQL's synchronous_commit off for that
+    transaction only: every connection of the pool is back to waiting for the disk after it."""
+    seen = []
+    for _ in range(12):  # more than the pool's connections, alternating
+        with write_transaction(runtime.engine, durable=False) as conn:
+            seen.append(_commit_level(conn))
+        with write_transaction(runtime.engine) as conn:
+            seen.append(_commit_level(conn))
+    assert seen == ["off", "on"] * 12

@@ -6,6 +6,13 @@ instead of failing), and `BEGIN IMMEDIATE` for every transaction that writes (it
 lock at its start, so a transaction that reads and then writes never fails half-way with
 "database is locked"). The database itself keeps one writer at a time.
 
+A transaction whose writes can be derived again from what they were derived from (what a sync
+stored of the sheet: the next sync sees the same sheet and stores it again) may be written
+without waiting for the disk (`durable=False`): SQLite's `synchronous=NORMAL` for that
+transaction, PostgreSQL's `synchronous_commit = off`. It survives a crash of the process; a
+power cut may lose it, and only with the transactions after it (the log is written in order, and
+every durable commit syncs what came before it).
+
 Within one process, writers also queue on a lock of their own (one per database) before BEGIN
 IMMEDIATE: a thread waiting there sleeps until the writer before it commits, where SQLite's busy
 handler would wake it on a timer (1, 2, 5 ... 100 ms) and let newer writers pass it. Writers of
@@ -25,6 +32,7 @@ from sqlalchemy.engine import make_url
 from prens.privacy import private_dir, private_file
 
 WRITE_OPTION = "prens_write"
+DURABLE_OPTION = "prens_durable"
 BUSY_TIMEOUT_MS = 30_000
 # Rows per write transaction for the jobs' bulk writes (the flush's appends and marks, what the
 # sync stores and writes back), so that a submission arriving meanwhile waits a few ms at most:
@@ -45,14 +53,18 @@ def _writer_lock(engine: Engine) -> threading.Lock | None:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine, durable: bool = True) -> Iterator[Connection]:
     """A transaction that writes: on SQLite it waits for this process's writer before it, then
-    begins with BEGIN IMMEDIATE. Not to be nested in another write on the same database."""
+    begins with BEGIN IMMEDIATE. Not to be nested in another write on the same database.
+    `durable=False`: its commit does not wait for the disk (only for what can be derived again,
+    see the module's docstring)."""
     # The connection is checked out before the queue and returned after it: the lock covers
     # only the transaction.
     with engine.connect() as conn:
-        conn.execution_options(**{WRITE_OPTION: True})
+        conn.execution_options(**{WRITE_OPTION: True, DURABLE_OPTION: durable})
         with _writer_lock(engine) or nullcontext(), conn.begin():
+            if not durable and engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield conn
 
 
@@ -88,7 +100,13 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
         # SQLAlchemy's documented recipe for SQLite transactions ("Serializable isolation /
         # Savepoints / Transactional DDL"): emit BEGIN ourselves, IMMEDIATE for writers. Reads
         # stay deferred, so they never wait for a writer (WAL).
-        immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Set on every write, so that a pooled connection never keeps another's level.
+        level = synchronous if options.get(DURABLE_OPTION, True) else "NORMAL"
+        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

@@ -42,22 +42,37 @@ def _postgresql(element: json_text, compiler: Any, **kw: Any) -> str:
     return f"(CAST({column} AS json) ->> '{element.path}')"
 
 
-def upsert(conn: Connection, table: Table, keys: list[str], update: list[str] | None = None) -> Any:
+def upsert(
+    conn: Connection,
+    table: Table,
+    keys: list[str],
+    update: list[str] | None = None,
+    returning: tuple[str, ...] = (),
+) -> Any:
     """INSERT into `table` that, on a row whose `keys` exist already, updates its `update`
     columns to the new values, or (`update` None) leaves it as it is: one statement, in the
-    dialect's own spelling (`ON CONFLICT`, SQLite and PostgreSQL alike)."""
-    return _upsert(conn.dialect.name, table, tuple(keys), None if update is None else tuple(update))
+    dialect's own spelling (`ON CONFLICT`, SQLite and PostgreSQL alike). `returning`: columns
+    of the rows inserted or updated (a row left as it was is not returned)."""
+    return _upsert(
+        conn.dialect.name, table, tuple(keys), None if update is None else tuple(update), returning
+    )
 
 
 @functools.cache
 def _upsert(
-    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...] | None
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None,
+    returning: tuple[str, ...],
 ) -> Any:
     # Built once per statement: a new construct costs SQLAlchemy half a millisecond to build
     # and to key in its compiled cache, on every chunk of a sync.
     statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     if update is None:
-        return statement.on_conflict_do_nothing(index_elements=list(keys))
-    return statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
-    )
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
+        )
+    return statement.returning(*(table.c[c] for c in returning)) if returning else statement

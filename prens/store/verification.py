@@ -32,10 +32,7 @@ _SET_STATE = (
     .where(registrations.c.id == bindparam("rid"))
     .values(state=bindparam("st"))
 )
-_ADD_ENTRY = insert(state_entries)
-_ENTRIES_OF = select(state_entries.c.registration_id, state_entries.c.state).where(
-    state_entries.c.registration_id.in_(bindparam("ids", expanding=True))
-)
+_ENTRY_KEY = ("registration_id", "state")
 _ADD_AUDIT = insert(audit_log)
 
 
@@ -157,7 +154,9 @@ class VerificationStore:
                 }
                 for ob in chunk
             ]
-            with write_transaction(self.engine) as conn:
+            # Not durable: a power cut that loses it loses what the next sync derives again
+            # from the same sheet (prens/store/database).
+            with write_transaction(self.engine, durable=False) as conn:
                 self._store_cells(conn, values)
                 self._record_chunk(conn, chunk, at, now, actor, notify, quiet)
 
@@ -213,15 +212,14 @@ class VerificationStore:
         wanted = [(ob.registration_id, state) for ob in chunk for state in ob.entered]
         if not wanted:
             return []
-        ids = sorted({r for r, _ in wanted})
-        have = {(r, s) for r, s in conn.execute(_ENTRIES_OF, {"ids": ids})}
-        firsts = [pair for pair in dict.fromkeys(wanted) if pair not in have]
-        if firsts:
-            conn.execute(
-                _ADD_ENTRY,
-                [{"registration_id": r, "state": s, "entered_at": at} for r, s in firsts],
-            )
-        return firsts
+        wanted = list(dict.fromkeys(wanted))
+        # One statement: a state entered before is left as it was, and not returned.
+        added = conn.execute(
+            upsert(conn, state_entries, ["registration_id", "state"], returning=_ENTRY_KEY),
+            [{"registration_id": r, "state": s, "entered_at": at} for r, s in wanted],
+        )
+        new = {(r, s) for r, s in added}
+        return [pair for pair in wanted if pair in new]
 
     @staticmethod
     def _insert_audit(

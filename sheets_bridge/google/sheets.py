@@ -228,6 +228,7 @@ class GoogleSheets(SheetBackend):
         key_header: str,
         rows: dict[str, dict[str, str | bool]],
         all_or_nothing: bool = False,  # one request per write: whole already
+        derived: bool = False,  # Google's to keep
     ) -> None:
         """One values.batchUpdateByDataFilter for all rows; rows not tagged yet are tagged
         (one read, one write, one read back) and written in a second request."""
