@@ -51,13 +51,13 @@ def end_cells(cells: dict[str, Any], settings: Settings) -> tuple[str, Any]:
 
 def normalised(cells: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Checkboxes as booleans, text as stripped strings: what the diff compares."""
-    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
+    checkboxes = settings.checkbox_headers
     return {h: ticked(v) if h in checkboxes else str(v).strip() for h, v in cells.items()}
 
 
 def membership_number(cells: dict[str, Any], settings: Settings) -> str:
     """The membership number a row holds (as view_of gives it, without the rest)."""
-    headers = [v.header for v in settings.verifier_columns if v.role == "membership_number"]
+    headers = settings.membership_headers
     return " ".join(str(cells.get(h, "")).strip() for h in headers).strip()
 
 
@@ -117,7 +117,7 @@ def verdict_key(
     """What `judge` reads of a row: its cells, but of the membership number only whether it is
     empty and whether it has the pattern's shape (the number itself differs on every row of a
     sheet of members, and would make every row a judgement of its own)."""
-    numbers = {v.header for v in settings.verifier_columns if v.role == "membership_number"}
+    numbers = settings.membership_headers
     number = membership_number(cells, settings)
     shape = bool(number) and re.fullmatch(settings.membership_pattern, membership_key(number))
     others = tuple((h, v) for h, v in cells.items() if h not in numbers)
@@ -146,7 +146,7 @@ def observe(
         verdict = verdicts[key]
     before, (after, notes) = reg.state or "", verdict
     last_cells, last_notes = last if last is not None else ({}, "")
-    checkboxes = {v.header for v in settings.verifier_columns if v.kind == "checkbox"}
+    checkboxes = settings.checkbox_headers
     blank = {h: False if h in checkboxes else "" for h in cells}  # normalised empty cells
     changed = [
         (h, last_cells.get(h, blank[h]), v)

@@ -29,6 +29,8 @@ def _text(value: object) -> str:
     return str(value)
 
 
+READ_SLICE_ROWS = 5000
+
 # A chunk's rows read, and each set, built once: every chunk of a write runs them (see
 # prens/store/verification).
 _SET_ROW = (
@@ -218,9 +220,11 @@ class LocalSheets(SheetBackend):
         size = max(1, len(places)) if all_or_nothing else WRITE_CHUNK_ROWS
         for start in range(0, len(places), size):
             with write_transaction(self.engine, durable=not derived) as conn:
-                written |= self._write_chunk(
-                    conn, name, head, k, rows, places[start : start + size]
-                )
+                # A whole import in one transaction is read in slices: a statement has at most
+                # 65,535 parameters on PostgreSQL.
+                for at in range(start, min(start + size, len(places)), READ_SLICE_ROWS):
+                    batch = places[at : min(at + READ_SLICE_ROWS, start + size)]
+                    written |= self._write_chunk(conn, name, head, k, rows, batch)
         return written
 
     @staticmethod

@@ -20,9 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def number_header(settings: Settings) -> str:
-    header = next(
-        (v.header for v in settings.verifier_columns if v.role == "membership_number"), None
-    )
+    header = next(iter(settings.membership_headers), None)
     if header is None:
         raise PrensError(
             "no verifier column has the role membership_number (the configuration's verifier "

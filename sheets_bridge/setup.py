@@ -55,9 +55,9 @@ def worksheet_layouts(settings: Settings) -> list[WorksheetLayout]:
         headers = layout.headers(settings, role)
         system = set(layout.system_headers(settings, role))
         verifier = {v.header: v for v in settings.verifier_columns}
-        identifiers = {cols["nik"], cols["kk"], cols["telepon"], cols["id"]} | {
-            v.header for v in settings.verifier_columns if v.role == "membership_number"
-        }
+        identifiers = {cols["nik"], cols["kk"], cols["telepon"], cols["id"]} | set(
+            settings.membership_headers
+        )
         out.append(
             WorksheetLayout(
                 name=settings.worksheets[role],

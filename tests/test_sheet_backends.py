@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from prens.store.database import WRITE_CHUNK_ROWS, make_engine
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
-from sheets_bridge.local import LocalSheets
+from sheets_bridge.local import READ_SLICE_ROWS, LocalSheets
 from tests.google_fixtures import google_on_fake
 
 HEADERS = ["ID Pendaftaran", "Nama Lengkap", "NIK", "Alamat", "Verifikasi Dinas"]
@@ -202,4 +202,23 @@ def test_only_derived_cells_are_written_without_waiting_for_the_disk(tmp_path: P
     sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", rows, all_or_nothing=True)
     sheets.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-1", HEADERS[4], "TRUE")
     assert levels and set(levels) == {2}  # FULL
+    engine.dispose()
+
+
+def test_an_all_or_nothing_write_larger_than_a_read_slice_writes_every_row(tmp_path: Path) -> None:
+    """One transaction, its rows read in slices (a statement's parameters are limited)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
+    sheets = LocalSheets(engine)
+    sheets.ensure_worksheet("Pendaftar", HEADERS)
+    count = 2 * READ_SLICE_ROWS + 3
+    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(count + 2)])
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    rows = {f"BLG-{i}": {HEADERS[1]: f"x{i}"} for i in range(count)}
+    sheets.update_rows_by_key("Pendaftar", "ID Pendaftaran", rows, all_or_nothing=True)
+    assert len(commits) == 1
+    assert sheets.column_values("Pendaftar", HEADERS[1]) == [f"x{i}" for i in range(count)] + [
+        "",
+        "",
+    ]
     engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -244,6 +245,16 @@ class Settings:
     periods: tuple[Period, ...] = ()  # budget periods, by start; one open-ended when not set
     # A BPJS membership number (KPJ), separators removed: 11 digits unless the branch differs.
     membership_pattern: str = "[0-9]{11}"
+
+    @cached_property
+    def checkbox_headers(self) -> frozenset[str]:
+        """The verifier columns that are checkboxes (asked for on every row of a sync)."""
+        return frozenset(v.header for v in self.verifier_columns if v.kind == "checkbox")
+
+    @cached_property
+    def membership_headers(self) -> tuple[str, ...]:
+        """The verifier columns that hold the membership number (in the sheet's order)."""
+        return tuple(v.header for v in self.verifier_columns if v.role == "membership_number")
 
     def period_on(self, day: date) -> Period | None:
         """The budget period containing `day` (a day in the program's time zone)."""

@@ -34,9 +34,7 @@ def national(e164: str) -> str:
 
 
 def membership_header(settings: Settings) -> str | None:
-    return next(
-        (v.header for v in settings.verifier_columns if v.role == "membership_number"), None
-    )
+    return next(iter(settings.membership_headers), None)
 
 
 def headers(settings: Settings) -> list[str]:
