@@ -12,7 +12,9 @@ It prepares the same ledger as bench/bpjs_import.py, then times, on a fresh copy
   cells seen, the state, the first entry, three audit entries, the message), and then Status
   written back to each row the same way.
 What `bpjs import --apply` takes beyond this floor is the work of the program itself: reading
-the file, matching, judging, and SQLAlchemy's handling of each row.
+the file, matching, judging, and SQLAlchemy's handling of each row. For the last, it also times
+60,000 audit entries (the sync's three per registration) in transactions of 75, with sqlite3 and
+through SQLAlchemy Core as the program writes them.
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bpjs_import import prepare  # noqa: E402
+from prens.store.database import make_engine, write_transaction  # noqa: E402
+from prens.store.schema import audit_log  # noqa: E402
 
 CHUNK = 25  # prens.store.database.WRITE_CHUNK_ROWS
 AT = "2026-11-30 10:00:00.000000"
@@ -150,6 +157,40 @@ def floor(path: Path) -> float:
     return took
 
 
+def audit_entries(path: Path) -> tuple[float, float]:
+    """60,000 audit entries in transactions of 75 (not durable): (sqlite3, SQLAlchemy Core)."""
+    at = datetime(2026, 11, 30, 10, 0)
+    detail = json.dumps({"from": "BERKAS LENGKAP", "to": "TERDAFTAR", "move": "advance"})
+    entries = [(f"BLG-{i // 3:06d}", "state", "sync", detail) for i in range(60000)]
+    db = sqlite3.connect(path, isolation_level=None)
+    start = time.perf_counter()
+    for first in range(0, len(entries), 3 * CHUNK):
+        _transaction(db, durable=False)
+        db.executemany(
+            "INSERT INTO audit_log (registration_id, at, kind, actor, detail)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(r, AT, k, a, d) for r, k, a, d in entries[first : first + 3 * CHUNK]],
+        )
+        db.execute("COMMIT")
+    raw = time.perf_counter() - start
+    db.close()
+    engine = make_engine(f"sqlite:///{path}")
+    statement = insert(audit_log)
+    start = time.perf_counter()
+    for first in range(0, len(entries), 3 * CHUNK):
+        with write_transaction(engine, durable=False) as conn:
+            conn.execute(
+                statement,
+                [
+                    {"registration_id": r, "at": at, "kind": k, "actor": a, "detail": d}
+                    for r, k, a, d in entries[first : first + 3 * CHUNK]
+                ],
+            )
+    core = time.perf_counter() - start
+    engine.dispose()
+    return raw, core
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20000, help="people and lines in the file")
@@ -159,13 +200,25 @@ def main() -> None:
         prepared = Path(tmp) / "prepared"
         prepared.mkdir()
         prepare(prepared, args.rows)
-        times = []
+        times, raw, core = [], [], []
         for n in range(args.rounds):
             copy = Path(tmp) / f"round{n}"
             shutil.copytree(prepared / "data", copy)
             times.append(floor(copy / "prens.db"))
-            print(f"round {n + 1}: {times[-1]:.2f} s")
+            shutil.rmtree(copy)
+            shutil.copytree(prepared / "data", copy)
+            audit = audit_entries(copy / "prens.db")
+            raw.append(audit[0])
+            core.append(audit[1])
+            print(
+                f"round {n + 1}: floor {times[-1]:.2f} s; 60,000 audit entries: sqlite3 "
+                f"{audit[0]:.2f} s, SQLAlchemy Core {audit[1]:.2f} s"
+            )
     print(f"storage floor of a {args.rows}-row apply: median {statistics.median(times):.2f} s")
+    print(
+        f"60,000 audit entries: sqlite3 {statistics.median(raw):.2f} s, SQLAlchemy Core "
+        f"{statistics.median(core):.2f} s (median)"
+    )
     print(f"rerun: python bench/bpjs_floor.py --rows {args.rows} --rounds {args.rounds}")
 
 
