@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from prens.store.database import WRITE_CHUNK_ROWS, make_engine
 from sheets_bridge.base import CellNotFound, LayoutError, SheetBackend, WorksheetNotFound
@@ -162,14 +162,20 @@ def test_the_local_sheet_appends_in_short_transactions(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_the_local_sheet_writes_cells_back_in_short_transactions(tmp_path: Path) -> None:
-    """The sync writes Status back to every row it moved: in transactions of WRITE_CHUNK_ROWS
-    rows (one transaction for all held the intake up), every row written, the others intact."""
+def local_sheet(tmp_path: Path, rows: int) -> tuple[Engine, LocalSheets]:
+    """A local "Pendaftar" of `rows` rows, BLG-0 onwards."""
     engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
     sheets = LocalSheets(engine)
     sheets.ensure_worksheet("Pendaftar", HEADERS)
+    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(rows)])
+    return engine, sheets
+
+
+def test_the_local_sheet_writes_cells_back_in_short_transactions(tmp_path: Path) -> None:
+    """The sync writes Status back to every row it moved: in transactions of WRITE_CHUNK_ROWS
+    rows (one transaction for all held the intake up), every row written, the others intact."""
     count = 2 * WRITE_CHUNK_ROWS + 3
-    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(count + 5)])
+    engine, sheets = local_sheet(tmp_path, count + 5)
     commits: list[int] = []
     event.listen(engine, "commit", lambda conn: commits.append(1))
     sheets.update_rows_by_key(
@@ -184,10 +190,7 @@ def test_the_local_sheet_writes_cells_back_in_short_transactions(tmp_path: Path)
 def test_only_derived_cells_are_written_without_waiting_for_the_disk(tmp_path: Path) -> None:
     """Status and the like (the next sync writes them again) commit without a sync of the disk
     (SQLite's NORMAL); a verifier's or an import's cells wait for it (FULL)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
-    sheets = LocalSheets(engine)
-    sheets.ensure_worksheet("Pendaftar", HEADERS)
-    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(30)])
+    engine, sheets = local_sheet(tmp_path, 30)
     levels: list[int] = []
     event.listen(
         engine,
@@ -207,11 +210,8 @@ def test_only_derived_cells_are_written_without_waiting_for_the_disk(tmp_path: P
 
 def test_an_all_or_nothing_write_larger_than_a_read_slice_writes_every_row(tmp_path: Path) -> None:
     """One transaction, its rows read in slices (a statement's parameters are limited)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'sheet.db'}")
-    sheets = LocalSheets(engine)
-    sheets.ensure_worksheet("Pendaftar", HEADERS)
     count = 2 * READ_SLICE_ROWS + 3
-    sheets.append_rows("Pendaftar", [[f"BLG-{i}", "", "", "", ""] for i in range(count + 2)])
+    engine, sheets = local_sheet(tmp_path, count + 2)
     commits: list[int] = []
     event.listen(engine, "commit", lambda conn: commits.append(1))
     rows = {f"BLG-{i}": {HEADERS[1]: f"x{i}"} for i in range(count)}
