@@ -9,9 +9,9 @@ lock at its start, so a transaction that reads and then writes never fails half-
 A transaction whose writes can be derived again from what they were derived from (what a sync
 stored of the sheet: the next sync sees the same sheet and stores it again) may be written
 without waiting for the disk (`durable=False`): SQLite's `synchronous=NORMAL` for that
-transaction, PostgreSQL's `synchronous_commit = off`. It survives a crash of the process; a
-power cut may lose it, and only with the transactions after it (the log is written in order, and
-every durable commit syncs what came before it).
+transaction, PostgreSQL's `synchronous_commit = off`. It survives a crash of the program; a
+power cut (or, on PostgreSQL, a crash of the server) may lose it, and only with the transactions
+after it (the log is written in order, and every durable commit syncs what came before it).
 
 Within one process, writers also queue on a lock of their own (one per database) before BEGIN
 IMMEDIATE: a thread waiting there sleeps until the writer before it commits, where SQLite's busy
