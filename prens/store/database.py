@@ -36,8 +36,10 @@ DURABLE_OPTION = "prens_durable"
 BUSY_TIMEOUT_MS = 30_000
 # Rows per write transaction for the jobs' bulk writes (the flush's appends and marks, what the
 # sync stores and writes back), so that a submission arriving meanwhile waits a few ms at most:
-# at 50 submissions/s, chunks of 100 gave a p99 of 47 ms against 31 ms with 25 (same run).
-WRITE_CHUNK_ROWS = 25
+# at 50 submissions/s, chunks of 100 gave a p99 of 47 ms against 31 ms with 25 (same run, while
+# every commit synced the disk); since the sync's writes do not, chunks of 50 gave 15.0 ms against
+# 15.6 ms with 25, and a 20,000-row BPJS import's sync about 1.3 s sooner (docs/benchmarks.md).
+WRITE_CHUNK_ROWS = 50
 
 
 _writers: dict[str, threading.Lock] = {}
