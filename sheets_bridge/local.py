@@ -114,9 +114,14 @@ class LocalSheets(SheetBackend):
             ).scalar_one_or_none()
         return json.loads(found) if found else None
 
-    def _rows(self, conn, name: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _require(conn: Connection, name: str) -> None:
+        """WorksheetNotFound unless the worksheet exists."""
         if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
             raise WorksheetNotFound(name)
+
+    def _rows(self, conn, name: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+        self._require(conn, name)
         cells = conn.execute(
             select(rows_table.c.cells)
             .where(rows_table.c.worksheet == name)
@@ -155,8 +160,7 @@ class LocalSheets(SheetBackend):
     @staticmethod
     def _header(conn: Connection, name: str) -> list[str]:
         """The worksheet's first row (empty if it has none)."""
-        if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
-            raise WorksheetNotFound(name)
+        LocalSheets._require(conn, name)
         header = conn.execute(
             select(rows_table.c.cells).where(
                 rows_table.c.worksheet == name, rows_table.c.row_no == 1
@@ -166,8 +170,7 @@ class LocalSheets(SheetBackend):
 
     def read_rows(self, name: str, first_row: int) -> tuple[list[str], list[list[Any]]]:
         with self.engine.connect() as conn:
-            if not conn.execute(select(worksheets.c.name).where(worksheets.c.name == name)).first():
-                raise WorksheetNotFound(name)
+            self._require(conn, name)
             found = conn.execute(
                 select(rows_table.c.row_no, rows_table.c.cells)
                 .where(
@@ -219,11 +222,12 @@ class LocalSheets(SheetBackend):
         written: set[str] = set()
         size = max(1, len(places)) if all_or_nothing else WRITE_CHUNK_ROWS
         for start in range(0, len(places), size):
+            chunk = places[start : start + size]
             with write_transaction(self.engine, durable=not derived) as conn:
                 # A whole import in one transaction is read in slices: a statement has at most
                 # 65,535 parameters on PostgreSQL.
-                for at in range(start, min(start + size, len(places)), READ_SLICE_ROWS):
-                    batch = places[at : min(at + READ_SLICE_ROWS, start + size)]
+                for at in range(0, len(chunk), READ_SLICE_ROWS):
+                    batch = chunk[at : at + READ_SLICE_ROWS]
                     written |= self._write_chunk(conn, name, head, k, rows, batch)
         return written
 
@@ -284,10 +288,7 @@ class LocalSheets(SheetBackend):
         encoded = [json.dumps([_text(c) for c in cells], ensure_ascii=False) for cells in rows]
         for start in range(0, len(encoded), WRITE_CHUNK_ROWS):
             with write_transaction(self.engine) as conn:
-                if not conn.execute(
-                    select(worksheets.c.name).where(worksheets.c.name == name)
-                ).first():
-                    raise WorksheetNotFound(name)
+                self._require(conn, name)
                 last = (
                     conn.execute(
                         select(func.max(rows_table.c.row_no)).where(rows_table.c.worksheet == name)
