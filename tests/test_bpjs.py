@@ -119,6 +119,7 @@ def test_the_round_trip_on_the_local_sheet_through_the_command_line(
     )
     assert applied.exit_code == 0, applied.output
     assert "2 changed" in applied.output
+    assert "Menyinkronkan" in applied.stderr  # the wait for the sync is said, not silent
     numbers = current_numbers(runtime.sheets, runtime.settings)
     assert numbers[ids[0]] == "25000000001" and numbers[ids[1]] == "25000000002"
     assert numbers[ids[2]] == "" and numbers[ids[4]] == "" and numbers[ids[3]] == "25000000005"
