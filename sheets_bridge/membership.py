@@ -11,6 +11,7 @@ from datetime import datetime
 
 from prens.config import Settings
 from prens.errors import PrensError
+from prens.reports.final import membership_header
 from prens.rules.bpjs.numbers_in import ImportLine, Outcome, counts, plan
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def number_header(settings: Settings) -> str:
-    header = next(iter(settings.membership_headers), None)
+    header = membership_header(settings)
     if header is None:
         raise PrensError(
             "no verifier column has the role membership_number (the configuration's verifier "
