@@ -25,14 +25,25 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts each record's message once formatted: no log line carries a personal number."""
+    """Redacts each record's message once formatted, and its traceback and stack: no log line
+    carries a personal number, not even an exception's text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            # Formatted here as the handler's formatter would (it uses `exc_text` when set).
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 def redact_logs(logger: logging.Logger | None = None) -> None:

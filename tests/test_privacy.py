@@ -3,10 +3,12 @@ personal files are readable by their owner only."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 import stat
+import sys
 
 from click.testing import CliRunner
 
@@ -14,7 +16,7 @@ from jobs.flush import flush
 from jobs.notify import notify
 from jobs.sync import sync
 from prens.cli import main
-from prens.privacy import HIDDEN, RedactingFilter, redact
+from prens.privacy import HIDDEN, RedactingFilter, redact, redact_logs
 from tests.conftest import post
 from tests.lifecycle_helpers import tick, tomorrow_morning
 from tests.test_webhook import body
@@ -95,3 +97,74 @@ def test_personal_files_are_readable_by_their_owner_only(
         paths += [data / "prens.db", data / "prens.db-wal"]
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in paths}
     assert modes == {p.name: ("0o700" if p.is_dir() else "0o600") for p in paths}
+
+
+def _refuse_new_registrations(runtime) -> None:  # type: ignore[no-untyped-def]
+    """The database refuses to store a registration, as a full disk would: the INSERT, its
+    parameters bound, fails inside the database (a trigger), on SQLite or PostgreSQL."""
+    engine = runtime.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # A table the trigger writes to that is not there: an OperationalError, as a full
+            # disk or a corrupt file gives (RAISE() would be a constraint's IntegrityError).
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON registrations "
+                "BEGIN INSERT INTO disk_is_full VALUES (1); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON registrations "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+
+
+def test_a_failure_to_store_logs_its_traceback_without_personal_data(
+    runtime, client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """A submission the database cannot store: the webhook answers 503 and logs the failure
+    with its traceback for the operator, as production logs it (the root logger's handler with
+    the redacting filter), and neither the traceback nor the line holds the citizen's NIK,
+    phone number or name, which were the failed statement's parameters."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        redact_logs()
+        _refuse_new_registrations(runtime)
+        sent = body(settings, nik="6311064507900003", nama="Siti Rahmawati Kusuma")
+        reply = post(client, sent)
+    finally:
+        root.removeHandler(handler)
+    assert reply.status_code == 503
+    logged = stream.getvalue()
+    assert "submission could not be stored" in logged and "Traceback" in logged, logged
+    assert "INSERT INTO registrations" in logged  # the operator still sees what failed
+    assert not PERSONAL.search(logged), logged
+    assert "rahmawati" not in logged.lower(), logged
+
+
+def test_the_log_filter_redacts_tracebacks_too() -> None:
+    try:
+        raise ValueError("NIK 6311064507900003 tidak dapat disimpan; hp 0812-3456-7890")
+    except ValueError:
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed",
+            None,
+            sys.exc_info(),
+            stack_info="at 6311060101150002",
+        )
+    assert RedactingFilter().filter(record)
+    shown = logging.Formatter("%(message)s").format(record)
+    assert "Traceback" in shown and "ValueError: NIK" in shown and "at " in shown
+    assert not PERSONAL.search(shown), shown

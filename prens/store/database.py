@@ -73,8 +73,10 @@ def write_transaction(engine: Engine, durable: bool = True) -> Iterator[Connecti
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     """Create the engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes."""
     parsed = make_url(url)
+    # A statement's parameters hold personal data (a registration's NIK, phone, answers): kept
+    # out of the text of a failed statement's error, and so out of every log and traceback.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         # Personal data: the database (and so its -wal and -shm, which SQLite creates with the
         # database's permissions) is readable by its owner only.
@@ -84,6 +86,7 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         pool_size=8,
         max_overflow=16,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
