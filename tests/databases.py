@@ -71,3 +71,34 @@ def drop_created() -> None:
         with admin().begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     _created.clear()
+
+
+def refuse_inserts(engine: Engine, table: str) -> None:
+    """The database refuses every INSERT into `table` from now on, as a full disk or a damaged
+    file would: the statement, its parameters bound, fails inside the database (a trigger) with
+    an OperationalError on SQLite (RAISE() would be a constraint's IntegrityError) and an
+    error raised by PL/pgSQL on PostgreSQL. `allow_inserts` undoes it."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN INSERT INTO disk_is_full VALUES (1); END"
+            )
+            return
+        conn.exec_driver_sql(
+            f"CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ "
+            "LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+        )
+
+
+def allow_inserts(engine: Engine, table: str) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"DROP TRIGGER refuse_{table}")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER refuse_{table} ON {table}")

@@ -10,10 +10,13 @@ import re
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from prens.cli import main
+from prens.store.schema import audit_log
 from sheets_bridge.membership import current_numbers
 from tests.bpjs_helpers import csv_bytes, enrol, nik, xlsx
+from tests.databases import allow_inserts, refuse_inserts
 from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
 
 NUMBER = "Nomor Kepesertaan BPJS"
@@ -162,3 +165,34 @@ def test_the_bill_page(signed_in, runtime) -> None:  # type: ignore[no-untyped-d
     assert not SIXTEEN_DIGITS.search(page)
     report = signed_in.get(reply.headers["Location"] + "/laporan.xlsx")
     assert report.status_code == 200
+
+
+def test_a_confirmation_the_database_refuses_can_be_confirmed_again(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    """The database fails half-way through a confirmation (the number written, its audit
+    refused): the officer gets a page in words, not an English server error, and the preview is
+    not marked applied, so confirming again finishes it without setting any number twice."""
+    ids = enrol(runtime, signed_in)
+    reply = upload(signed_in, xlsx([["NIK", "Nama", "KPJ"], [nik(0), "ANI", "25000000001"]]))
+    preview = signed_in.get(reply.headers["Location"])
+    apply_url = re.search(r'action="([^"]+/terapkan)"', preview.get_data(as_text=True)).group(1)
+    token = CSRF.search(preview.data).group(1).decode()
+    refuse_inserts(runtime.engine, "audit_log")
+    try:
+        failed = signed_in.post(apply_url, data={"csrf_token": token})
+    finally:
+        allow_inserts(runtime.engine, "audit_log")
+    text = failed.get_data(as_text=True)
+    assert failed.status_code == 503 and 'lang="id"' in text, text
+    assert "Layanan sedang terganggu" in text and "Traceback" not in text
+    assert not [e for e in runtime.verification().history(ids[0]) if e.kind == "bpjs_import"]
+
+    done = signed_in.post(apply_url, data={"csrf_token": token})
+    assert done.status_code == 200 and "Diterapkan" in done.get_data(as_text=True)
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == "25000000001"
+    with runtime.engine.connect() as conn:
+        imports = conn.execute(
+            select(audit_log.c.registration_id).where(audit_log.c.kind == "bpjs_import")
+        ).all()
+    # The file's own entry once, from the confirmation that finished; the number was written by
+    # the refused one, so the second found it set and set nothing (the sync audits the cell).
+    assert imports == [(None,)]

@@ -12,6 +12,7 @@ from prens.config import Public
 from prens.runtime import Runtime
 from prens.store.officers import Officers
 from tests.conftest import SECRET, write_config
+from tests.databases import allow_inserts, refuse_inserts
 from tests.pages_helpers import MEMBERSHIP, SIXTEEN_DIGITS, csrf_token, populate
 from webhooks.app import create_app
 
@@ -272,3 +273,28 @@ def test_every_response_says_nosniff(client, method: str, path: str) -> None:  #
 @pytest.mark.parametrize("query", ["%00", "%00%E2%80%AE", "%ED%A0%80", "x" * 500])
 def test_any_search_gets_the_list(client, query: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/daftar-penerima?q={query}").status_code == 200
+
+
+def test_errors_are_pages_in_words_for_people_and_json_for_machines(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Not TESTING: the app answers as in production. A wrong method, a database that fails
+    and a bug each get a page in Bahasa Indonesia with the right status, never werkzeug's
+    English page; the webhook's paths answer in JSON."""
+    app = create_app(runtime, SECRET)
+    app.add_url_rule("/rusak", "rusak", lambda: 1 / 0)  # a bug, as any view might have
+    client = app.test_client()
+
+    wrong = client.put("/cek-status")
+    assert wrong.status_code == 405 and "tidak dapat dibuka dengan cara ini" in wrong.text
+    broken = client.get("/rusak")
+    assert broken.status_code == 500 and "Terjadi kesalahan" in broken.text
+    machine = client.get("/webhooks/google-form")
+    assert machine.status_code == 405 and machine.get_json()["error"] == "Method Not Allowed"
+    for page in (wrong, broken):
+        assert 'lang="id"' in page.text and "Internal Server Error" not in page.text
+
+    refuse_inserts(runtime.engine, "rate_limits")  # the counters /cek-status writes first
+    try:
+        down = ask(client, "6311064507900003", "05-07-1990")
+    finally:
+        allow_inserts(runtime.engine, "rate_limits")
+    assert down.status_code == 503 and "Layanan sedang terganggu" in down.text, down.text

@@ -18,6 +18,7 @@ from jobs.sync import sync
 from prens.cli import main
 from prens.privacy import HIDDEN, RedactingFilter, redact, redact_logs
 from tests.conftest import post
+from tests.databases import refuse_inserts
 from tests.lifecycle_helpers import tick, tomorrow_morning
 from tests.test_webhook import body
 
@@ -99,30 +100,6 @@ def test_personal_files_are_readable_by_their_owner_only(
     assert modes == {p.name: ("0o700" if p.is_dir() else "0o600") for p in paths}
 
 
-def _refuse_new_registrations(runtime) -> None:  # type: ignore[no-untyped-def]
-    """The database refuses to store a registration, as a full disk would: the INSERT, its
-    parameters bound, fails inside the database (a trigger), on SQLite or PostgreSQL."""
-    engine = runtime.engine
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            # A table the trigger writes to that is not there: an OperationalError, as a full
-            # disk or a corrupt file gives (RAISE() would be a constraint's IntegrityError).
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse BEFORE INSERT ON registrations "
-                "BEGIN INSERT INTO disk_is_full VALUES (1); END"
-            )
-        else:
-            conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ "
-                "LANGUAGE plpgsql"
-            )
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse BEFORE INSERT ON registrations "
-                "FOR EACH ROW EXECUTE FUNCTION refuse()"
-            )
-
-
 def test_a_failure_to_store_logs_its_traceback_without_personal_data(
     runtime, client, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +114,7 @@ def test_a_failure_to_store_logs_its_traceback_without_personal_data(
     root.addHandler(handler)
     try:
         redact_logs()
-        _refuse_new_registrations(runtime)
+        refuse_inserts(runtime.engine, "registrations")
         sent = body(settings, nik="6311064507900003", nama="Siti Rahmawati Kusuma")
         reply = post(client, sent)
     finally:

@@ -6,25 +6,23 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Flask, Request, jsonify, render_template, request
+from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
-from webhooks import bpjs, dinas, form, health, offices, public
+from webhooks import bpjs, dinas, errors, form, health, offices, public
 from webhooks.charts import number
+from webhooks.errors import MACHINE_PATHS
 
 # For the HTML pages: nothing from elsewhere, no script, no framing.
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-_MACHINE_PATHS = ("/webhooks/", "/healthz")
 # Every page's headers. Pages answer about people: never kept by a browser or a proxy.
 PAGE_HEADERS = (
     ("Content-Security-Policy", CSP),
@@ -39,7 +37,7 @@ class PageSessions(SecureCookieSessionInterface):
     never carry one, so they get a null session instead of a cookie signer built for nothing."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(_MACHINE_PATHS):
+        if request.path.startswith(MACHINE_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
@@ -86,7 +84,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.add_template_filter(number, "angka")
 
     _page_context_and_headers(app, runtime)
-    _error_pages(app)
+    errors.register(app)
     return app
 
 
@@ -110,40 +108,3 @@ def _page_context_and_headers(app: Flask, runtime: Runtime) -> None:
             for name, value in PAGE_HEADERS:
                 response.headers.setdefault(name, value)
         return response
-
-
-def _error_pages(app: Flask) -> None:
-    """Errors in words: JSON for machines, a page in Bahasa Indonesia for people."""
-
-    def _page(status: int, heading: str, text: str) -> tuple[str, int]:
-        return render_template("message.html", heading=heading, text=text, back=None), status
-
-    @app.errorhandler(CSRFError)
-    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
-        return _page(
-            400,
-            "Formulir kedaluwarsa",
-            "Halaman ini sudah terlalu lama dibuka atau dibuka dari tempat lain. "
-            "Muat ulang halaman, lalu isi kembali.",
-        )
-
-    @app.errorhandler(429)
-    def _too_many(exc: HTTPException) -> ResponseReturnValue:
-        retry = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
-        if request.path.startswith(_MACHINE_PATHS):
-            return jsonify(error="too_many_requests", message="slow down"), 429, retry
-        body, status = _page(
-            429,
-            "Terlalu banyak percobaan",
-            "Anda sudah terlalu sering mencoba. Tunggu beberapa menit, lalu coba lagi.",
-        )
-        return body, status, retry
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        # Machines call the webhook: answer them in JSON, never with an HTML error page.
-        if request.path.startswith(_MACHINE_PATHS):
-            return jsonify(error=exc.name, message=exc.description), exc.code
-        if exc.code == 404:
-            return _page(404, "Halaman tidak ditemukan", "Alamat ini tidak ada.")
-        return exc

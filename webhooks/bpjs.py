@@ -186,6 +186,7 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
     if not uploads.claim(upload.id, g.officer, now):
         return redirect(url_for("dinas_bpjs.pratinjau", upload_id=upload.id))
     lines, accept = _import_lines(upload)
+    applied = False
     try:
         outcomes = apply_import(
             rt.ledger,
@@ -198,14 +199,19 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
             upload.file_name,
             now,
         )
+        applied = True
     except SheetError:
-        uploads.release(upload.id)
         return _message(
             503,
             "Nomor belum ditulis",
             "Lembar verifikasi tidak dapat ditulis saat ini. Tidak ada yang berubah; "
             "coba terapkan lagi beberapa menit lagi.",
         )
+    finally:
+        if not applied:
+            # Whatever failed (the sheet, the database): the officer may confirm again, and
+            # that plans again against the sheet, so no number is set twice.
+            uploads.release(upload.id)
     return _import_page(uploads.get(upload.id, "import"), outcomes, applied=True)
 
 
