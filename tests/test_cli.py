@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from prens.cli import main
 from tests.conftest import post
+from tests.databases import allow_inserts, refuse_inserts
 from tests.test_webhook import body
 
 
@@ -56,6 +57,31 @@ def test_a_bad_configuration_names_the_key(tmp_path) -> None:  # type: ignore[no
 def run(config_path, *args: str):  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(main, ["--config", str(config_path), *args])
     return result
+
+
+def test_a_database_that_fails_is_one_line_not_a_traceback(runtime, config_path) -> None:  # type: ignore[no-untyped-def]
+    refuse_inserts(runtime.engine, "officers")  # as a full disk would refuse the new officer
+    try:
+        result = CliRunner().invoke(
+            main, ["--config", str(config_path), "officer", "add", "Rahmat"]
+        )
+    finally:
+        allow_inserts(runtime.engine, "officers")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: the database failed: "), result.output
+    assert "prens doctor" in result.output and len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output and "[SQL" not in result.output
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["worker"], ["audit", "BLG-AAAAAA"]])
+def test_a_database_that_cannot_be_reached_is_one_line(config_path, command) -> None:  # type: ignore[no-untyped-def]
+    nobody = "postgresql+psycopg://prens@127.0.0.1:1/prens?connect_timeout=2"  # nothing listens
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), *command], env={"PRENS_DATABASE_URL": nobody}
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: the database failed: "), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 
 def test_flush_export_and_set(client, settings, config_path) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import click
 
 from prens.cli.bpjs import bpjs
 from prens.cli.checks import check_config, demo, doctor
-from prens.cli.common import CONFIG_HELP
+from prens.cli.common import CONFIG_HELP, Commands
 from prens.cli.data import audit, db, export
 from prens.cli.offices import office
 from prens.cli.people import notifications, officer
@@ -21,7 +21,10 @@ from prens.cli.sheet import sheet
 from prens.privacy import redact_logs
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option(
     "--program",

@@ -8,9 +8,11 @@ from functools import wraps
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from prens.config import Settings
 from prens.errors import PrensError
+from prens.privacy import redact
 from prens.runtime import open_runtime
 from sheets_bridge.base import SheetError
 
@@ -52,3 +54,25 @@ def with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
             runtime.close()
 
     return wrapper
+
+
+class Commands(click.Group):
+    """The `prens` group: a database that fails (down, full, locked too long) is one line,
+    whichever command met it, at start or half-way; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            raise database_failed(exc) from exc
+
+
+def database_failed(exc: SQLAlchemyError) -> click.ClickException:
+    """One line for a database that failed (down, full, locked too long), not a traceback: the
+    driver's own first line, with any personal number in it redacted, and what to do."""
+    said = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+    return click.ClickException(
+        f"the database failed: {redact(said[0] if said else type(exc).__name__)}. "
+        "Check that it is running, reachable and not full (prens doctor), then run the "
+        "command again."
+    )
