@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 HIDDEN = "[disembunyikan]"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Digits that may be split by single spaces, dots or dashes, as people type them.
 _LONG_NUMBER = re.compile(r"(?<![\d+])\+?\d(?:[ .\-]?\d){11,}(?!\d)")
 _MOBILE = re.compile(r"(?<![\d+])(?:\+?62|0)[ .\-]?8(?:[ .\-]?\d){7,11}(?!\d)")
@@ -51,6 +52,14 @@ def redact_logs(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Every process's log lines (`prens` commands, gunicorn's web workers): to standard error
+    in one format, each through the redacting filter. A root logger the host configured already
+    (gunicorn's --log-config) keeps its handlers, and gets the filter."""
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    redact_logs()
 
 
 def private_dir(path: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -92,3 +93,8 @@ def test_two_gunicorn_workers_and_a_prens_worker(tmp_path: Path) -> None:
             proc.wait(timeout=30)
         log.close()
     assert web.returncode == 0 and jobs.returncode == 0
+    # The web workers log as `prens serve` does (gunicorn sets up only its own loggers): each
+    # stored registration by id, and never a NIK, KK or phone number.
+    logged = (tmp_path / "gunicorn.log").read_text()
+    assert all(f"registration {i} stored: accepted" in logged for i in ids), logged
+    assert not re.search(r"\d{12,}", logged), logged

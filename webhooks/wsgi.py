@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import os
 
-from prens.privacy import redact_logs
+from prens.privacy import configure_logging, redact_logs
 from webhooks.serve import deployment_app
 
 if not os.environ.get("PRENS_CONFIG"):
     raise SystemExit("webhooks.wsgi: set PRENS_CONFIG to the configuration or deployment file")
-for name in ("", "gunicorn.error"):  # no log line carries a NIK, KK or phone number
-    redact_logs(logging.getLogger(name))
+# gunicorn sets up its own loggers only: the app's lines go to standard error as `prens serve`
+# writes them, and no log line, gunicorn's own included, carries a NIK, KK or phone number.
+configure_logging()
+redact_logs(logging.getLogger("gunicorn.error"))
 app = deployment_app(os.environ["PRENS_CONFIG"], os.environ, allow_dev_secret=False)[0]

@@ -18,7 +18,7 @@ from prens.cli.people import notifications, officer
 from prens.cli.reports import report
 from prens.cli.serving import jobs, serve, worker
 from prens.cli.sheet import sheet
-from prens.privacy import redact_logs
+from prens.privacy import configure_logging
 
 
 @click.group(
@@ -43,11 +43,7 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
     ctx.obj["program"] = program
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    redact_logs()
+    configure_logging(logging.DEBUG if verbose else logging.INFO)
 
 
 for _command in (
