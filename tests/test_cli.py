@@ -152,3 +152,13 @@ def test_sheet_setup_creates_the_worksheets(config_path) -> None:  # type: ignor
     assert result.exit_code == 0 and "Pendaftar, Perlu Perbaikan" in result.output
     header = run(config_path, "sheet", "export", "Pendaftar").output.strip()
     assert header.startswith("ID Pendaftaran,Waktu Daftar,Nama Lengkap,NIK,Nomor KK")
+
+
+@pytest.mark.parametrize("message_id", ["0", "-3", "99999999999999999999", "abc"])
+def test_a_message_id_that_cannot_be_is_refused_in_words(config_path, message_id) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "notifications", "retry", "--", message_id]
+    )
+    assert result.exit_code == 2 and "Invalid value for 'MESSAGE_ID'" in result.output, (
+        result.output
+    )

@@ -113,7 +113,7 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
 
 
 @notifications.command("retry")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=click.IntRange(1, 2**63 - 1))  # an id the database can hold
 @with_runtime
 def notifications_retry(runtime: Runtime, message_id: int) -> None:
     """Send an uncertain or failed message again (an operator's decision: an uncertain message
