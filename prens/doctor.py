@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from jobs.reconcile import measure_lag, source_name
+from prens.config import Settings
 from prens.errors import LedgerError, PrensError
 from prens.rules.lifecycle import APPROVED
 from prens.rules.offices import DESA
@@ -35,11 +36,30 @@ class Check:
         return f"[{self.status}] {self.subject}: {self.detail}"
 
 
+def _configuration(s: Settings) -> Check:
+    return Check(OK, "Konfigurasi", f"{s.source} ({s.district}, wilayah {s.region.code})")
+
+
+def database_unusable(settings: Settings, said: str) -> list[Check]:
+    """The checks when the database cannot be opened at all (`said`: the driver's words): the
+    others all need it."""
+    return [
+        _configuration(settings),
+        Check(
+            ERROR,
+            "Basis data",
+            f"tidak dapat dibuka ({said}). Periksa [storage] url (atau PRENS_DATABASE_URL), "
+            "bahwa server basis data berjalan dan disknya tidak penuh; pemeriksaan lain "
+            "memerlukan basis data",
+        ),
+    ]
+
+
 def run_checks(runtime: Runtime, now: datetime | None = None) -> list[Check]:
     """Every check, in order; none raises."""
     s = runtime.settings
     now = now or datetime.now(UTC)
-    checks = [Check(OK, "Konfigurasi", f"{s.source} ({s.district}, wilayah {s.region.code})")]
+    checks = [_configuration(s)]
     try:
         runtime.ledger.ping()
         counts = runtime.ledger.counts_by_status()
@@ -53,7 +73,7 @@ def run_checks(runtime: Runtime, now: datetime | None = None) -> list[Check]:
             )
         )
     except LedgerError as exc:
-        checks.append(Check(ERROR, "Basis data", f"tidak dapat dipakai ({exc})"))
+        return database_unusable(s, str(exc))
     counts = runtime.outbox().counts()
     stuck = counts.get("uncertain", 0) + counts.get("failed", 0)
     checks.append(

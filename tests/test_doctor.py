@@ -43,6 +43,18 @@ def test_doctor_on_the_local_backend(config_path: Path) -> None:
     assert "[OK] Notifikasi: 0 terkirim, 0 menunggu, 0 gagal, 0 belum pasti" in result.output
 
 
+def test_doctor_says_a_database_it_cannot_open_is_the_problem(config_path: Path) -> None:
+    nobody = "postgresql+psycopg://prens@127.0.0.1:1/prens?connect_timeout=2"  # nothing listens
+    result = CliRunner().invoke(
+        main, ["--config", str(config_path), "doctor"], env={"PRENS_DATABASE_URL": nobody}
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("[OK] Konfigurasi: ") and len(lines) == 2, result.output
+    assert lines[1].startswith("[MASALAH] Basis data: tidak dapat dibuka (connection failed")
+    assert "PRENS_DATABASE_URL" in lines[1] and "Traceback" not in result.output
+
+
 def test_doctor_reports_a_public_link_as_an_error(runtime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runtime, fake = google_runtime(runtime, tmp_path)
     for layout in worksheet_layouts(runtime.settings):

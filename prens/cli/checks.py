@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
-from prens.cli.common import settings_of, with_runtime
+from prens.cli.common import first_line, settings_of
 from prens.errors import PrensError
-from prens.runtime import Runtime
+from prens.privacy import redact
+from prens.runtime import open_runtime
+from sheets_bridge.base import SheetError
 
 
 @click.command()
-@with_runtime
-def doctor(runtime: Runtime) -> None:
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
     """Check the deployment: configuration, database, Google credentials, the spreadsheet, who
     it is shared with, and the worksheets' columns. Exits 1 when something must be fixed.
 
@@ -19,9 +22,20 @@ def doctor(runtime: Runtime) -> None:
 
         prens --config config/balangan.toml doctor
     """
-    from prens.doctor import ERROR, run_checks
+    from prens.doctor import ERROR, database_unusable, run_checks
 
-    checks = run_checks(runtime)
+    try:
+        settings = settings_of(ctx)
+        runtime = open_runtime(settings)
+    except (PrensError, SheetError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except SQLAlchemyError as exc:  # a database that cannot be opened is a check's answer
+        checks = database_unusable(settings, redact(first_line(exc)))
+    else:
+        try:
+            checks = run_checks(runtime)
+        finally:
+            runtime.close()
     for check in checks:
         click.echo(check.line())
     if any(c.status == ERROR for c in checks):

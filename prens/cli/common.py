@@ -67,12 +67,17 @@ class Commands(click.Group):
             raise database_failed(exc) from exc
 
 
+def first_line(exc: SQLAlchemyError) -> str:
+    """What the database driver said, its first line (SQLAlchemy's own text adds the statement
+    and a link)."""
+    said = str(getattr(exc, "orig", None) or "").strip().splitlines()
+    return said[0] if said else type(exc).__name__
+
+
 def database_failed(exc: SQLAlchemyError) -> click.ClickException:
     """One line for a database that failed (down, full, locked too long), not a traceback: the
-    driver's own first line, with any personal number in it redacted, and what to do."""
-    said = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+    driver's own words, with any personal number in them redacted, and what to do."""
     return click.ClickException(
-        f"the database failed: {redact(said[0] if said else type(exc).__name__)}. "
-        "Check that it is running, reachable and not full (prens doctor), then run the "
-        "command again."
+        f"the database failed: {redact(first_line(exc))}. Check that it is running, reachable "
+        "and not full (prens doctor), then run the command again."
     )
