@@ -196,3 +196,14 @@ def test_a_confirmation_the_database_refuses_can_be_confirmed_again(signed_in, r
     # The file's own entry once, from the confirmation that finished; the number was written by
     # the refused one, so the second found it set and set nothing (the sync audits the cell).
     assert imports == [(None,)]
+
+
+def test_a_sheet_that_does_not_match_is_a_page_in_words(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    """ "Pendaftar" without its membership number column (renamed by hand): the preview says
+    what to do, in Bahasa Indonesia, instead of a server error."""
+    runtime.sheets.ensure_worksheet("Pendaftar", ["ID Pendaftaran", "Nama", "Nomor BPJS"])
+    reply = upload(signed_in, xlsx([["NIK", "Nama", "KPJ"], [nik(0), "ANI", "25000000001"]]))
+    preview = signed_in.get(reply.headers["Location"])
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 503 and "Lembar verifikasi tidak sesuai" in text, text
+    assert "prens doctor" in text and 'lang="id"' in text

@@ -52,8 +52,8 @@ SHEET_DOWN = (
 )
 SHEET_WRONG = (
     "Lembar verifikasi tidak sesuai",
-    "Kolom lembar verifikasi tidak sesuai konfigurasi. Minta operator menjalankan "
-    "`prens doctor`, lalu coba lagi.",
+    "Lembar verifikasi tidak sesuai konfigurasi (lembar atau kolomnya tidak ditemukan). Minta "
+    "operator menjalankan `prens doctor`, lalu coba lagi.",
 )
 
 
