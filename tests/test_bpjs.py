@@ -114,6 +114,15 @@ def test_the_round_trip_on_the_local_sheet_through_the_command_line(
     # Rows as the officer sees them in the file: below the two title rows.
     assert got == {row + 2: n.OUTCOMES[code] for row, code in EXPECTED.items()}
 
+    nowhere = str(tmp_path / "no-such-folder" / "laporan.xlsx")
+    refused = run(
+        main,
+        ["--config", str(config_path), "bpjs", "import", str(result_file), "--apply"]
+        + ["--report", nowhere],
+    )
+    assert refused.exit_code == 1 and "folder does not exist" in refused.output, refused.output
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""  # nothing changed
+
     applied = run(
         main, ["--config", str(config_path), "bpjs", "import", str(result_file), "--apply"]
     )

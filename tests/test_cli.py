@@ -162,3 +162,24 @@ def test_a_message_id_that_cannot_be_is_refused_in_words(config_path, message_id
     assert result.exit_code == 2 and "Invalid value for 'MESSAGE_ID'" in result.output, (
         result.output
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "final", "-o", "{missing}/final.xlsx"],
+        ["bpjs", "export", "-o", "{missing}/bpjs.xlsx"],
+        ["report", "evaluasi", "-o", "{missing}/evaluasi.xlsx"],
+    ],
+)
+def test_a_file_that_cannot_be_used_is_one_line(config_path, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "no-such-folder")
+    args = [a.replace("{missing}", missing) for a in command]
+    result = CliRunner().invoke(main, ["--config", str(config_path), *args])
+    assert result.exit_code in (1, 2), result.output
+    assert result.output.startswith("Error: ") and missing in result.output, result.output
+    assert (
+        "Traceback" not in result.output
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )

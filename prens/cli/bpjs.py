@@ -122,6 +122,8 @@ def bpjs_import(
     from sheets_bridge.membership import apply_import, import_plan
 
     s = runtime.settings
+    if report and not Path(report).absolute().parent.is_dir():  # said before anything changes
+        raise click.ClickException(f"{report}: the report's folder does not exist")
     try:
         lines = import_lines(_read(file, s.bpjs.max_upload_mb), s)
     except FileRefused as exc:

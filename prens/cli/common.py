@@ -57,14 +57,18 @@ def with_runtime(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class Commands(click.Group):
-    """The `prens` group: a database that fails (down, full, locked too long) is one line,
-    whichever command met it, at start or half-way; never a traceback."""
+    """The `prens` group: a database that fails (down, full, locked too long), or a file or
+    directory that cannot be used (an output in a folder that does not exist, a full disk), is
+    one line, whichever command met it; never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SQLAlchemyError as exc:
             raise database_failed(exc) from exc
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
 
 
 def first_line(exc: SQLAlchemyError) -> str:
