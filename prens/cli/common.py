@@ -66,6 +66,8 @@ class Commands(click.Group):
             return super().invoke(ctx)
         except SQLAlchemyError as exc:
             raise database_failed(exc) from exc
+        except BrokenPipeError:
+            raise  # `prens sheet export X | head`: click ends quietly
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
