@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import Connection, MetaData, Table, func, inspect, select, text
+from sqlalchemy import Connection, Index, MetaData, Table, func, inspect, select, text
 
 from prens.cli import main
 from prens.store.database import make_engine
@@ -67,6 +67,8 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path)
             )
         elif table.name not in LATER_TABLES:
             table.to_metadata(baseline)
+    # The first release also indexed the outbox by registration alone (dropped by 0008).
+    Index("ix_notifications_registration_id", baseline.tables["notifications"].c.registration_id)
     baseline.create_all(engine)  # what the first release made, with create_all
     registrations = baseline.tables["job_leases"]
     with engine.begin() as conn:
@@ -78,6 +80,8 @@ def test_a_ledger_from_before_migrations_is_stamped_and_upgraded(tmp_path: Path)
     tables = set(inspect(engine).get_table_names())
     assert set(LATER_TABLES) <= tables
     assert "response_fingerprints" not in tables  # moved into registrations (0004)
+    outbox_indexes = {i["name"] for i in inspect(engine).get_indexes("notifications")}
+    assert "ix_notifications_registration_id" not in outbox_indexes  # 0008
     with engine.connect() as conn:  # data kept
         assert conn.execute(select(func.count()).select_from(registrations)).scalar() == 1
 

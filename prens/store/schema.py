@@ -92,7 +92,8 @@ notifications = Table(
     "notifications",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("registration_id", String(16), nullable=False, index=True),
+    # Looked up by registration through the unique (registration_id, event) index.
+    Column("registration_id", String(16), nullable=False),
     Column("event", String(30), nullable=False),
     Column("status", String(12), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
