@@ -66,7 +66,9 @@ def test_a_second_process_sees_the_same_ledger(runtime, settings: Settings) -> N
 
 def test_registration_ids_are_readable() -> None:
     ids = {new_registration_id("BLG") for _ in range(2000)}
-    assert len(ids) == 2000
+    # Random, so two of 2,000 collide in about 1 run of 370 (30**6 codes), and the ledger draws
+    # again when one does; three collisions would be a one-in-a-billion run: not uniform.
+    assert len(ids) >= 1998
     for rid in ids:
         prefix, code = rid.split("-")
         assert prefix == "BLG" and len(code) == 6 and set(code) <= set(ID_ALPHABET)
