@@ -61,10 +61,11 @@ def page(status: int, heading: str, text: str) -> tuple[str, int]:
     return render_template("message.html", heading=heading, text=text, back=None), status
 
 
-def _answer(status: int, words: tuple[str, str], machine_error: str) -> ResponseReturnValue:
+def _unavailable(words: tuple[str, str]) -> ResponseReturnValue:
+    """503: JSON for machines, `words` for people."""
     if request.path.startswith(MACHINE_PATHS):
-        return jsonify(error=machine_error, message="try again later"), status
-    return page(status, *words)
+        return jsonify(error="unavailable", message="try again later"), 503
+    return page(503, *words)
 
 
 def register(app: Flask) -> None:
@@ -80,13 +81,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(SQLAlchemyError)
     def _database(exc: SQLAlchemyError) -> ResponseReturnValue:
         log.error("%s %s: the database failed", request.method, request.path, exc_info=exc)
-        return _answer(503, DATABASE_DOWN, "unavailable")
+        return _unavailable(DATABASE_DOWN)
 
     @app.errorhandler(SheetError)
     def _sheet(exc: SheetError) -> ResponseReturnValue:
         log.error("%s %s: the sheet failed: %s", request.method, request.path, exc)
         words = SHEET_DOWN if isinstance(exc, SheetsUnavailable) else SHEET_WRONG
-        return _answer(503, words, "unavailable")
+        return _unavailable(words)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
