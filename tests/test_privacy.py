@@ -22,6 +22,7 @@ from tests.databases import refuse_inserts
 from tests.lifecycle_helpers import tick, tomorrow_morning
 from tests.test_webhook import body
 
+REFERENCE = re.compile(r"\blog-[0-9a-f]{12}\b")
 PERSONAL = re.compile(r"\d(?:[ .\-]?\d){11,}|(?:\+?62|0)[ .\-]?8(?:[ .\-]?\d){7,}")
 
 
@@ -59,7 +60,9 @@ def test_no_message_text_or_log_line_holds_a_personal_number(
     contact = settings.notifications.contact
     assert all(not PERSONAL.search(text.replace(contact, "")) for text in texts), texts
     assert any(HIDDEN in text for text in texts)
-    lines = [record.getMessage() for record in caplog.records]
+    # The log provider's own message references are random hex ("log-20864250397e") and may
+    # look like a phone number by chance (about 1 run in 50): they are not personal data.
+    lines = [REFERENCE.sub("log-…", record.getMessage()) for record in caplog.records]
     assert lines and [line for line in lines if PERSONAL.search(line)] == []
 
 
