@@ -61,7 +61,7 @@ def test_no_message_text_or_log_line_holds_a_personal_number(
     assert all(not PERSONAL.search(text.replace(contact, "")) for text in texts), texts
     assert any(HIDDEN in text for text in texts)
     # The log provider's own message references are random hex ("log-20864250397e") and may
-    # look like a phone number by chance (about 1 run in 50): they are not personal data.
+    # look like a phone number by chance (1 draw in 250): they are not personal data.
     lines = [REFERENCE.sub("log-…", record.getMessage()) for record in caplog.records]
     assert lines and [line for line in lines if PERSONAL.search(line)] == []
 
