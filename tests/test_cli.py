@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from prens.cli import main
-from tests.conftest import post
+from tests.conftest import ROOT, post
 from tests.databases import allow_inserts, refuse_inserts
 from tests.test_webhook import body
 
@@ -183,3 +185,22 @@ def test_a_file_that_cannot_be_used_is_one_line(config_path, tmp_path, command) 
         and result.exception is None
         or isinstance(result.exception, SystemExit)
     )
+
+
+def test_output_cut_short_by_a_reader_ends_quietly(runtime, config_path) -> None:  # type: ignore[no-untyped-def]
+    """`prens sheet export X | head -2`: the reader closes the pipe early; the command ends
+    without a traceback (a real process: the pipe's buffer fills, the next write fails)."""
+    rows = [["a", "b"], *([str(i), "x" * 100] for i in range(5000))]  # 500 KB, past the buffer
+    runtime.sheets.replace_all("Coba", rows, [])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prens", "--config", str(config_path), "sheet", "export", "Coba"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"a,b\n"
+    proc.stdout.close()  # as `head` does
+    said = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 1 and said == "", said
