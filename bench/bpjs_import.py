@@ -133,7 +133,7 @@ def measured(directory: Path, *args: str) -> tuple[float, float, str]:
 
 STEPS = (
     ("dry run", (), "{rows:6d}  Akan diisi"),
-    ("apply (with the sync)", ("--apply",), "{rows} changed"),
+    ("apply (with the sync)", ("--apply",), "{rows} pendaftaran berubah"),
     ("apply again (nothing to set)", ("--apply",), "{rows:6d}  Sudah terisi nomor yang sama"),
 )
 

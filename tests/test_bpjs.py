@@ -120,14 +120,14 @@ def test_the_round_trip_on_the_local_sheet_through_the_command_line(
         ["--config", str(config_path), "bpjs", "import", str(result_file), "--apply"]
         + ["--report", nowhere],
     )
-    assert refused.exit_code == 1 and "folder does not exist" in refused.output, refused.output
+    assert refused.exit_code == 1 and "folder laporan tidak ada" in refused.output, refused.output
     assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""  # nothing changed
 
     applied = run(
         main, ["--config", str(config_path), "bpjs", "import", str(result_file), "--apply"]
     )
     assert applied.exit_code == 0, applied.output
-    assert "2 changed" in applied.output
+    assert "2 pendaftaran berubah" in applied.output
     assert "Menyinkronkan" in applied.stderr  # the wait for the sync is said, not silent
     numbers = current_numbers(runtime.sheets, runtime.settings)
     assert numbers[ids[0]] == "25000000001" and numbers[ids[1]] == "25000000002"

@@ -24,7 +24,7 @@ def _read(path: str, limit_mb: int) -> bytes:
     file = Path(path)
     if file.stat().st_size > limit_mb * 1024 * 1024:
         raise click.ClickException(
-            f"{file.name}: over {limit_mb} MB ([bpjs] max_upload_mb); split the file"
+            f"{file.name}: lebih dari {limit_mb} MB ([bpjs] max_upload_mb); pecah berkasnya"
         )
     return file.read_bytes()
 
@@ -86,7 +86,7 @@ def bpjs_export(runtime: Runtime, states: tuple[str, ...], fmt: str, output: str
         {"list": "bpjs-pendaftaran", "format": fmt, "rows": len(table) - 1},
         datetime.now(UTC),
     )
-    click.echo(f"{output}: {len(table) - 1} row(s) ({', '.join(states or DEFAULT_STATES)})")
+    click.echo(f"{output}: {len(table) - 1} baris ({', '.join(states or DEFAULT_STATES)})")
 
 
 @bpjs.command("import")
@@ -123,7 +123,7 @@ def bpjs_import(
 
     s = runtime.settings
     if report and not Path(report).absolute().parent.is_dir():  # said before anything changes
-        raise click.ClickException(f"{report}: the report's folder does not exist")
+        raise click.ClickException(f"{report}: folder laporan tidak ada")
     try:
         lines = import_lines(_read(file, s.bpjs.max_upload_mb), s)
     except FileRefused as exc:
@@ -152,11 +152,16 @@ def bpjs_import(
             runtime.ledger, runtime.sheets, s, runtime.verification(), outbox=runtime.outbox()
         )
         if done.busy:
-            click.echo("the service's own sync is running: it moves these rows to TERDAFTAR")
+            click.echo(
+                "Sinkronisasi layanan sedang berjalan: baris ini dipindahkan ke TERDAFTAR olehnya"
+            )
         else:
-            click.echo(done.summary())
+            click.echo(
+                f"Sinkronisasi selesai: {done.changed} pendaftaran berubah, "
+                f"{done.written} baris diperbarui di {s.worksheets['pendaftar']}"
+            )
     elif any(o.sets for o in outcomes):
-        click.echo("nothing changed: run again with --apply to write the numbers")
+        click.echo("Belum ada yang diubah: jalankan lagi dengan --apply untuk mengisi nomor")
 
 
 def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-arg]
@@ -165,16 +170,16 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
     from prens.rules.identity import mask
 
     labels = named(applied)
-    click.echo(f"{len(outcomes)} line(s):")
+    click.echo(f"{len(outcomes)} baris:")
     for code, n in counts(outcomes).items():
         if n:
             click.echo(f"  {n:6d}  {labels[code]}")
     shown = [o for o in outcomes if o.code not in (SET, SAME)]
     for o in shown[:50]:
         nik = mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(NIK tidak sah)"
-        click.echo(f"  row {o.line.row}: {nik}  {labels[o.code]}: {o.detail}")
+        click.echo(f"  baris {o.line.row}: {nik}  {labels[o.code]}: {o.detail}")
     if len(shown) > 50:
-        click.echo(f"  ... and {len(shown) - 50} more: see --report FILE")
+        click.echo(f"  ... dan {len(shown) - 50} lainnya: lihat --report FILE")
 
 
 def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, name: str) -> None:  # type: ignore[type-arg]
@@ -191,7 +196,7 @@ def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, na
         {"list": "bpjs-laporan-impor", "format": "xlsx", "rows": len(outcomes)},
         datetime.now(UTC),
     )
-    click.echo(f"report: {path}")
+    click.echo(f"laporan: {path}")
 
 
 @bpjs.command("check-bill")
@@ -255,4 +260,4 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
             {"list": "bpjs-pemeriksaan-tagihan", "format": "xlsx", "rows": len(result.lines)},
             datetime.now(UTC),
         )
-        click.echo(f"report: {report}")
+        click.echo(f"laporan: {report}")
