@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from tests.conftest import post
 from tests.lifecycle_helpers import tick
 
 NAMES = ["Ani", "Budi", "Citra", "Dedi", "Eka", "Fajar", "Gita"]
+# More of a test NIK than its masked form shows (631106 and asterisks): a NIK shown whole, or the
+# digits a spreadsheet kept of one it stored as a number.
+UNMASKED = re.compile(r"6311\d{5,}")
 
 
 def nik(i: int) -> str:

@@ -15,7 +15,7 @@ from prens.cli import main
 from prens.intake.bpjs_files import import_lines
 from prens.rules.bpjs import numbers_in as n
 from sheets_bridge.membership import apply_import, current_numbers, import_plan
-from tests.bpjs_helpers import NAMES, enrol, nik, on_google, xlsx
+from tests.bpjs_helpers import NAMES, UNMASKED, enrol, nik, on_google, xlsx
 from tests.lifecycle_helpers import status, tick
 
 pytestmark = pytest.mark.both_databases
@@ -106,6 +106,7 @@ def test_the_round_trip_on_the_local_sheet_through_the_command_line(
     assert dry.exit_code == 0, dry.output
     assert "Akan diisi" in dry.output and "--apply" in dry.output
     assert nik(0) not in dry.output  # NIKs masked on the terminal; full in the report
+    assert "berupa angka" in dry.output and not UNMASKED.search(dry.output)  # row 9's too
     assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""  # nothing changed
     got = {
         r[0]: r[3]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from prens.cli import main
 from prens.store.schema import audit_log
 from sheets_bridge.membership import current_numbers
-from tests.bpjs_helpers import csv_bytes, enrol, nik, xlsx
+from tests.bpjs_helpers import UNMASKED, csv_bytes, enrol, nik, xlsx
 from tests.databases import allow_inserts, refuse_inserts
 from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
 
@@ -63,6 +63,7 @@ def test_upload_preview_confirm_once(signed_in, runtime) -> None:  # type: ignor
         [nik(0), "ANI", "25000000001"],
         [nik(1), "BUDI", "123456789"],
         ["6311069999990001", "X", "25000000003"],
+        [6.3110645079e15, "EKA", "25000000008"],  # a NIK stored as a number
     ]
     reply = upload(signed_in, xlsx(rows))
     assert reply.status_code == 302
@@ -71,6 +72,7 @@ def test_upload_preview_confirm_once(signed_in, runtime) -> None:  # type: ignor
     text = preview.get_data(as_text=True)
     assert "Pratinjau" in text and "Akan diisi" in text and "Terapkan 1 nomor" in text
     assert not SIXTEEN_DIGITS.search(text)  # NIKs masked on the page
+    assert "berupa angka" in text and not UNMASKED.search(text)  # the number's NIK too
     assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
 
     apply_url = re.search(r'action="([^"]+/terapkan)"', text).group(1)
@@ -149,7 +151,7 @@ def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, a
 
 def test_the_bill_page(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
     enrol(runtime, signed_in)
-    rows = [["NIK", "Iuran"], ["6311069999990001", 16800]]
+    rows = [["NIK", "Iuran"], ["6311069999990001", 16800], [6.3110645079e15, 16800]]
     form = {
         "csrf_token": csrf(signed_in),
         "bulan": "2026-13",
@@ -163,6 +165,7 @@ def test_the_bill_page(signed_in, runtime) -> None:  # type: ignore[no-untyped-d
     page = signed_in.get(reply.headers["Location"]).get_data(as_text=True)
     assert "Ditagih tetapi bukan peserta terdaftar" in page
     assert not SIXTEEN_DIGITS.search(page)
+    assert "berupa angka" in page and not UNMASKED.search(page)  # a NIK stored as a number
     report = signed_in.get(reply.headers["Location"] + "/laporan.xlsx")
     assert report.status_code == 200
 

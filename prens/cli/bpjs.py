@@ -153,7 +153,7 @@ def bpjs_import(
         )
         if done.busy:
             click.echo(
-                "Sinkronisasi layanan sedang berjalan: baris ini dipindahkan ke TERDAFTAR olehnya"
+                "Sinkronisasi layanan sedang berjalan: baris-baris ini menjadi TERDAFTAR olehnya"
             )
         else:
             click.echo(

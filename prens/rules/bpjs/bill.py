@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from prens.rules.bpjs.columns import NikCell
+from prens.rules.bpjs.columns import NIK_NUMBER_DETAIL, NikCell
 from prens.rules.money import rupiah
 
 OK, NOT_MEMBER, NUMBER_DIFFERS = "ok", "not_member", "number_differs"
@@ -134,9 +134,13 @@ def _line(
 ) -> Checked:
     nik = line.nik.nik
     if line.nik.as_number:
-        why = f"sel NIK berisi angka {nik}"
         return Checked(
-            line.row, nik, (NIK_NUMBER,), number=line.number, amount=line.amount, detail=why
+            line.row,
+            nik,
+            (NIK_NUMBER,),
+            number=line.number,
+            amount=line.amount,
+            detail=NIK_NUMBER_DETAIL,
         )
     member = members.get(nik)
     if member is None:

@@ -79,6 +79,11 @@ class NikCell:
     as_number: bool  # the file stored it as a number: digits may be lost
 
 
+# Why such a cell is refused, in a report line. The number is not repeated: on a terminal or a
+# page the NIK is shown masked, and this text beside it would show it whole.
+NIK_NUMBER_DETAIL = "sel NIK berupa angka, bukan teks"
+
+
 def read_nik(value: Any) -> NikCell | None:
     """A NIK cell; None when empty. A NIK a spreadsheet stored as a number keeps 15 significant
     digits at most: its 16th is gone (a float such as 6.3110123E15 or 6311012345678900)."""

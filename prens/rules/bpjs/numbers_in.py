@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from prens.rules.bpjs.columns import NikCell, same_name
+from prens.rules.bpjs.columns import NIK_NUMBER_DETAIL, NikCell, same_name
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, TERDAFTAR, membership_key
 
 SET, SAME, CONFLICT = "set", "same", "conflict"
@@ -137,7 +137,7 @@ def _one(  # noqa: PLR0911 (one return per outcome reads best)
     accept: bool,
 ) -> Outcome:
     if line.nik.as_number:
-        return Outcome(line, NIK_NUMBER, detail=f"sel NIK berisi angka {line.nik.nik}")
+        return Outcome(line, NIK_NUMBER, detail=NIK_NUMBER_DETAIL)
     if twice[line.nik.nik] > 1:
         return Outcome(line, NIK_TWICE, detail=f"{twice[line.nik.nik]} baris")
     reg = registrations.get(line.nik.nik)
