@@ -148,6 +148,28 @@ def test_the_round_trip_on_the_local_sheet_through_the_command_line(
     assert current_numbers(runtime.sheets, runtime.settings) == numbers
 
 
+def test_personal_numbers_in_the_wrong_column_stay_hidden_on_the_terminal(
+    runtime, client, config_path: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The branch typed a NIK, a phone number, a NIK in the name into the file: the report's
+    notes on the terminal hide them as the NIK column is masked (the XLSX report keeps them)."""
+    enrol(runtime, client)
+    rows = [
+        ["NIK", "Nama", "KPJ"],
+        [nik(0), "ANI", nik(0)],
+        [nik(1), "BUDI", "0812-3456-7890"],
+        [nik(2), f"DEWI {nik(2)}", "25000000003"],
+    ]
+    result_file = tmp_path / "hasil-bpjs.xlsx"
+    result_file.write_bytes(xlsx(rows))
+    dry = CliRunner().invoke(
+        main, ["--config", str(config_path), "bpjs", "import", str(result_file)]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "tidak sesuai format" in dry.output and "nama di berkas" in dry.output, dry.output
+    assert not UNMASKED.search(dry.output) and "3456" not in dry.output, dry.output
+
+
 def test_accepting_a_name_mismatch_sets_it(runtime, client) -> None:  # type: ignore[no-untyped-def]
     ids = enrol(runtime, client)
     lines = import_lines(xlsx(result_rows(ids)), runtime.settings)

@@ -64,6 +64,7 @@ def test_upload_preview_confirm_once(signed_in, runtime) -> None:  # type: ignor
         [nik(1), "BUDI", "123456789"],
         ["6311069999990001", "X", "25000000003"],
         [6.3110645079e15, "EKA", "25000000008"],  # a NIK stored as a number
+        [nik(2), "CITRA", nik(2)],  # the NIK typed into the number's column
     ]
     reply = upload(signed_in, xlsx(rows))
     assert reply.status_code == 302

@@ -14,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from prens.errors import PrensError
 from prens.intake.bpjs_files import bill_lines, import_lines, max_bytes
 from prens.intake.tables import FileRefused
+from prens.privacy import redact
 from prens.reports import bpjs as files
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
@@ -132,10 +133,12 @@ def _rows(outcomes: list[numbers_in.Outcome], applied: bool) -> list[dict[str, A
         {
             "row": o.line.row,
             "nik": mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(tidak sah)",
-            "number": o.line.number,
+            # The file's own cells, as typed at the branch: a personal number in the wrong
+            # column is hidden as the NIK is masked.
+            "number": redact(o.line.number),
             "outcome": labels[o.code],
             "code": o.code,
-            "detail": o.detail,
+            "detail": redact(o.detail),
             "id": o.registration_id,
         }
         for o in outcomes[:SHOWN]
@@ -293,7 +296,7 @@ def tagihan_hasil(upload_id: str) -> str:
                 "row": line.row or "",
                 "nik": mask(line.nik) if len(line.nik) == 16 else "(tidak sah)",
                 "outcome": "; ".join(billing.OUTCOMES[c] for c in line.codes),
-                "detail": line.detail,
+                "detail": redact(line.detail),
                 "id": line.registration_id,
             }
             for line in problems[:SHOWN]

@@ -165,6 +165,7 @@ def bpjs_import(
 
 
 def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-arg]
+    from prens.privacy import redact
     from prens.rules.bpjs.numbers_in import SAME, SET, counts
     from prens.rules.bpjs.numbers_in import labels as named
     from prens.rules.identity import mask
@@ -177,7 +178,9 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
     shown = [o for o in outcomes if o.code not in (SET, SAME)]
     for o in shown[:50]:
         nik = mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(NIK tidak sah)"
-        click.echo(f"  baris {o.line.row}: {nik}  {labels[o.code]}: {o.detail}")
+        # The file's cells as the branch typed them: a personal number in the wrong column is
+        # hidden, as the NIK is masked.
+        click.echo(f"  baris {o.line.row}: {nik}  {labels[o.code]}: {redact(o.detail)}")
     if len(shown) > 50:
         click.echo(f"  ... dan {len(shown) - 50} lainnya: lihat --report FILE")
 
