@@ -150,6 +150,17 @@ def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, a
     assert other.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("upload_id", ["a%00b", "%00", "x" * 41, "a.b", "%E2%80%AE"])
+def test_an_address_that_is_no_upload_is_not_found(signed_in, upload_id: str) -> None:  # type: ignore[no-untyped-def]
+    # A NUL in the address made PostgreSQL refuse the lookup: the page said the service was
+    # down (503) instead of "not found".
+    token = csrf(signed_in)
+    for path in ["impor/{}", "impor/{}/laporan.xlsx", "tagihan/{}", "tagihan/{}/laporan.xlsx"]:
+        assert signed_in.get("/dinas/bpjs/" + path.format(upload_id)).status_code == 404
+    url = f"/dinas/bpjs/impor/{upload_id}/terapkan"
+    assert signed_in.post(url, data={"csrf_token": token}).status_code == 404
+
+
 def test_the_bill_page(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
     enrol(runtime, signed_in)
     rows = [["NIK", "Iuran"], ["6311069999990001", 16800], [6.3110645079e15, 16800]]

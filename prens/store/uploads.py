@@ -4,6 +4,7 @@ confirmation applies an import once, however often it is sent."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,9 @@ from prens.store.database import write_transaction
 from prens.store.schema import bpjs_uploads, metadata
 
 KEEP = timedelta(days=7)  # they hold NIKs: kept no longer than a preview needs
+# What `save` issues (secrets.token_urlsafe); anything else in an address is no upload (and a
+# NUL in it would be refused by PostgreSQL as an error, not answered as "not found").
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,12 @@ class Uploads:
         return upload_id
 
     def get(self, upload_id: str, kind: str) -> Upload | None:
+        if not UPLOAD_ID.fullmatch(upload_id):
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(bpjs_uploads).where(
-                    bpjs_uploads.c.id == upload_id[:40], bpjs_uploads.c.kind == kind
+                    bpjs_uploads.c.id == upload_id, bpjs_uploads.c.kind == kind
                 )
             ).first()
         if row is None:
