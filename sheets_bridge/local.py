@@ -23,10 +23,11 @@ from sheets_bridge.setup import WorksheetLayout
 
 
 def _text(value: object) -> str:
-    """A cell as the local sheet stores it: a checkbox's bool as TRUE/FALSE, as Sheets shows it."""
+    """A cell as the local sheet stores it: a checkbox's bool as TRUE/FALSE, as Sheets shows it;
+    no NUL (PostgreSQL cannot read one back out of the row's JSON)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    return str(value)
+    return str(value).replace("\x00", "")
 
 
 READ_SLICE_ROWS = 5000

@@ -242,6 +242,16 @@ def test_a_formula_is_read_as_the_value_a_spreadsheet_last_computed(settings) ->
     assert line.number == "25000000001"
 
 
+def test_a_nul_spelled_in_an_xlsx_cell_is_dropped(settings) -> None:  # type: ignore[no-untyped-def]
+    # An XLSX spells a NUL `_x0000_`, and calamine reads it back as one: PostgreSQL refuses any
+    # statement that carries it, so the officer's preview failed as if the database were down.
+    rows = [["NIK", "Nama", "KPJ"], [NIK + "_x0000_", "AN_x0000_I", "_x0000_"]]
+    (table,) = read_tables(xlsx(rows), 50 * 1024 * 1024)
+    assert table.rows[1] == [NIK, "ANI"]  # a cell of a NUL alone is empty
+    (line,) = import_lines(xlsx(rows), settings)
+    assert line.nik.nik == NIK and line.name == "ANI"
+
+
 def test_xml_entities_are_never_expanded() -> None:
     # A "billion laughs": nine levels of ten entities each; refused at once, nothing expanded.
     laughs = '<!DOCTYPE x [<!ENTITY l0 "lol">' + "".join(

@@ -150,6 +150,17 @@ def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, a
     assert other.get(url).status_code == 404
 
 
+def test_a_nul_in_the_file_is_no_database_failure(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    enrol(runtime, signed_in)
+    rows = [["NIK", "Nama", "KPJ"], [nik(0) + "_x0000_", "AN_x0000_I", "25000000001"]]
+    # The file's name too: a NUL in it, and a bidirectional override that would show
+    # "hasil\u202exslx.exe" as "hasilexe.xlsx".
+    reply = upload(signed_in, xlsx(rows), name="ha\x00sil\u202e.xlsx")
+    assert reply.status_code == 302  # the preview, not 503 "Layanan sedang terganggu"
+    page = signed_in.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Akan diisi" in page and "hasil.xlsx" in page and "\u202e" not in page
+
+
 @pytest.mark.parametrize("upload_id", ["a%00b", "%00", "x" * 41, "a.b", "%E2%80%AE"])
 def test_an_address_that_is_no_upload_is_not_found(signed_in, upload_id: str) -> None:  # type: ignore[no-untyped-def]
     # A NUL in the address made PostgreSQL refuse the lookup: the page said the service was

@@ -222,3 +222,14 @@ def test_an_all_or_nothing_write_larger_than_a_read_slice_writes_every_row(tmp_p
         "",
     ]
     engine.dispose()
+
+
+def test_a_nul_in_a_cell_is_dropped_on_the_deployment_database(runtime) -> None:  # type: ignore[no-untyped-def]
+    # The local sheet on the run's database (PostgreSQL in its run): PostgreSQL cannot read a
+    # NUL back out of a row's JSON, so one typed into a cell made every later read fail.
+    sheets = runtime.sheets
+    sheets.ensure_worksheet("Uji", HEADERS)
+    sheets.append_rows("Uji", [["BLG-A", "SI\x00TI", "1", "", ""]])
+    sheets.update_by_key("Uji", "ID Pendaftaran", "BLG-A", "Verifikasi Dinas", "ya\x00")
+    columns = sheets.read_columns("Uji", ["Nama Lengkap", "Verifikasi Dinas"])
+    assert columns == {"Nama Lengkap": ["SITI"], "Verifikasi Dinas": ["ya"]}

@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from prens.errors import PrensError
 from prens.intake.bpjs_files import bill_lines, import_lines, max_bytes
+from prens.intake.submission import clean_text
 from prens.intake.tables import FileRefused
 from prens.privacy import redact
 from prens.reports import bpjs as files
@@ -58,7 +59,9 @@ def _uploaded() -> tuple[str, bytes] | None:
     file = request.files.get("berkas")
     if file is None or not file.filename:
         return None
-    name = file.filename[-200:]
+    # Shown on the pages and kept in the audit log: no control characters (a NUL would fail the
+    # statement on PostgreSQL) and no bidirectional overrides that would disguise it.
+    name = clean_text(file.filename).strip()[-200:]
     if not name.lower().endswith((".xlsx", ".csv", ".xls")):  # .xls: told to save as .xlsx
         raise NotASpreadsheet(name)
     return name, file.read()
