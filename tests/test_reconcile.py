@@ -3,6 +3,8 @@ Forms fills it) or from its CSV download (the local backend), counted once with 
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -293,6 +295,31 @@ def test_import_responses_from_the_forms_csv_on_the_local_backend(
     )  # the CSV keeps NIKs as text: no digit lost, no warning
     reg = runtime.ledger.get(pendaftar_ids(runtime)[-1])
     assert reg is not None and reg.problems == []
+
+
+def test_a_nul_in_the_forms_csv_is_dropped(runtime, config_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A NUL reached the local sheet (which PostgreSQL could not read back), and the command
+    # said "not taken in" of responses that the reconcile then took in.
+    s = runtime.settings
+    form = google_form(s)
+    start = an_hour_ago(s)
+    for i in range(3):
+        form.submit(person(s, i), start + timedelta(seconds=i))
+    rows = list(csv.reader(io.StringIO(form.csv_download())))
+    rows[1] = [cell + "\x00" for cell in rows[1]]
+    rows[2][0] += "\x00"  # the timestamp
+    rows.append(["\x00"] * len(rows[0]))  # a line of NULs: an empty line
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    csv_file = tmp_path / "respons.csv"
+    csv_file.write_text(text.getvalue(), encoding="utf-8")
+
+    args = ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "not taken in" not in result.output
+    assert f"{RESPONSES}: 3 row(s) added" in result.output
+    assert "3 new response(s) stored" in result.output
 
 
 def test_import_refuses_a_csv_of_another_form(config_path: Path, tmp_path: Path) -> None:

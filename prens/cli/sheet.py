@@ -100,7 +100,8 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
     table, lines = [], []  # each record, and the CSV line it starts on
     try:
         with open(csv_file, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            # A NUL is dropped, as the local sheet and the BPJS files drop it.
+            reader = csv.reader(line.replace("\x00", "") for line in handle)
             end = 0
             for record in reader:
                 table.append(record)
