@@ -6,8 +6,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from click.testing import CliRunner
+
 from jobs.flush import flush
 from jobs.sync import sync
+from prens.cli import main
 from prens.runtime import Runtime
 from tests.conftest import post
 from tests.lifecycle_helpers import tick
@@ -69,3 +72,13 @@ def csrf_token(client, path: str = "/cek-status") -> str:  # type: ignore[no-unt
     found = CSRF.search(client.get(path).data)
     assert found, path
     return found.group(1).decode()
+
+
+def sign_in(client, config_path, name: str = "Rahmat") -> None:  # type: ignore[no-untyped-def]
+    """A new officer `name`, signed in on the page with its token (the client keeps the
+    session)."""
+    added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", name])
+    token = added.output.strip().rsplit(" ", 1)[1]
+    csrf = csrf_token(client, "/dinas/masuk")
+    reply = client.post("/dinas/masuk", data={"nama": name, "token": token, "csrf_token": csrf})
+    assert reply.status_code == 302

@@ -17,19 +17,14 @@ from prens.store.schema import audit_log
 from sheets_bridge.membership import current_numbers
 from tests.bpjs_helpers import UNMASKED, csv_bytes, enrol, nik, xlsx
 from tests.databases import allow_inserts, refuse_inserts
-from tests.pages_helpers import CSRF, SIXTEEN_DIGITS
+from tests.pages_helpers import CSRF, SIXTEEN_DIGITS, sign_in
 
 NUMBER = "Nomor Kepesertaan BPJS"
 
 
 @pytest.fixture
 def signed_in(client, config_path):  # type: ignore[no-untyped-def]
-    added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Rahmat"])
-    token = added.output.strip().rsplit(" ", 1)[1]
-    page = client.get("/dinas/masuk")
-    csrf = CSRF.search(page.data).group(1).decode()
-    reply = client.post("/dinas/masuk", data={"nama": "Rahmat", "token": token, "csrf_token": csrf})
-    assert reply.status_code == 302
+    sign_in(client, config_path)
     return client
 
 

@@ -12,11 +12,8 @@ import random
 import re
 from typing import Any
 
-from click.testing import CliRunner
-
-from prens.cli import main
 from tests.bpjs_helpers import csv_bytes, enrol, nik, xlsx
-from tests.pages_helpers import CSRF
+from tests.pages_helpers import CSRF, sign_in
 
 REQUESTS = 800
 WORDS = [
@@ -42,14 +39,6 @@ WORDS = [
 FIELDS = ["bulan", "terima_nama_berbeda", "nama", "token", "q", "catatan", "cetak", "format"]
 PLACEHOLDER = re.compile(r"<[^>]+>")
 SESSION_ROUTES = re.compile(r"/(masuk|keluar)$")  # signing in and out is tested on its own
-
-
-def sign_in(client: Any, config_path: Any) -> None:
-    added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Rahmat"])
-    token = added.output.strip().rsplit(" ", 1)[1]
-    csrf = CSRF.search(client.get("/dinas/masuk").data).group(1).decode()
-    reply = client.post("/dinas/masuk", data={"nama": "Rahmat", "token": token, "csrf_token": csrf})
-    assert reply.status_code == 302
 
 
 def files(rng: random.Random) -> tuple[io.BytesIO, str]:

@@ -138,19 +138,20 @@ def _column_number(letters: bytes) -> int:
 
 
 def _values(row: list[Any]) -> list[Any]:
-    """A row's cells as a spreadsheet means them: an empty cell is None, and a number without
-    a fraction an int (calamine gives every number as a float). A NUL in a text cell (an XLSX
-    spells it `_x0000_`) is dropped, as from a CSV: PostgreSQL refuses it in any statement."""
-    return [
-        None
-        if value == "" or value is None
-        else int(value)
-        if isinstance(value, float) and value.is_integer()
-        else (value.replace("\x00", "") or None)
-        if isinstance(value, str) and "\x00" in value
-        else value
-        for value in row
-    ]
+    return [_value(value) for value in row]
+
+
+def _value(value: Any) -> Any:
+    """A cell as a spreadsheet means it: an empty cell is None, and a number without a fraction
+    an int (calamine gives every number as a float). A NUL in a text cell (an XLSX spells it
+    `_x0000_`) is dropped, as from a CSV: PostgreSQL refuses it in any statement."""
+    if value == "" or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "") or None
+    return value
 
 
 def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
