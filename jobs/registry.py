@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from jobs.compile import compile_final
 from jobs.flush import flush
@@ -13,6 +14,7 @@ from jobs.rollover import rollover
 from jobs.sync import sync
 from prens.runtime import Runtime
 from prens.store.job_state import holder_name
+from prens.store.uploads import Uploads
 
 
 def _flush(runtime: Runtime) -> str:
@@ -66,6 +68,11 @@ def _reconcile(runtime: Runtime) -> str:
     return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
 
 
+def _uploads(runtime: Runtime) -> str:
+    deleted = Uploads(runtime.engine).delete_expired(datetime.now(UTC))
+    return f"uploads: {deleted} expired deleted"
+
+
 # name -> function(runtime) returning a one-line summary. More jobs join as they are built.
 JOBS: dict[str, Callable[[Runtime], str]] = {
     "flush": _flush,
@@ -75,6 +82,7 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
     "reconcile": _reconcile,
     "rollover": _rollover,
     "reminders": _reminders,
+    "uploads": _uploads,
 }
 
 

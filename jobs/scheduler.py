@@ -87,5 +87,9 @@ def build_scheduler(runtime: Runtime, worker: str = "") -> BackgroundScheduler:
     scheduler.add_job(
         _run, "interval", hours=1, args=["reminders", runtime, worker], id="reminders"
     )
+    # The BPJS files kept between preview and confirmation hold NIKs: deleted once expired.
+    scheduler.add_job(
+        _run, "cron", hour=0, minute=15, args=["uploads", runtime, worker], id="uploads"
+    )
     scheduler.add_listener(_on_error, EVENT_JOB_ERROR)
     return scheduler

@@ -37,6 +37,22 @@ def upload(client, data: bytes, name: str = "hasil.xlsx", **fields: str):  # typ
     return client.post("/dinas/bpjs/impor", data=form, content_type="multipart/form-data")
 
 
+def upload_large(client, data: bytes, name: str):  # type: ignore[no-untyped-def]
+    """An upload whose multipart body is made here, in memory: the test client would spool a
+    large one to a temporary file that it never closes."""
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + csrf(client).encode()
+        + f'\r\n--x\r\nContent-Disposition: form-data; name="berkas"; filename="{name}"'.encode()
+        + b"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        + data
+        + b"\r\n--x--\r\n"
+    )
+    return client.post(
+        "/dinas/bpjs/impor", data=body, content_type="multipart/form-data; boundary=x"
+    )
+
+
 def test_pages_need_an_officer(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/dinas/bpjs/").status_code == 302  # to the login page
     assert client.get("/dinas/bpjs/ekspor.xlsx").status_code == 401
@@ -116,25 +132,13 @@ def test_bad_files_are_refused_in_words(signed_in, data: bytes, name: str, said:
 
 def test_a_file_over_the_limit_is_refused(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
     big = b"NIK,KPJ\n" + b"6311064507900001,25000000001\n" * (11 * 1024 * 1024 // 29)
-    # The multipart body made here, in memory: the test client would spool it to a temporary
-    # file that an early 413 leaves for the garbage collector.
-    body = (
-        b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-        + csrf(signed_in).encode()
-        + b'\r\n--x\r\nContent-Disposition: form-data; name="berkas"; filename="besar.csv"'
-        + b"\r\nContent-Type: text/csv\r\n\r\n"
-        + big
-        + b"\r\n--x--\r\n"
-    )
-    reply = signed_in.post(
-        "/dinas/bpjs/impor", data=body, content_type="multipart/form-data; boundary=x"
-    )
+    reply = upload_large(signed_in, big, "besar.csv")
     assert reply.status_code == 413
     assert "lebih dari 10 MB" in reply.get_data(as_text=True)
 
 
 def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, app) -> None:  # type: ignore[no-untyped-def]
-    enrol(runtime, signed_in)
+    ids = enrol(runtime, signed_in)
     reply = upload(signed_in, xlsx([["NIK", "KPJ"], [nik(0), "25000000001"]]))
     url = reply.headers["Location"]
     other = app.test_client()
@@ -228,3 +232,59 @@ def test_a_sheet_that_does_not_match_is_a_page_in_words(signed_in, runtime) -> N
     text = preview.get_data(as_text=True)
     assert preview.status_code == 503 and "Lembar verifikasi tidak sesuai" in text, text
     assert "prens doctor" in text and 'lang="id"' in text
+
+
+def _branch_rows(count: int) -> list[list[str]]:
+    """A branch's result file of `count` people (NIKs no one registered: read, not matched)."""
+    rows = [["NIK", "Nama", "KPJ"]]
+    rows += [
+        [f"631106450790{i % 10000:04d}", f"Peserta {i}", f"{25 * 10**9 + i}"] for i in range(count)
+    ]
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_file_of_twenty_thousand_rows_is_uploaded(signed_in, kind: str) -> None:  # type: ignore[no-untyped-def]
+    # The CSRF check read the form under the webhook's 64 KiB limit: a 65 KB CSV was refused as
+    # "lebih dari 10 MB".
+    rows = _branch_rows(20_000)
+    data = xlsx(rows) if kind == "xlsx" else csv_bytes(rows)
+    assert len(data) > 300 * 1024
+    reply = upload_large(signed_in, data, f"hasil.{kind}")
+    assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
+    preview = signed_in.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "20.000" in preview or "20000" in preview
+
+
+def test_the_webhook_keeps_its_small_limit(client) -> None:  # type: ignore[no-untyped-def]
+    raw = b'{"x": "' + b"a" * 70_000 + b'"}'
+    reply = client.post("/webhooks/google-form", data=raw, content_type="application/json")
+    assert reply.status_code == 413
+    # A page's form too: only the BPJS uploads take a larger body.
+    big = {"csrf_token": "x", "nama": "a" * 70_000, "token": "y"}
+    assert client.post("/dinas/masuk", data=big).status_code == 413
+
+
+def test_an_expired_upload_is_neither_shown_nor_applied_and_is_deleted(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from jobs.registry import run_job
+    from prens.store.schema import bpjs_uploads
+
+    ids = enrol(runtime, signed_in)
+    reply = upload(signed_in, xlsx([["NIK", "KPJ"], [nik(0), "25000000001"]]))
+    preview_url = reply.headers["Location"]
+    page = signed_in.get(preview_url)
+    assert page.status_code == 200
+    token = CSRF.search(page.data).group(1).decode()
+    with runtime.engine.begin() as conn:  # eight days on: past its week
+        conn.execute(update(bpjs_uploads).values(uploaded_at=datetime(2000, 1, 1)))
+    assert signed_in.get(preview_url).status_code == 404
+    assert signed_in.get(preview_url + "/laporan.xlsx").status_code == 404
+    assert signed_in.post(preview_url + "/terapkan", data={"csrf_token": token}).status_code == 404
+    assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
+    assert run_job("uploads", runtime) == "uploads: 1 expired deleted"
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(bpjs_uploads)).first() is None  # the NIKs with it

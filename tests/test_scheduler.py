@@ -15,7 +15,16 @@ from jobs.scheduler import build_scheduler
 def test_every_job_is_scheduled_as_configured(runtime) -> None:  # type: ignore[no-untyped-def]
     scheduler = build_scheduler(runtime)
     jobs = {job.id: job.trigger for job in scheduler.get_jobs()}
-    assert set(jobs) == {"flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders"}
+    assert set(jobs) == {
+        "flush",
+        "sync",
+        "notify",
+        "compile",
+        "reconcile",
+        "rollover",
+        "reminders",
+        "uploads",
+    }
     s = runtime.settings
     for name, seconds in (
         ("flush", s.flush_seconds),
@@ -31,6 +40,8 @@ def test_every_job_is_scheduled_as_configured(runtime) -> None:  # type: ignore[
     assert isinstance(jobs["rollover"], CronTrigger)  # a new period: its first minutes
     assert "hour='0'" in str(jobs["rollover"]) and "minute='5'" in str(jobs["rollover"])
     assert jobs["reminders"].interval.total_seconds() == 3600
+    assert isinstance(jobs["uploads"], CronTrigger)  # expired BPJS uploads deleted daily
+    assert "hour='0'" in str(jobs["uploads"]) and "minute='15'" in str(jobs["uploads"])
 
 
 def test_the_jobs_run_and_a_failure_is_logged(runtime, caplog) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,6 +73,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.extensions["prens.officer_sessions"] = OfficerSessions(
         runtime.engine, timedelta(minutes=settings.public.officer_idle_minutes)
     )
+    _body_limits(app, runtime)  # before the CSRF check, which reads the form
     csrf = CSRFProtect(app)
     csrf.exempt(form.bp)  # machines sign their requests instead
     app.register_blueprint(form.bp)
@@ -86,6 +87,17 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     _page_context_and_headers(app, runtime)
     errors.register(app)
     return app
+
+
+def _body_limits(app: Flask, runtime: Runtime) -> None:
+    """Each route's body limit, set before anything reads a body: the webhook and every page
+    keep the small `[webhook] max_body_bytes`; the BPJS uploads take `[bpjs] max_upload_mb`."""
+    upload = bpjs.body_limit(runtime.settings)
+
+    @app.before_request
+    def _limit() -> None:
+        if request.blueprint == bpjs.bp.name:
+            request.max_content_length = upload
 
 
 def _page_context_and_headers(app: Flask, runtime: Runtime) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from prens.config import Settings
 from prens.errors import PrensError
 from prens.intake.bpjs_files import bill_lines, import_lines, max_bytes
 from prens.intake.submission import clean_text
@@ -30,9 +31,9 @@ bp.before_request(authenticate)
 SHOWN = 500  # lines listed on a page; the XLSX report has them all
 
 
-@bp.before_request
-def _upload_limit() -> None:
-    request.max_content_length = max_bytes(current_runtime().settings) + 64 * 1024
+def body_limit(settings: Settings) -> int:
+    """The largest request body of these pages: the file, and room for the form around it."""
+    return max_bytes(settings) + 64 * 1024
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -124,7 +125,7 @@ def impor():  # type: ignore[no-untyped-def]
 
 
 def _own(upload_id: str, kind: str) -> Upload:
-    upload = _uploads().get(upload_id, kind)
+    upload = _uploads().get(upload_id, kind, datetime.now(UTC))
     if upload is None or upload.officer != g.officer:
         abort(404)
     return upload
@@ -218,7 +219,7 @@ def terapkan(upload_id: str):  # type: ignore[no-untyped-def]
             # Whatever failed (the sheet, the database): the officer may confirm again, and
             # that plans again against the sheet, so no number is set twice.
             uploads.release(upload.id)
-    return _import_page(uploads.get(upload.id, "import"), outcomes, applied=True)
+    return _import_page(uploads.get(upload.id, "import", now), outcomes, applied=True)
 
 
 @bp.get("/impor/<upload_id>/laporan.xlsx")

@@ -212,7 +212,9 @@ def jobs() -> None:
 @jobs.command("run")
 @click.argument(
     "name",
-    type=click.Choice(["flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders"]),
+    type=click.Choice(
+        ["flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders", "uploads"]
+    ),
 )
 @with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
@@ -220,8 +222,9 @@ def jobs_run(runtime: Runtime, name: str) -> None:
     verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
     the messages that are due), compile (rebuild Daftar Final), reconcile (take in the form's
     responses sheet rows the webhook missed), rollover (carry the members into a new budget
-    period, once per period, then sync) or reminders (queue the one documents reminder for
-    those verified long ago whose documents have not reached the desa office).
+    period, once per period, then sync), reminders (queue the one documents reminder for
+    those verified long ago whose documents have not reached the desa office) or uploads
+    (delete the BPJS files uploaded more than 7 days ago, with the NIKs they hold).
 
     Example:
 

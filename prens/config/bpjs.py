@@ -79,6 +79,19 @@ def read_bpjs(t: Section, source: Path) -> dict[str, Any]:
         max_upload_mb=t.get(
             "max_upload_mb", int, Bpjs.max_upload_mb, lambda v: 1 <= v <= 100, "1 to 100 (MB)"
         ),
+        read_memory_mb=t.get(
+            "read_memory_mb",
+            int,
+            Bpjs.read_memory_mb,
+            lambda v: 256 <= v <= 16384,
+            "256 to 16384 (MB)",
+        ),
+        read_cpu_seconds=t.get(
+            "read_cpu_seconds", int, Bpjs.read_cpu_seconds, lambda v: 1 <= v <= 600, "1 to 600"
+        ),
+        read_seconds=t.get(
+            "read_seconds", int, Bpjs.read_seconds, lambda v: 1 <= v <= 900, "1 to 900"
+        ),
     )
     t.done()
     return {"membership_pattern": membership_pattern, "bpjs": bpjs}

@@ -171,6 +171,10 @@ class Bpjs:
     import_birth_header: tuple[str, ...] = ("Tanggal Lahir", "Tgl Lahir", "Tgl. Lahir")
     bill_amount_header: tuple[str, ...] = ("Iuran", "Jumlah Iuran", "Nominal", "Tagihan", "Jumlah")
     max_upload_mb: int = 10
+    # Reading one uploaded file (in a child process): its memory, CPU seconds and wall time.
+    read_memory_mb: int = 1024
+    read_cpu_seconds: int = 20
+    read_seconds: int = 30
 
 
 @dataclass(frozen=True)

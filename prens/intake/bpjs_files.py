@@ -4,11 +4,12 @@ worksheet; a file without the expected columns is refused with the headers found
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from prens.config import Settings
-from prens.intake.tables import FileRefused, Table, read_tables
+from prens.intake.sandbox import Limits, read_tables
+from prens.intake.tables import FileRefused, Table
 from prens.rules.bpjs.bill import BillLine
 from prens.rules.bpjs.columns import (
     Columns,
@@ -49,9 +50,20 @@ def max_bytes(settings: Settings) -> int:
     return settings.bpjs.max_upload_mb * 1024 * 1024
 
 
-def import_lines(data: bytes, settings: Settings) -> list[ImportLine]:
+Reader = Callable[[bytes, int, Limits], list[Table]]
+
+
+def _tables(data: bytes, settings: Settings, read: Reader) -> list[Table]:
+    b = settings.bpjs
+    return read(
+        data, max_bytes(settings), Limits(b.read_memory_mb, b.read_cpu_seconds, b.read_seconds)
+    )
+
+
+def import_lines(data: bytes, settings: Settings, read: Reader = read_tables) -> list[ImportLine]:
     """The lines of the branch's result file (NIK and membership number; name and date of
-    birth when present). FileRefused says in words what is wrong with the file."""
+    birth when present). FileRefused says in words what is wrong with the file. The file is
+    read in a child process with hard limits (`read`: another reader, for a benchmark)."""
     b = settings.bpjs
     wanted = {
         "nik": b.import_nik_header,
@@ -59,7 +71,7 @@ def import_lines(data: bytes, settings: Settings) -> list[ImportLine]:
         "name": b.import_name_header,
         "born": b.import_birth_header,
     }
-    table, columns = _located(read_tables(data, max_bytes(settings)), wanted, ("nik", "number"))
+    table, columns = _located(_tables(data, settings, read), wanted, ("nik", "number"))
     at = columns.index
     lines = []
     for number, row in _data_rows(table, columns):
@@ -84,7 +96,7 @@ def import_lines(data: bytes, settings: Settings) -> list[ImportLine]:
     return lines
 
 
-def bill_lines(data: bytes, settings: Settings) -> list[BillLine]:
+def bill_lines(data: bytes, settings: Settings, read: Reader = read_tables) -> list[BillLine]:
     """The lines of a monthly bill (NIK, amount; membership number and name when present)."""
     b = settings.bpjs
     wanted = {
@@ -93,7 +105,7 @@ def bill_lines(data: bytes, settings: Settings) -> list[BillLine]:
         "number": b.import_number_header,
         "name": b.import_name_header,
     }
-    table, columns = _located(read_tables(data, max_bytes(settings)), wanted, ("nik", "amount"))
+    table, columns = _located(_tables(data, settings, read), wanted, ("nik", "amount"))
     at = columns.index
     lines = []
     for number, row in _data_rows(table, columns):

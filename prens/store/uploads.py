@@ -49,12 +49,9 @@ class Uploads:
         lines: list[dict[str, Any]],
         now: datetime,
     ) -> str:
-        """Keep an upload; return its id. Uploads older than a week go at the same time."""
+        """Keep an upload; return its id."""
         upload_id = secrets.token_urlsafe(18)
         with write_transaction(self.engine) as conn:
-            conn.execute(
-                delete(bpjs_uploads).where(bpjs_uploads.c.uploaded_at < naive_utc(now - KEEP))
-            )
             conn.execute(
                 insert(bpjs_uploads).values(
                     id=upload_id,
@@ -68,13 +65,17 @@ class Uploads:
             )
         return upload_id
 
-    def get(self, upload_id: str, kind: str) -> Upload | None:
+    def get(self, upload_id: str, kind: str, now: datetime) -> Upload | None:
+        """The upload `upload_id` of this kind; None when there is none, or it has expired
+        (older than KEEP, deleted or not yet)."""
         if not UPLOAD_ID.fullmatch(upload_id):
             return None
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(bpjs_uploads).where(
-                    bpjs_uploads.c.id == upload_id, bpjs_uploads.c.kind == kind
+                    bpjs_uploads.c.id == upload_id,
+                    bpjs_uploads.c.kind == kind,
+                    bpjs_uploads.c.uploaded_at >= naive_utc(now - KEEP),
                 )
             ).first()
         if row is None:
@@ -91,12 +92,24 @@ class Uploads:
             row.applied_by,
         )
 
+    def delete_expired(self, now: datetime) -> int:
+        """Delete the uploads older than KEEP, with the personal data they hold; how many."""
+        with write_transaction(self.engine) as conn:
+            return conn.execute(
+                delete(bpjs_uploads).where(bpjs_uploads.c.uploaded_at < naive_utc(now - KEEP))
+            ).rowcount
+
     def claim(self, upload_id: str, officer: str, now: datetime) -> bool:
-        """Mark an import applied; False when it was already (a second confirmation)."""
+        """Mark an import applied; False when it was already (a second confirmation), or it
+        has expired."""
         with write_transaction(self.engine) as conn:
             changed = conn.execute(
                 update(bpjs_uploads)
-                .where(bpjs_uploads.c.id == upload_id, bpjs_uploads.c.applied_at.is_(None))
+                .where(
+                    bpjs_uploads.c.id == upload_id,
+                    bpjs_uploads.c.applied_at.is_(None),
+                    bpjs_uploads.c.uploaded_at >= naive_utc(now - KEEP),
+                )
                 .values(applied_at=naive_utc(now), applied_by=officer[:80])
             ).rowcount
         return changed == 1

@@ -124,18 +124,30 @@ def read_number(value: Any) -> str:
     return membership_key(str(value).strip().lstrip("'"))
 
 
+# A rupiah amount as text: ASCII digits, whole or grouped by three with one separator (`.` `,`
+# or a space), cents written out or not. Nothing else is read as digits (no `²`, no `٣`).
+MAX_AMOUNT = 10**12
+_AMOUNT = re.compile(r"[0-9]{1,13}|[0-9]{1,3}([., ])[0-9]{3}(?:\1[0-9]{3}){0,3}")
+_CENTS = re.compile(r"[,.]00")  # rupiah have no cents in use: only zeros are read
+
+
 def read_amount(value: Any) -> int | None:
-    """A rupiah amount: a number, or text such as "Rp 16.800" or "16,800" (None: unreadable)."""
+    """A rupiah amount: a number, or text such as "Rp 16.800" or "16,800" (None: unreadable,
+    also when over a trillion)."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return round(value) if math.isfinite(value) else None
-    text = re.sub(r"(?i)^\s*rp\.?\s*", "", str(value)).strip()
-    text = re.sub(r"[,.]00$", "", text)  # cents written out
-    digits = re.sub(r"[\s.,]", "", text)
-    return int(digits) if digits.isdigit() else None
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return round(value) if abs(value) < MAX_AMOUNT else None
+    text = re.sub(r"(?i)^\s*rp\.?\s*", "", str(value)[:40]).strip()
+    match = _AMOUNT.fullmatch(text)
+    if match is None and _CENTS.fullmatch(text[-3:]):
+        match = _AMOUNT.fullmatch(text[:-3])  # cents written out (16.800,00)
+    if match is None:
+        return None
+    amount = int(re.sub(r"[., ]", "", match[0]))
+    return amount if amount < MAX_AMOUNT else None
 
 
 def read_date(value: Any) -> date | None:
