@@ -82,3 +82,77 @@ def test_any_name_typed_at_login_gets_an_answer_in_words(runtime, client) -> Non
         "/dinas/masuk", data=raw, content_type="application/x-www-form-urlencoded"
     )  # not UTF-8 at all
     assert reply.status_code == 401
+
+
+def _basic(name: str, token: str) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()}
+
+
+def test_tokens_in_headers_count_against_the_same_limits(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    # Wrong tokens by Basic and Bearer were counted, but the right one was then let in: a
+    # guesser could go on guessing by header after the form was closed to them.
+    token = Officers(runtime.engine).add("Budi Dinas")
+    url = "/dinas/daftar-final.csv"
+    for i in range(10):  # the per-client limit: 10 per 15 minutes, by form, Basic and Bearer
+        wrong = [_basic(f"Orang {i}", "salah"), {"Authorization": "Bearer salah"}][i % 2]
+        assert client.get(url, headers=wrong).status_code in (401, 429), i
+    assert client.get(url, headers=_basic("Budi Dinas", token)).status_code == 429
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 429
+    assert login(client, "Budi Dinas", token).status_code == 429  # the form is closed too
+    other = {"REMOTE_ADDR": "10.9.9.9"}
+    assert (
+        client.get(url, headers=_basic("Budi Dinas", token), environ_base=other).status_code == 200
+    )
+
+
+def test_a_name_locked_by_the_form_is_locked_by_header_too(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    token = Officers(runtime.engine).add("Budi Dinas")
+    for i in range(5):  # the per-name limit, from five clients
+        reply = client.post(
+            "/dinas/masuk",
+            data={
+                "csrf_token": csrf_token(client, "/dinas/masuk"),
+                "nama": "Budi Dinas",
+                "token": "x",
+            },
+            environ_base={"REMOTE_ADDR": f"10.8.0.{i}"},
+        )
+        assert reply.status_code in (401, 429)
+    fresh = {"REMOTE_ADDR": "10.8.1.1"}
+    headers = _basic("Budi Dinas", token)
+    assert (
+        client.get("/dinas/daftar-final.csv", headers=headers, environ_base=fresh).status_code
+        == 429
+    )
+
+
+def test_names_are_one_however_they_are_spaced_cased_or_typed(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    # "Budi  Dinas " started a fresh count; a full-width or upper-case spelling is the same name
+    # when signing in and when counting.
+    token = Officers(runtime.engine).add("Budi Dinas")
+    spellings = ["Budi  Dinas", " budi dinas", "BUDI\tDINAS", "\uff22udi Dinas", "Budi Dinas "]
+    for i, name in enumerate(spellings):
+        reply = client.post(
+            "/dinas/masuk",
+            data={"csrf_token": csrf_token(client, "/dinas/masuk"), "nama": name, "token": "x"},
+            environ_base={"REMOTE_ADDR": f"10.6.0.{i}"},
+        )
+        assert reply.status_code in (401, 429), name
+    assert login(client, "Budi Dinas", token).status_code == 429  # one name: five failures
+    headers = _basic("\uff22UDI   dinas", token)
+    other = {"REMOTE_ADDR": "10.6.9.9"}
+    assert (
+        client.get("/dinas/daftar-final.csv", headers=headers, environ_base=other).status_code
+        == 429
+    )
+
+
+def test_a_spelling_of_the_name_signs_in(runtime, client) -> None:  # type: ignore[no-untyped-def]
+    token = Officers(runtime.engine).add("Budi Dinas")
+    assert login(client, "\uff22UDI   dinas", token).status_code == 302
+    assert (
+        client.get("/dinas/daftar-final.csv", headers=_basic(" budi  DINAS", token)).status_code
+        == 200
+    )

@@ -51,22 +51,36 @@ def current_runtime() -> Runtime:
 
 
 def _officer() -> str | None:
-    """The officer of this request: from the login session, or HTTP Basic/Bearer."""
+    """The officer of this request: from the login session, or HTTP Basic/Bearer. A token sent
+    in a header is a sign-in like the form's: limited and counted the same way (429 while this
+    client or this name is over its limit, right token or not)."""
     officers: Officers = current_app.extensions["prens.officers"]
-    name = sign_in.signed_in("officer", officers.stamp)
-    if name is not None:
-        return name
+    signed = sign_in.signed_in("officer", officers.stamp)
+    if signed is not None:
+        return signed
     header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    name, token = _credentials(header)
+    logins_refused(name)
+    who = officers.who(token, name or None)
+    if who is None:
+        failed_login(name, request.method)
+    return who
+
+
+def _credentials(header: str) -> tuple[str, str]:
+    """(name, token) of an Authorization header: Basic has both, Bearer the token alone."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer":
-        return officers.who(value.strip())
+        return "", value.strip()
     if scheme.lower() == "basic":
         try:
             name, _, token = base64.b64decode(value.strip()).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
-            return None
-        return officers.who(token, name)
-    return None
+            return "", ""
+        return name[:200], token
+    return "", ""
 
 
 def _is_page() -> bool:
@@ -85,8 +99,6 @@ def authenticate():  # type: ignore[no-untyped-def]
     if request.endpoint in ("dinas.login", "dinas.logout"):
         return None
     g.officer = _officer()
-    if g.officer is None and "Authorization" in request.headers and request.method != "HEAD":
-        failed_login("", request.method)  # a wrong token sent by a script counts too
     if g.officer is None and _is_page():
         return redirect(url_for("dinas.login"))
     if g.officer is None:
@@ -237,7 +249,7 @@ def login():  # type: ignore[no-untyped-def]
         return render_template("masuk.html", error=None, next="")
     officers: Officers = current_app.extensions["prens.officers"]
     name = clean_text(request.form.get("nama", "")).strip()[:80]
-    logins_refused()  # 429 while this client or this name has failed too often
+    logins_refused(name)  # 429 while this client or this name has failed too often
     who = officers.who(request.form.get("token", "").strip(), name)
     if who is None:
         failed_login(name, request.method)

@@ -86,7 +86,7 @@ def login():  # type: ignore[no-untyped-def]
     if request.method != "POST":
         return render_template("kantor_masuk.html", error=None)
     name = clean_text(request.form.get("nama", "")).strip()[:80]
-    logins_refused()  # 429 while this client or this name has failed too often
+    logins_refused(name)  # 429 while this client or this name has failed too often
     office = _accounts().who(request.form.get("token", "").strip(), name)
     if office is None:
         failed_login(name, request.method)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from prens.rules.problems import Problem, problem
 
@@ -95,3 +96,10 @@ def check_name(raw: str, field: str = "nama") -> tuple[str | None, list[Problem]
     if titles:
         return name, [problem(field, "name_title", titles=", ".join(titles))]
     return name, []
+
+
+def account_key(name: str) -> str:
+    """An account's name (an officer, an office) as compared, when signing in and when counting
+    failed sign-ins: Unicode NFKC (full-width letters as plain ones), case folded, whitespace
+    collapsed. "Budi  Dinas", "budi dinas" and "Ｂｕｄｉ Dinas" are one name."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())

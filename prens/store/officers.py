@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select
 
 from prens.errors import PrensError
+from prens.rules.names import account_key
 from prens.store.database import write_transaction
 from prens.store.schema import metadata, officers
 
@@ -74,7 +75,8 @@ class Officers:
             )
 
     def who(self, token: str, name: str | None = None) -> str | None:
-        """The officer holding `token` (and called `name`, when given), or None."""
+        """The officer holding `token` (and called `name`, when given: compared as
+        prens.rules.names.account_key does), or None."""
         if not token:
             return None
         with self.engine.connect() as conn:
@@ -85,7 +87,9 @@ class Officers:
             ).first()
         if row is None or not hmac.compare_digest(row.token_sha256, digest(token)):
             return None
-        if name is not None and not hmac.compare_digest(row.name.encode(), name.encode()):
+        if name is not None and not hmac.compare_digest(
+            account_key(row.name).encode(), account_key(name).encode()
+        ):
             return None
         return str(row.name)
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, case, func, insert, select, update
 from prens.errors import PrensError
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.rules.names import account_key
 from prens.rules.offices import DESA, Entry, Office, Receipt, Tally
 from prens.store.database import write_transaction
 from prens.store.officers import digest, session_stamp
@@ -46,11 +47,6 @@ class ReceiptRefused(PrensError, ValueError):
     """A receipt an office may not record; the message is for the office (Bahasa Indonesia)."""
 
 
-def _key(name: str) -> str:
-    """Office names are compared without case or repeated spaces (typed on a phone)."""
-    return " ".join(name.split()).casefold()
-
-
 def actor(office: Office) -> str:
     """Who an office is in the audit log."""
     return SESSION_PREFIX + office.name
@@ -68,7 +64,7 @@ class OfficeAccounts:
         token = secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             taken = conn.execute(select(offices.c.name)).scalars()
-            if any(_key(n) == _key(name) for n in taken):
+            if any(account_key(n) == account_key(name) for n in taken):
                 raise OfficeError(
                     f"office {name!r} exists: remove it first for a new token, or give another "
                     "name with --nama"
@@ -105,7 +101,7 @@ class OfficeAccounts:
             ).first()
         if row is None or not hmac.compare_digest(row.token_sha256, digest(token)):
             return None
-        if not hmac.compare_digest(_key(row.name).encode(), _key(name).encode()):
+        if not hmac.compare_digest(account_key(row.name).encode(), account_key(name).encode()):
             return None
         return Office(row.name, row.level, row.region_code)
 
