@@ -138,7 +138,7 @@ def test_a_file_over_the_limit_is_refused(signed_in, runtime) -> None:  # type: 
 
 
 def test_another_officer_cannot_see_a_preview(signed_in, runtime, config_path, app) -> None:  # type: ignore[no-untyped-def]
-    ids = enrol(runtime, signed_in)
+    enrol(runtime, signed_in)
     reply = upload(signed_in, xlsx([["NIK", "KPJ"], [nik(0), "25000000001"]]))
     url = reply.headers["Location"]
     other = app.test_client()
