@@ -13,6 +13,7 @@ prepared deployment; the medians last. Target: under 10 s and 300 MB each.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -25,12 +26,13 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.compile import config_in  # noqa: E402
-from prens.config import load_settings  # noqa: E402
+from prens.config import Settings, load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
 
 # The command in a fresh process; its peak memory is the kernel's high-water mark of its own
@@ -52,14 +54,20 @@ finally:
 
 def prepare(directory: Path, count: int) -> Path:
     """The ledger with `count` people in BERKAS LENGKAP, and the branch's result file."""
-    from openpyxl import Workbook
+    people = seed(load_settings(config_in(directory)), count)
+    path = directory / "hasil-bpjs.xlsx"
+    path.write_bytes(result_file(people))
+    return path
 
+
+def seed(settings: Settings, count: int) -> list[dict[str, Any]]:
+    """`count` people in the ledger of `settings`, flushed to "Pendaftar", verified with their
+    documents in and synced to BERKAS LENGKAP; their answers."""
     from jobs.flush import flush
     from jobs.sync import sync
     from prens.runtime import open_runtime
     from prens.store.schema import registrations
 
-    settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)
     rng = random.Random(1)
     today = datetime.now(settings.timezone).date()
@@ -98,6 +106,13 @@ def prepare(directory: Path, count: int) -> Path:
     )
     sync(runtime.ledger, runtime.sheets, settings, runtime.verification())
     runtime.close()
+    return people
+
+
+def result_file(people: list[dict[str, Any]]) -> bytes:
+    """The branch's XLSX for `people`: NIK, name, date of birth, and a KPJ each."""
+    from openpyxl import Workbook
+
     # A normal (not write-only) workbook, as Excel writes it: the sheet opens with its dimension,
     # which openpyxl's read-only reader otherwise finds by parsing the whole sheet once more.
     wb = Workbook()
@@ -106,9 +121,9 @@ def prepare(directory: Path, count: int) -> Path:
     ws.append(["NIK", "Nama", "Tanggal Lahir", "KPJ"])
     for i, fields in enumerate(people):
         ws.append([fields["nik"], fields["nama"], fields["tanggal_lahir"], f"25{i:09d}"])
-    path = directory / "hasil-bpjs.xlsx"
-    wb.save(path)
-    return path
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def run(directory: Path, *args: str) -> tuple[float, float, str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prens.config import load_settings  # noqa: E402
+from prens.config import Settings, load_settings  # noqa: E402
 from prens.demo import person  # noqa: E402
 from prens.rules.lifecycle import BERKAS_LENGKAP, MENUNGGU, TERDAFTAR, TERVERIFIKASI  # noqa: E402
 
@@ -38,10 +38,15 @@ def config_in(directory: Path) -> Path:
 
 
 def prepare(directory: Path, count: int) -> None:
+    seed(load_settings(config_in(directory)), count)
+
+
+def seed(settings: Settings, count: int) -> None:
+    """`count` registrations written straight into the ledger of `settings`, as if flushed and
+    verified: a quarter in each state from MENUNGGU VERIFIKASI to TERDAFTAR."""
     from prens.runtime import open_runtime
     from prens.store.schema import verifications
 
-    settings = load_settings(config_in(directory))
     runtime = open_runtime(settings)
     from prens.store.schema import registrations
 

@@ -83,6 +83,14 @@ def xlsx(rows: list[list[Any]], title_rows: int = 0, extra_sheet: bool = False) 
     return out.getvalue()
 
 
+def branch_rows(count: int) -> list[list[str]]:
+    """A branch's result file of `count` people (NIKs no one registered: read, not matched)."""
+    rows = [["NIK", "Nama", "KPJ"]]
+    for i in range(count):
+        rows.append([f"631106450790{i % 10000:04d}", f"Peserta {i}", f"{25 * 10**9 + i}"])
+    return rows
+
+
 def csv_bytes(rows: list[list[Any]], delimiter: str = ",", bom: bool = True) -> bytes:
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter).writerows(rows)

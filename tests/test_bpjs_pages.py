@@ -15,7 +15,7 @@ from sqlalchemy import select
 from prens.cli import main
 from prens.store.schema import audit_log
 from sheets_bridge.membership import current_numbers
-from tests.bpjs_helpers import UNMASKED, csv_bytes, enrol, nik, xlsx
+from tests.bpjs_helpers import UNMASKED, branch_rows, csv_bytes, enrol, nik, xlsx
 from tests.databases import allow_inserts, refuse_inserts
 from tests.pages_helpers import CSRF, SIXTEEN_DIGITS, sign_in
 
@@ -234,20 +234,11 @@ def test_a_sheet_that_does_not_match_is_a_page_in_words(signed_in, runtime) -> N
     assert "prens doctor" in text and 'lang="id"' in text
 
 
-def _branch_rows(count: int) -> list[list[str]]:
-    """A branch's result file of `count` people (NIKs no one registered: read, not matched)."""
-    rows = [["NIK", "Nama", "KPJ"]]
-    rows += [
-        [f"631106450790{i % 10000:04d}", f"Peserta {i}", f"{25 * 10**9 + i}"] for i in range(count)
-    ]
-    return rows
-
-
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_a_file_of_twenty_thousand_rows_is_uploaded(signed_in, kind: str) -> None:  # type: ignore[no-untyped-def]
     # The CSRF check read the form under the webhook's 64 KiB limit: a 65 KB CSV was refused as
     # "lebih dari 10 MB".
-    rows = _branch_rows(20_000)
+    rows = branch_rows(20_000)
     data = xlsx(rows) if kind == "xlsx" else csv_bytes(rows)
     assert len(data) > 300 * 1024
     reply = upload_large(signed_in, data, f"hasil.{kind}")

@@ -26,7 +26,8 @@ CSP = (
 # Every page's headers. Pages answer about people: never kept by a browser or a proxy.
 PAGE_HEADERS = (
     ("Content-Security-Policy", CSP),
-    ("Referrer-Policy", "no-referrer"),
+    # Only to this site's own pages: over https the CSRF check compares it with the host.
+    ("Referrer-Policy", "same-origin"),
     ("X-Content-Type-Options", "nosniff"),
     ("Cache-Control", "no-store"),
 )
@@ -40,6 +41,11 @@ class PageSessions(SecureCookieSessionInterface):
         if request.path.startswith(MACHINE_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when the public address is https, and for any request that came over https
+        (behind a trusted proxy: as its X-Forwarded-Proto says)."""
+        return bool(super().get_cookie_secure(app) or request.is_secure)
 
 
 def session_key(webhook_secret: bytes) -> str:
@@ -66,6 +72,9 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.extensions["prens"] = runtime
     app.extensions["prens.webhook_secret"] = webhook_secret
     if settings.public.trusted_proxies:
+        # The one mechanism for proxies, under waitress and gunicorn alike: the client's address
+        # and scheme from the last `trusted_proxies` X-Forwarded-For and -Proto values
+        # (waitress is told to pass these headers through: webhooks.serve).
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.public.trusted_proxies, x_proto=1
         )

@@ -44,7 +44,16 @@ def deployment_app(
 def waitress_server(app: Any, host: str, port: int, threads: int) -> BaseWSGIServer:
     """waitress listening on host:port with `threads` request threads (PrensError if it cannot)."""
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="prens")
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="prens",
+            # X-Forwarded-* reach the app, which believes them only from `[public]
+            # trusted_proxies` (ProxyFix, as under gunicorn); waitress would drop them.
+            clear_untrusted_proxy_headers=False,
+        )
     except OSError as exc:
         raise PrensError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     # waitress warns at every request that waits for a free thread: under load, one log line per
