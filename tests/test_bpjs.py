@@ -4,6 +4,7 @@ apply again), on the local sheet through the real command line and on Google aga
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from prens.cli import main
 from prens.intake.bpjs_files import import_lines
 from prens.rules.bpjs import numbers_in as n
 from sheets_bridge.membership import apply_import, current_numbers, import_plan
-from tests.bpjs_helpers import NAMES, UNMASKED, enrol, nik, on_google, xlsx
+from tests.bpjs_helpers import NAMES, UNMASKED, csv_bytes, enrol, nik, on_google, xlsx
 from tests.lifecycle_helpers import status, tick
 
 pytestmark = pytest.mark.both_databases
@@ -224,3 +225,22 @@ def test_the_apply_is_one_write_request_on_google(runtime, client, tmp_path: Pat
 
 def test_names_in_the_file_are_the_people(runtime, client) -> None:  # type: ignore[no-untyped-def]
     assert len(NAMES) == 7
+
+
+def test_file_text_reaches_the_terminal_without_escape_sequences(config_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Header cells, numbers and the file's name were printed as they were: a cell could clear
+    # the officer's screen, retitle the window or hide a line.
+    controls = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+    headers = ["Nama\x1b[2J", "\x1b]0;judul\x07Alamat", "Kota\x9b31m", "Desa\x1bc"]
+    name = tmp_path / "hasil\x1b[31m.csv"
+    filler = [[f"a{i}", "b", "c", "d"] for i in range(100)]  # a few controls among text: a CSV
+    name.write_bytes(csv_bytes([headers, *filler]))
+    refused = CliRunner().invoke(main, ["--config", str(config_path), "bpjs", "import", str(name)])
+    assert refused.exit_code == 1
+    assert "Ditemukan: Nama, Alamat, Kota, Desa." in refused.output, refused.output
+    assert not controls.search(refused.output)
+    rows = [["NIK", "KPJ"], [nik(0), "\x1b[2J2500\x1b]8;;x\x07"], ["6311069999990001", "1\x1b[A"]]
+    name.write_bytes(csv_bytes(rows + [[f"catatan {i}" * 3] for i in range(100)]))
+    read = CliRunner().invoke(main, ["--config", str(config_path), "bpjs", "import", str(name)])
+    assert read.exit_code == 0, read.output
+    assert "baris 2" in read.output and not controls.search(read.output)

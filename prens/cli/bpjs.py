@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from prens.cli.common import with_runtime
+from prens.cli.common import printable, with_runtime
 from prens.rules.lifecycle import STATES
 from prens.runtime import Runtime
 
@@ -127,7 +127,7 @@ def bpjs_import(
     try:
         lines = import_lines(_read(file, s.bpjs.max_upload_mb), s)
     except FileRefused as exc:
-        raise click.ClickException(f"{Path(file).name}: {exc}") from exc
+        raise click.ClickException(printable(f"{Path(file).name}: {exc}")) from exc
     if apply:
         outcomes = apply_import(
             runtime.ledger,
@@ -180,7 +180,8 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
         nik = mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(NIK tidak sah)"
         # The file's cells as the branch typed them: a personal number in the wrong column is
         # hidden, as the NIK is masked.
-        click.echo(f"  baris {o.line.row}: {nik}  {labels[o.code]}: {redact(o.detail)}")
+        detail = printable(redact(o.detail))
+        click.echo(f"  baris {o.line.row}: {nik}  {labels[o.code]}: {detail}")
     if len(shown) > 50:
         click.echo(f"  ... dan {len(shown) - 50} lainnya: lihat --report FILE")
 
@@ -231,7 +232,7 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
     try:
         lines = bill_lines(_read(file, s.bpjs.max_upload_mb), s)
     except FileRefused as exc:
-        raise click.ClickException(f"{Path(file).name}: {exc}") from exc
+        raise click.ClickException(printable(f"{Path(file).name}: {exc}")) from exc
     store = runtime.verification()
     result = check_bill(runtime.ledger, store, s, lines, month)
     for label, value in bill_summary(result, month, s.contribution_per_month):
@@ -244,7 +245,7 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
         "bpjs_bill",
         _actor(),
         {
-            "file": Path(file).name,
+            "file": printable(Path(file).name),
             "month": month,
             "rows": len(lines),
             "billed": result.billed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from prens.config import Settings
 from prens.errors import PrensError
+from prens.intake.submission import clean_text
 from prens.privacy import redact
 from prens.runtime import open_runtime
 from sheets_bridge.base import SheetError
@@ -87,3 +89,17 @@ def database_failed(exc: SQLAlchemyError) -> click.ClickException:
         f"the database failed: {redact(first_line(exc))}. Check that it is running, reachable "
         "and not full (prens doctor), then run the command again."
     )
+
+
+# A terminal's escape sequences: CSI (colours, cursor moves, screen clears; also as the 8-bit
+# \x9b), OSC (window titles, hyperlinks, the clipboard), and the two-character ones.
+_ESCAPES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])?"
+    r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(?:\x07|\x9c)?"
+)
+
+
+def printable(text: str) -> str:
+    """Text from a file or a person, safe to print on a terminal: escape sequences removed
+    whole, then every other control character and bidirectional override."""
+    return clean_text(_ESCAPES.sub("", text))

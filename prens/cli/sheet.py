@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from prens.cli.common import with_runtime
+from prens.cli.common import printable, with_runtime
 from prens.runtime import Runtime
 
 
@@ -119,7 +119,9 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
     for line, cells in zip(lines[1:], table[1:], strict=True):
         row = read_row(line, cells, cols, settings, settings.timezone)
         if row.submission is None and any(str(c).strip() for c in cells):
-            click.echo(f"{csv_file}, line {line}: {row.error}; this response is not taken in")
+            click.echo(
+                printable(f"{csv_file}, line {line}: {row.error}; this response is not taken in")
+            )
     report = import_responses(
         runtime.ledger, runtime.responses_sheets(), settings, table[0], table[1:]
     )
