@@ -15,9 +15,12 @@ from pathlib import Path
 
 HIDDEN = "[disembunyikan]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Digits that may be split by single spaces, dots or dashes, as people type them.
-_LONG_NUMBER = re.compile(r"(?<![\d+])\+?\d(?:[ .\-]?\d){11,}(?!\d)")
-_MOBILE = re.compile(r"(?<![\d+])(?:\+?62|0)[ .\-]?8(?:[ .\-]?\d){7,11}(?!\d)")
+# Digits that may be split by separators as people type them: up to three of spaces, dots,
+# slashes, dashes and brackets between any two digits ("6311 0645/0790-0001", "(0812) 3456").
+# A date with a time written beside it may be hidden too: a number shown is worse.
+_SEP = r"[\s./\-()]{0,3}"
+_LONG_NUMBER = re.compile(r"(?<![\d+])\+?\d(?:" + _SEP + r"\d){11,}(?!\d)")
+_MOBILE = re.compile(r"(?<![\d+])\(?(?:\+?62|0)" + _SEP + r"8(?:" + _SEP + r"\d){7,11}(?!\d)")
 
 
 def redact(text: str) -> str:

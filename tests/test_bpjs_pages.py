@@ -279,3 +279,39 @@ def test_an_expired_upload_is_neither_shown_nor_applied_and_is_deleted(signed_in
     assert run_job("uploads", runtime) == "uploads: 1 expired deleted"
     with runtime.engine.connect() as conn:
         assert conn.execute(select(bpjs_uploads)).first() is None  # the NIKs with it
+
+
+def test_the_month_typed_in_full_width_digits_is_read_as_plain_ones(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    from prens.store.schema import bpjs_uploads
+
+    enrol(runtime, signed_in)
+    rows = [["NIK", "Iuran"], [nik(0), "16.800"]]
+    form = {
+        "csrf_token": csrf(signed_in),
+        "bulan": "\uff12\uff10\uff12\uff16-\uff11\uff11",  # 2026-11 from a phone keyboard
+        "berkas": (io.BytesIO(xlsx(rows)), "tagihan.xlsx"),
+    }
+    reply = signed_in.post("/dinas/bpjs/tagihan", data=form, content_type="multipart/form-data")
+    assert reply.status_code == 302
+    with runtime.engine.connect() as conn:
+        (options,) = conn.execute(select(bpjs_uploads.c.options)).scalars().all()
+    assert '"2026-11"' in options  # stored as plain digits
+    other = {**form, "bulan": "\u0662\u0660\u0662\u0666-\u0661\u0661"}  # Arabic-Indic digits
+    other["berkas"] = (io.BytesIO(xlsx(rows)), "tagihan.xlsx")
+    refused = signed_in.post("/dinas/bpjs/tagihan", data=other, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "tidak sah" in refused.get_data(as_text=True)
+
+
+def test_an_unreadable_amount_is_shown_as_such(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+    # "\u00b2" (and 5,000 digits) made the bill page a 500 and its log line quoted the cell.
+    enrol(runtime, signed_in)
+    rows = [["NIK", "Iuran"], [nik(0), "\u00b2"], [nik(1), "9" * 5000]]
+    form = {
+        "csrf_token": csrf(signed_in),
+        "bulan": "2026-11",
+        "berkas": (io.BytesIO(xlsx(rows)), "tagihan.xlsx"),
+    }
+    reply = signed_in.post("/dinas/bpjs/tagihan", data=form, content_type="multipart/form-data")
+    assert reply.status_code == 302
+    page = signed_in.get(reply.headers["Location"])
+    assert page.status_code == 200

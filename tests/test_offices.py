@@ -125,12 +125,16 @@ def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime)
     assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
     done = client.post(
         f"/kantor/berkas/{ani.id}",
-        data={"catatan": "KK belum\x01 dibawa, hp 0812 3456 7890", "csrf_token": csrf(client)},
+        data={
+            "catatan": "KK belum\x01 dibawa, hp 0812 3456 7890, NIK 6311/0645/0790/0001",
+            "csrf_token": csrf(client),
+        },
     )
     assert done.status_code == 302 and done.headers["Location"].endswith(f"dicatat={ani.id}")
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
     assert f"Berkas {ani.id} dicatat diterima" in shown and "(KK belum dibawa, hp " in shown
     assert not PHONE_DIGITS.search(shown)  # a phone number typed in the note is hidden
+    assert "0645/0790" not in shown and "NIK [disembunyikan]" in shown  # a NIK with slashes too
     audit = [e for e in runtime.verification().history(ani.id) if e.kind == "receipt"]
     assert [e.actor for e in audit] == ["kantor:Desa Lasung Batu"]
     assert audit[0].detail["note"].startswith("KK belum dibawa, hp ")

@@ -298,3 +298,10 @@ def test_errors_are_pages_in_words_for_people_and_json_for_machines(runtime) -> 
     finally:
         allow_inserts(runtime.engine, "rate_limits")
     assert down.status_code == 503 and "Layanan sedang terganggu" in down.text, down.text
+
+
+def test_a_nik_typed_in_full_width_digits_is_read(client, people) -> None:  # type: ignore[no-untyped-def]
+    p = people["menunggu"]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in p.nik)  # "０１２…" from a phone keyboard
+    reply = ask(client, wide, p.born)
+    assert reply.status_code == 200 and "NIK harus 16 angka" not in reply.get_data(as_text=True)

@@ -10,6 +10,7 @@ import re
 import stat
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from jobs.flush import flush
@@ -148,3 +149,25 @@ def test_the_log_filter_redacts_tracebacks_too() -> None:
     shown = logging.Formatter("%(message)s").format(record)
     assert "Traceback" in shown and "ValueError: NIK" in shown and "at " in shown
     assert not PERSONAL.search(shown), shown
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "6311/0645/0790/0001",
+        "6311.0645.0790.0001",
+        "6311-0645-0790-0001",
+        "6311 0645 0790 0001",
+        "6311 / 0645 / 0790 / 0001",
+        "63.11.06.450790.0001",
+        "0812/3456/7890",
+        "(0812) 3456-7890",
+        "+62 812-3456-7890",
+        "0812 - 3456 - 7890",
+        "\uff16\uff13\uff11\uff11\uff10\uff16\uff14\uff15\uff10\uff17\uff19\uff10\uff10\uff10\uff10\uff11",
+    ],
+)
+def test_personal_numbers_are_hidden_whatever_their_separators(written: str) -> None:
+    # A NIK or phone written with `/` separators in an office note was shown whole.
+    hidden = redact(f"Catatan: {written} sudah dicek")
+    assert hidden == f"Catatan: {HIDDEN} sudah dicek", hidden

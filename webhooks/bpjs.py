@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from prens.config import Settings
 from prens.errors import PrensError
 from prens.intake.bpjs_files import bill_lines, import_lines, max_bytes
-from prens.intake.submission import clean_text
+from prens.intake.submission import clean_text, typed
 from prens.intake.tables import FileRefused
 from prens.privacy import redact
 from prens.reports import bpjs as files
@@ -240,7 +240,7 @@ def laporan_impor(upload_id: str) -> Response:
 @bp.post("/tagihan")
 def tagihan():  # type: ignore[no-untyped-def]
     rt = current_runtime()
-    month = request.form.get("bulan", "").strip()[:10]
+    month = typed(request.form.get("bulan", ""))[:10]
     got = _uploaded()
     try:
         files.month_bounds(month)

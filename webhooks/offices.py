@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from prens.intake.submission import clean_text
+from prens.intake.submission import clean_text, typed
 from prens.privacy import redact
 from prens.rules.offices import (
     DESA,
@@ -177,7 +177,8 @@ def receipt(registration_id: str):  # type: ignore[no-untyped-def]
         line = (people.waiting + people.received + people.others)[0]
         return render_template("kantor_berkas.html", line=line, note_length=NOTE_LENGTH)
     # What the office types is shown on its pages: a NIK or phone number in it is hidden.
-    note = redact(" ".join(clean_text(request.form.get("catatan", "")).split())[:NOTE_LENGTH])
+    # Full-width digits as plain ones (NFKC) first: a NIK typed so is hidden as any other.
+    note = redact(" ".join(typed(request.form.get("catatan", "")).split())[:NOTE_LENGTH])
     try:
         Receipts(rt.engine).record(office, entry.id, note, datetime.now(UTC))
     except ReceiptRefused as exc:

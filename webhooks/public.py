@@ -19,7 +19,7 @@ from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from prens.intake.submission import clean_text
+from prens.intake.submission import clean_text, typed
 from prens.reports import citizen
 from prens.reports.recipients import recipients
 from prens.runtime import Runtime
@@ -36,7 +36,7 @@ def nik_key() -> str | None:
     """The per-NIK rate-limit key: a hash of the NIK typed, never the NIK itself. None for what
     is not a NIK: it gets the format message, and a bucket shared by every typo would lock
     every mistyping citizen out."""
-    nik = citizen.read_nik(request.form.get("nik", ""))
+    nik = citizen.read_nik(typed(request.form.get("nik", "")))
     return None if nik is None else "nik:" + hashlib.sha256(nik.encode()).hexdigest()[:24]
 
 
@@ -53,8 +53,8 @@ def cek_status_form() -> str:
 def cek_status() -> tuple[str, int] | str:
     runtime = _runtime()
     settings = runtime.settings
-    nik = citizen.read_nik(request.form.get("nik", ""))
-    born = citizen.read_birth_date(request.form.get("tanggal_lahir", ""))
+    nik = citizen.read_nik(typed(request.form.get("nik", "")))
+    born = citizen.read_birth_date(typed(request.form.get("tanggal_lahir", "")))
     if nik is None or born is None:
         error = (
             "NIK harus 16 angka sesuai KTP."

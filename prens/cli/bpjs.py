@@ -222,12 +222,14 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
         prens --config config/balangan.toml bpjs check-bill tagihan-2025-03.xlsx --month 2025-03
     """
     from prens.intake.bpjs_files import bill_lines
+    from prens.intake.submission import typed
     from prens.intake.tables import FileRefused
     from prens.privacy import private_file
     from prens.reports.bpjs import bill_summary, check_bill, month_bounds, write_bill_report
     from prens.rules.bpjs.bill import OUTCOMES
 
     s = runtime.settings
+    month = typed(month)  # full-width digits as plain ones
     month_bounds(month)  # a wrong month is said before the file is read
     try:
         lines = bill_lines(_read(file, s.bpjs.max_upload_mb), s)

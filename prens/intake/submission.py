@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -49,6 +50,13 @@ def clean_text(text: str) -> str:
     """Text safe to store and write anywhere: line breaks and tabs as spaces; control characters,
     bidirectional overrides, lone surrogates and non-characters removed."""
     return _UNMEANT.sub("", _SPACES.sub(" ", text))
+
+
+def typed(text: str) -> str:
+    """A field a person typed on a page or a command line, as they meant it: `clean_text`, then
+    Unicode NFKC (full-width digits and letters, as some phone keyboards type them, become the
+    plain ones), without the spaces around it."""
+    return unicodedata.normalize("NFKC", clean_text(text)).strip()
 
 
 def _answer(title: str, value: Any) -> Answer:

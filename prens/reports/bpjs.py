@@ -138,7 +138,7 @@ def write_import_report(
 
 def month_bounds(month: str) -> tuple[date, date]:
     """The first and last day of "YYYY-MM"."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", month.strip())  # ASCII digits only
     if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 2000:
         raise PrensError(f"bulan {month!r} tidak sah: tulis sebagai TTTT-BB, misalnya 2025-03")
     year, number = int(m[1]), int(m[2])
