@@ -15,6 +15,16 @@ from tests.pages_helpers import csrf_token
 from tests.test_pages import login
 
 
+def wrong_login(client, name: str, address: str) -> int:  # type: ignore[no-untyped-def]
+    """A login with a wrong token by `name` from `address`; its status."""
+    reply = client.post(
+        "/dinas/masuk",
+        data={"csrf_token": csrf_token(client, "/dinas/masuk"), "nama": name, "token": "salah"},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    return int(reply.status_code)
+
+
 def test_logging_out_ends_the_session_for_every_copy_of_the_cookie(runtime, app, client) -> None:  # type: ignore[no-untyped-def]
     token = Officers(runtime.engine).add("Budi Dinas")
     assert login(client, "Budi Dinas", token).status_code == 302
@@ -55,16 +65,7 @@ def test_failed_logins_are_limited_answered_in_words_and_audited(runtime, client
     for _ in range(3):
         assert client.head("/dinas/masuk").status_code == 200  # HEAD is not a login attempt
     for i in range(5):  # the per-name limit: 5 per 15 minutes
-        reply = client.post(
-            "/dinas/masuk",
-            data={
-                "csrf_token": csrf_token(client, "/dinas/masuk"),
-                "nama": "Budi Dinas",
-                "token": "salah",
-            },
-            environ_base={"REMOTE_ADDR": f"10.7.0.{i}"},
-        )
-        assert reply.status_code in (401, 429), i
+        assert wrong_login(client, "Budi Dinas", f"10.7.0.{i}") in (401, 429), i
     refused = login(client, "Budi Dinas", token)  # the right token, but the name is locked
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert "Terlalu banyak percobaan" in refused.data.decode()
@@ -110,16 +111,7 @@ def test_tokens_in_headers_count_against_the_same_limits(runtime, client) -> Non
 def test_a_name_locked_by_the_form_is_locked_by_header_too(runtime, client) -> None:  # type: ignore[no-untyped-def]
     token = Officers(runtime.engine).add("Budi Dinas")
     for i in range(5):  # the per-name limit, from five clients
-        reply = client.post(
-            "/dinas/masuk",
-            data={
-                "csrf_token": csrf_token(client, "/dinas/masuk"),
-                "nama": "Budi Dinas",
-                "token": "x",
-            },
-            environ_base={"REMOTE_ADDR": f"10.8.0.{i}"},
-        )
-        assert reply.status_code in (401, 429)
+        assert wrong_login(client, "Budi Dinas", f"10.8.0.{i}") in (401, 429)
     fresh = {"REMOTE_ADDR": "10.8.1.1"}
     headers = _basic("Budi Dinas", token)
     assert (
@@ -134,12 +126,7 @@ def test_names_are_one_however_they_are_spaced_cased_or_typed(runtime, client) -
     token = Officers(runtime.engine).add("Budi Dinas")
     spellings = ["Budi  Dinas", " budi dinas", "BUDI\tDINAS", "\uff22udi Dinas", "Budi Dinas "]
     for i, name in enumerate(spellings):
-        reply = client.post(
-            "/dinas/masuk",
-            data={"csrf_token": csrf_token(client, "/dinas/masuk"), "nama": name, "token": "x"},
-            environ_base={"REMOTE_ADDR": f"10.6.0.{i}"},
-        )
-        assert reply.status_code in (401, 429), name
+        assert wrong_login(client, name, f"10.6.0.{i}") in (401, 429), name
     assert login(client, "Budi Dinas", token).status_code == 429  # one name: five failures
     headers = _basic("\uff22UDI   dinas", token)
     other = {"REMOTE_ADDR": "10.6.9.9"}
