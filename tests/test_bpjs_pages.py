@@ -302,7 +302,7 @@ def test_the_month_typed_in_full_width_digits_is_read_as_plain_ones(signed_in, r
     assert refused.status_code == 400 and "tidak sah" in refused.get_data(as_text=True)
 
 
-def test_an_unreadable_amount_is_shown_as_such(signed_in, runtime) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_amount_is_shown_as_such(signed_in, runtime, caplog) -> None:  # type: ignore[no-untyped-def]
     # "\u00b2" (and 5,000 digits) made the bill page a 500 and its log line quoted the cell.
     enrol(runtime, signed_in)
     rows = [["NIK", "Iuran"], [nik(0), "\u00b2"], [nik(1), "9" * 5000]]
@@ -315,3 +315,5 @@ def test_an_unreadable_amount_is_shown_as_such(signed_in, runtime) -> None:  # t
     assert reply.status_code == 302
     page = signed_in.get(reply.headers["Location"])
     assert page.status_code == 200
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "\u00b2" not in logged and "9" * 20 not in logged  # no file content in a log line
