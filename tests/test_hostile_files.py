@@ -59,11 +59,11 @@ def test_a_reader_out_of_time_is_stopped_and_refused(files) -> None:  # type: ig
 
 
 def test_a_reader_over_its_cpu_seconds_is_stopped_and_refused(caplog) -> None:  # type: ignore[no-untyped-def]
-    # 190,000 rows of 40 cells: over a second of CPU to read and answer; the kernel stops the
-    # child at its limit (SIGXCPU), and the log says only how it ended.
-    data = b"NIK,KPJ\n" + (b",".join([b"x"] * 40) + b"\n") * 190_000
+    # 190,000 rows of 100 cells: about three seconds of CPU to read and answer; the kernel stops
+    # the child at its limit (SIGXCPU), and the log says only how it ended.
+    data = b"NIK,KPJ\n" + (b"," * 99 + b"x\n") * 190_000
     with pytest.raises(FileRefused) as refused:
-        read_tables(data, 20 * 1024 * 1024, Limits(cpu_seconds=1))
+        read_tables(data, 50 * 1024 * 1024, Limits(cpu_seconds=1))
     assert str(refused.value) == TOO_HARD
     assert [r.getMessage() for r in caplog.records] == ["a file's reader ended with status -24"]
 

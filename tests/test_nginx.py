@@ -242,7 +242,8 @@ def test_a_branch_file_of_twenty_thousand_rows_is_uploaded(deployment: Deploymen
 
 @pytest.fixture(scope="module")
 def decree_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    yield from served_behind_nginx(tmp_path_factory.mktemp("decree"), people=100_000)
+    # A quarter of them still waiting for verification: about 100,700 on the list.
+    yield from served_behind_nginx(tmp_path_factory.mktemp("decree"), people=130_000)
 
 
 @pytest.mark.skipif(ON_POSTGRESQL, reason="the proxy's part: run once, on the SQLite pass")
@@ -256,7 +257,7 @@ def test_the_decree_list_of_100000_people_downloads_through_nginx(decree_deploym
     assert reply.status_code == 200, (reply.status_code, reply.text[:300], d.nginx.errors())
     book = CalamineWorkbook.from_filelike(io.BytesIO(reply.content))
     rows = book.get_sheet_by_index(0).to_python()
-    assert len(rows) > 70_000, len(rows)
+    assert len(rows) - 1 >= 100_000, len(rows)
     print(f"decree list of {len(rows) - 1} rows through nginx in {took:.1f} s")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,14 @@ TOO_HARD = (
     "Berkas terlalu besar atau terlalu rumit untuk dibaca. Simpan lagi tabelnya saja "
     "(tanpa gambar atau lembar lain) sebagai .xlsx atau .csv, lalu unggah."
 )
+
+
+# What the child needs of the environment to start Python and find the project: nothing else.
+_CHILD_ENV = {
+    name: os.environ[name]
+    for name in ("PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "TMPDIR")
+    if name in os.environ
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ def read_tables(data: bytes, max_bytes: int, limits: Limits = Limits()) -> list[
             capture_output=True,
             timeout=limits.wall_seconds,
             check=False,
+            env=_CHILD_ENV,  # no secret of the service's (webhook, database, Google) is handed on
         )
     except subprocess.TimeoutExpired:
         log.warning("a file's reader ran out of time (%d s) and was stopped", limits.wall_seconds)
