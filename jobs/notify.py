@@ -20,9 +20,9 @@ from datetime import time as clock_time
 
 from jobs.providers.base import PERMANENT, SENT, Provider
 from prens.config import Settings
-from prens.rules.messages import render, still_wanted, values
+from prens.rules.messages import render, still_true, values
 from prens.store.ledger import Ledger
-from prens.store.outbox import Outbox
+from prens.store.outbox import Message, Outbox
 from prens.store.verification import VerificationStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class NotifyReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    superseded: int = 0  # no longer true when their turn came: closed unsent
     uncertain: int = 0
     quiet: bool = False
     busy: bool = False
@@ -46,6 +47,7 @@ class NotifyReport:
             return "notify: quiet hours; messages wait"
         return (
             f"notify: {self.sent} sent, {self.retried} to retry, {self.failed} failed"
+            + (f", {self.superseded} superseded" if self.superseded else "")
             + (f", {self.uncertain} uncertain" if self.uncertain else "")
             + ("; stopped early (shutting down)" if self.interrupted else "")
         )
@@ -108,12 +110,12 @@ def notify(
             if stopping is not None and stopping.is_set():
                 report.interrupted = True
                 break
+            # The registration as it is now, just before its message would go: a message whose
+            # state it has left is closed unsent (every try, retries included).
             reg = ledger.get(message.registration_id)
-            if reg is not None and not still_wanted(message.event, reg.state):
-                if outbox.mark_sending(message.id, clock()):
-                    outbox.mark_failed(
-                        message.id, "tidak perlu lagi: status sudah berubah", clock()
-                    )
+            if reg is not None and not still_true(message.event, reg.state):
+                _supersede(outbox, store, message, reg.state, clock())
+                report.superseded += 1
                 continue
             template = cfg.templates.get(message.event)
             if reg is None or template is None or not reg.person.get("telepon", "").startswith("+"):
@@ -146,6 +148,21 @@ def notify(
                 wait = max(backoff(message.attempts + 1, jitter()), outcome.retry_after or 0)
                 outbox.mark_retry(message.id, outcome.reason, done + timedelta(seconds=wait), done)
                 report.retried += 1
-    if report.sent or report.failed or report.retried:
+    if report.sent or report.failed or report.retried or report.superseded:
         log.info(report.summary())
     return report
+
+
+def _supersede(
+    outbox: Outbox, store: VerificationStore, message: Message, state: str | None, now: datetime
+) -> None:
+    """Close a message that no longer holds, unsent; audited with the state it met."""
+    reason = f"tidak dikirim: status sudah {state}"
+    if outbox.mark_superseded(message.id, reason, now):
+        store.log(
+            message.registration_id,
+            "message_superseded",
+            "notify",
+            {"event": message.event, "state": state},
+            now,
+        )

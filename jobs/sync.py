@@ -11,6 +11,7 @@ verifiers cannot edit those (they are protected), so no verifier edit is ever ov
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -70,6 +71,28 @@ class SyncReport:
 def catatan(reg: SheetEntry, notes: str) -> str:
     """`Catatan Sistem`: the intake warnings, then the notes on verifier input."""
     return " ".join(part for part in (reg.warnings, notes) if part)
+
+
+def _last_told(
+    outbox: Outbox,
+    ids: list[str],
+    cells: list[Any],
+    known: Mapping[str, Any],
+    settings: Settings,
+    back: dict[str, dict[str, str | bool]],
+) -> None:
+    """`Notifikasi Terakhir` of every row, from the outbox: the last message a send was tried
+    for; written where the sheet shows anything else (so a cell wrong for any reason, or
+    edited by hand, is put right by the next sync)."""
+    told = outbox.last_told()
+    header = settings.columns["notifikasi"]
+    for reg_id, shown in zip(ids, cells, strict=True):
+        if reg_id not in known or reg_id not in told:
+            continue
+        event, status, at = told[reg_id]
+        cell = last_notification(event, status, at, settings.timezone)
+        if str(shown or "") != cell:
+            back.setdefault(reg_id, {})[header] = cell
 
 
 def _rows_missing(
@@ -205,7 +228,10 @@ def sync(
         # Flushed ids are taken before the read: a row flushed after it is only not seen yet.
         flushed = ledger.flushed_ids(PENDAFTAR)
         status_header, note_header = settings.columns["status"], settings.columns["catatan"]
-        columns = sheets.read_columns(name, [id_header, *verifier, status_header, note_header])
+        told_header = settings.columns["notifikasi"]
+        columns = sheets.read_columns(
+            name, [id_header, *verifier, status_header, note_header, told_header]
+        )
         ids = [str(i) for i in columns[id_header]]
         report.missing = _rows_missing(ledger, store, name, flushed, ids, now)
         report.rows = len([i for i in ids if i])
@@ -229,16 +255,9 @@ def sync(
         report.changed = len(observations)
         back = _changes_back(observations, known, last, settings, now, report)
         report.repaired = _repairs(ids, columns, known, observations, last, settings, back)
-        # Notifikasi Terakhir: the outcome of each registration's latest message, once known.
-        told = {k: m for k, m in (outbox.to_write_back() if outbox else {}).items() if k in known}
-        for reg_id, message in told.items():
-            at = message.updated_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
-            back.setdefault(reg_id, {})[settings.columns["notifikasi"]] = last_notification(
-                message.event, message.status, at
-            )
+        if outbox is not None:
+            _last_told(outbox, ids, columns[told_header], known, settings, back)
         sheets.update_rows_by_key(name, id_header, back, derived=True)
-        if outbox is not None and told:
-            outbox.mark_written_back([m.id for m in told.values()])
         report.written = len(back)
         if observations:
             log.info(report.summary())

@@ -120,7 +120,7 @@ def test_verified_then_registered_sends_exactly_two_messages(runtime, registered
     run_sync(runtime)
     rows = runtime.sheets.get_all_values("Pendaftar")
     cell = rows[1][rows[0].index("Notifikasi Terakhir")]
-    assert cell.startswith("TERDAFTAR ") and cell.endswith("terkirim")
+    assert cell.startswith("TERDAFTAR, ") and cell.endswith(", terkirim")
 
 
 def test_a_needs_correction_message_at_intake(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
@@ -376,3 +376,79 @@ def test_a_membership_number_is_announced_only_when_it_is_one(runtime, client, s
     run_notify(runtime, DAY + timedelta(minutes=10))
     (told_b,) = [x for x in log_lines(settings) if (x["id"], x["event"]) == (b, "TERDAFTAR")]
     assert "25012345679" in told_b["text"]  # the number as the branch writes it
+
+
+def test_messages_that_waited_go_out_only_while_still_true(runtime, client, settings) -> None:  # type: ignore[no-untyped-def]
+    # Verified in the evening, both wait for the morning. In the night one is rejected and the
+    # other registered: in the morning each is told only what is true then, once. The rejected
+    # one was told "sudah TERVERIFIKASI. Silakan antar berkas" before this was fixed.
+    ani = post(client, body(settings, rid="r-ani", nik="6311064507900011", telepon="081234500011"))
+    budi = post(
+        client, body(settings, rid="r-budi", nik="6311060507900012", telepon="081234500012")
+    )
+    a, b = ani.get_json()["id"], budi.get_json()["id"]
+    flush(runtime.ledger, runtime.sheets, settings)
+    for reg_id in (a, b):
+        for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+            tick(runtime, reg_id, column)
+    run_sync(runtime)
+    night = DAY.replace(hour=23 - WITA)
+    assert run_notify(runtime, night).quiet and log_lines(settings) == []
+
+    tick(runtime, a, "Alasan Penolakan", "Bukan pekerja informal")
+    tick(runtime, b, "Berkas Diterima")
+    tick(runtime, b, "Nomor Kepesertaan BPJS", "25012345678")
+    run_sync(runtime)
+    morning = DAY + timedelta(days=1)
+    report = run_notify(runtime, morning)
+    assert (report.sent, report.superseded) == (2, 2)
+    told = sorted((line["event"], line["text"]) for line in log_lines(settings))
+    assert [event for event, _ in told] == ["DITOLAK", "TERDAFTAR"]
+    assert not any("antar berkas" in text.lower() for _, text in told)
+    statuses = {(m.registration_id, m.event): m.status for m in runtime.outbox().messages()}
+    assert statuses[(a, "TERVERIFIKASI")] == statuses[(b, "TERVERIFIKASI")] == "superseded"
+    audit = [e for e in runtime.verification().history(a) if e.kind == "message_superseded"]
+    assert [e.detail for e in audit] == [{"event": "TERVERIFIKASI", "state": "DITOLAK"}]
+    listed = CliRunner().invoke(
+        main, ["--config", str(settings.source), "notifications", "list", "--status", "superseded"]
+    )
+    assert listed.exit_code == 0 and a in listed.output and b in listed.output
+
+    # Exactly once: nothing more later; a state entered again gets its message, once.
+    run_notify(runtime, morning + timedelta(hours=1))
+    assert len(log_lines(settings)) == 2
+    tick(runtime, a, "Alasan Penolakan", "")
+    run_sync(runtime)
+    run_notify(runtime, morning + timedelta(hours=2))
+    run_sync(runtime)
+    run_notify(runtime, morning + timedelta(hours=3))
+    events = [(line["event"]) for line in log_lines(settings)]
+    assert sorted(events) == ["DITOLAK", "TERDAFTAR", "TERVERIFIKASI"]
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    told_cells = {r[0]: r[rows[0].index("Notifikasi Terakhir")] for r in rows[1:]}
+    local = (morning + timedelta(hours=2)).astimezone(settings.timezone)
+    assert told_cells[a] == f"TERVERIFIKASI, {local:%d-%m-%Y %H:%M}, terkirim"
+    assert told_cells[b].startswith("TERDAFTAR, ")
+
+
+def test_the_last_message_cell_is_put_right_by_the_next_sync(runtime, registered) -> None:  # type: ignore[no-untyped-def]
+    # The cell named an older message than the last one sent, and later syncs kept it wrong.
+    for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
+        tick(runtime, registered, column)
+    run_sync(runtime)
+    run_notify(runtime)
+    tick(runtime, registered, "Berkas Diterima")
+    tick(runtime, registered, "Nomor Kepesertaan BPJS", "25012345678")
+    run_sync(runtime)
+    run_notify(runtime, DAY + timedelta(minutes=5))
+    header = "Notifikasi Terakhir"
+    wrong = "TERVERIFIKASI 2026-01-01 10:00 terkirim"  # as an older version wrote it
+    runtime.sheets.update_rows_by_key(
+        "Pendaftar", "ID Pendaftaran", {registered: {header: wrong}}, derived=True
+    )
+    for _ in range(2):  # put right, and stays right
+        run_sync(runtime)
+        rows = runtime.sheets.get_all_values("Pendaftar")
+        cell = rows[1][rows[0].index(header)]
+        local = (DAY + timedelta(minutes=5)).astimezone(runtime.settings.timezone)
+        assert cell == f"TERDAFTAR, {local:%d-%m-%Y %H:%M}, terkirim"

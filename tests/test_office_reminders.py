@@ -64,7 +64,7 @@ def test_one_reminder_each_and_none_after_the_documents(runtime, client) -> None
     Receipts(runtime.engine).record(
         office_of(runtime, "Desa Lasung Batu", LASUNG_BATU), people["ani"].id, "", now
     )
-    assert reminders(runtime)[people["ani"].id] == "failed"
+    assert reminders(runtime)[people["ani"].id] == "superseded"
     # Hadi's documents are ticked by the Dinas in the sheet: the queued reminder is dropped.
     tick(runtime, people["hadi"].id, "Berkas Diterima")
     sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
@@ -72,7 +72,7 @@ def test_one_reminder_each_and_none_after_the_documents(runtime, client) -> None
     assert run_notify(runtime, night).quiet  # quiet hours: nothing is sent
     morning = (now + timedelta(days=1)).replace(hour=9 - WITA, minute=0)
     run_notify(runtime, morning)
-    assert reminders(runtime) == {people["ani"].id: "failed", people["hadi"].id: "failed"}
+    assert reminders(runtime) == {people["ani"].id: "superseded", people["hadi"].id: "superseded"}
     assert not any(line.get("event") == REMINDER for line in log_lines(runtime.settings))
 
 

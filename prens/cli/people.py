@@ -7,6 +7,7 @@ import click
 from prens.cli.common import with_runtime
 from prens.config.model import NOTIFY_EVENTS
 from prens.runtime import Runtime
+from prens.store.outbox import STATUSES
 
 
 @click.group()
@@ -83,8 +84,8 @@ def notifications() -> None:
 @notifications.command("list")
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sending", "sent", "failed", "uncertain"]),
-    help="Only this status.",
+    type=click.Choice(STATUSES),
+    help="Only this status (superseded: closed unsent, no longer true when its turn came).",
 )
 @click.option(
     "--event",
@@ -106,7 +107,7 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
         click.echo(f"no messages{' ' + asked if asked else ''}")
     for m in found:
         click.echo(
-            f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<9} "
+            f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<10} "
             f"attempts {m.attempts}  {m.updated_at.astimezone(tz):%Y-%m-%d %H:%M}"
             + (f"  {m.reason}" if m.reason else "")
         )

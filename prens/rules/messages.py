@@ -3,11 +3,12 @@ appear: they are not placeholders (the configuration refuses unknown ones)."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from prens.config import Settings
 from prens.privacy import redact
-from prens.rules.lifecycle import TERVERIFIKASI, membership_key
+from prens.rules.lifecycle import STATES, TERVERIFIKASI, membership_key
 from prens.rules.problems import ERROR
 from prens.rules.registration import Registration
 
@@ -17,6 +18,13 @@ STATUS_WORDS = {
     "uncertain": "belum pasti",
     "pending": "menunggu",
     "sending": "sedang dikirim",
+    "superseded": "tidak dikirim (status sudah berubah)",
+}
+# The messages that are not a state's: their names in words. A state's message is named by the
+# state (TERVERIFIKASI, DAFTAR TUNGGU, ...).
+EVENT_WORDS = {
+    "needs_correction": "Perlu perbaikan",
+    "documents_reminder": "Pengingat berkas",
 }
 
 
@@ -48,17 +56,25 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
     }
 
 
-def still_wanted(event: str, state: str | None) -> bool:
-    """Whether a queued message still has something to say when its turn comes: a documents
-    reminder is not sent once the registration has left TERVERIFIKASI (documents ticked,
-    rejected, ...)."""
-    return event != "documents_reminder" or state == TERVERIFIKASI
+def still_true(event: str, state: str | None) -> bool:
+    """Whether a queued message still holds for a registration in `state` when its turn comes:
+    a state's message only while the registration is in that state (a TERVERIFIKASI message
+    says "bring your documents": not to someone since rejected, registered or on the waiting
+    list), and the documents reminder only in TERVERIFIKASI. Other messages (a correction
+    needed) always hold."""
+    if event == "documents_reminder":
+        return state == TERVERIFIKASI
+    if event in STATES:
+        return state == event
+    return True
 
 
 def render(template: str, filled: dict[str, str]) -> str:
     return " ".join(template.format(**filled).split())
 
 
-def last_notification(event: str, status: str, at: str) -> str:
-    """The `Notifikasi Terakhir` cell: event, time, outcome."""
-    return f"{event} {at} {STATUS_WORDS.get(status, status)}"
+def last_notification(event: str, status: str, at: datetime, tz: tzinfo) -> str:
+    """The `Notifikasi Terakhir` cell: the message in words, its time in the program's time
+    zone, its outcome ("TERVERIFIKASI, 06-12-2026 08:15, terkirim")."""
+    when = at.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+    return f"{EVENT_WORDS.get(event, event)}, {when}, {STATUS_WORDS.get(status, status)}"

@@ -4,6 +4,10 @@ transaction as the event that causes it. The notify job sends what is due.
 pending -> sending -> sent | pending (retry later) | failed; a message found in `sending` when a
 notify run starts was left by a run that died mid-call: it becomes `uncertain`, is never resent
 blindly, and waits for an operator (`prens notifications retry ID`).
+
+pending -> superseded: when its turn comes, the message no longer holds (the registration has
+left the state it announces); it is never sent, unless the registration enters that state again,
+which makes it pending once more (`reopen_superseded`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from prens.store.schema import metadata, notifications
 from prens.store.sql import upsert
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN = "pending", "sending", "sent", "failed", "uncertain"
-STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN)
+SUPERSEDED = "superseded"
+STATUSES = (PENDING, SENDING, SENT, FAILED, UNCERTAIN, SUPERSEDED)
+TOLD = (SENT, FAILED, UNCERTAIN)  # a send was tried: its outcome is the person's last message
 
 
 def _new_message(registration_id: str, event: str, at: datetime) -> dict[str, Any]:
@@ -68,7 +74,7 @@ def cancel_pending(
     conn: Connection, registration_id: str, event: str, reason: str, at: datetime
 ) -> None:
     """In the caller's transaction: the message for (registration, event), if still waiting,
-    will not be sent (failed, with `reason`). `at`: naive UTC."""
+    will not be sent (superseded, with `reason`). `at`: naive UTC."""
     conn.execute(
         update(notifications)
         .where(
@@ -76,8 +82,24 @@ def cancel_pending(
             notifications.c.event == event,
             notifications.c.status == PENDING,
         )
-        .values(status=FAILED, reason=reason, updated_at=at)
+        .values(status=SUPERSEDED, reason=reason, updated_at=at)
     )
+
+
+def reopen_superseded(conn: Connection, pairs: list[tuple[str, str]], now: datetime) -> None:
+    """In the caller's transaction: the superseded messages of these (registration, state)
+    pairs, whose state the registration has entered again, are due again (still never sent)."""
+    at = naive_utc(now)
+    for registration_id, event in sorted(set(pairs)):
+        conn.execute(
+            update(notifications)
+            .where(
+                notifications.c.registration_id == registration_id,
+                notifications.c.event == event,
+                notifications.c.status == SUPERSEDED,
+            )
+            .values(status=PENDING, next_attempt_at=at, updated_at=at, reason="")
+        )
 
 
 def enqueue_many(conn: Connection, pairs: list[tuple[str, str]], now: datetime) -> None:
@@ -140,7 +162,6 @@ class Outbox:
                 .values(
                     status=UNCERTAIN,
                     updated_at=naive_utc(now),
-                    written_back=False,
                     reason="the process stopped while sending: delivered or not, unknown",
                 )
             ).rowcount
@@ -183,7 +204,6 @@ class Outbox:
             reference=reference,
             sent_at=naive_utc(now),
             reason="",
-            written_back=False,
         )
 
     def mark_retry(self, message_id: int, reason: str, at: datetime, now: datetime) -> None:
@@ -196,8 +216,12 @@ class Outbox:
             next_attempt_at=naive_utc(at),
         )
 
+    def mark_superseded(self, message_id: int, reason: str, now: datetime) -> bool:
+        """A pending message that no longer holds: closed unsent (False: not pending now)."""
+        return self._set(message_id, now, expect=PENDING, status=SUPERSEDED, reason=reason)
+
     def mark_failed(self, message_id: int, reason: str, now: datetime) -> None:
-        self._set(message_id, now, expect=SENDING, status=FAILED, reason=reason, written_back=False)
+        self._set(message_id, now, expect=SENDING, status=FAILED, reason=reason)
 
     def requeue(self, message_id: int, now: datetime) -> bool:
         """An operator's decision: send an `uncertain` or `failed` message again."""
@@ -234,24 +258,15 @@ class Outbox:
             ).all()
         return {status: int(n) for status, n in rows}
 
-    def to_write_back(self) -> dict[str, Message]:
-        """Per registration, its latest message whose outcome the sheet does not show yet."""
+    def last_told(self) -> dict[str, tuple[str, str, datetime]]:
+        """Per registration, the last message a send was tried for (sent, failed or uncertain),
+        by the time of its outcome, as (event, status, when): what `Notifikasi Terakhir`
+        shows."""
+        n = notifications.c
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(notifications)
-                .where(
-                    notifications.c.written_back.is_(False),
-                    notifications.c.status.in_((SENT, FAILED, UNCERTAIN)),
-                )
-                .order_by(notifications.c.updated_at)
+                select(n.registration_id, n.event, n.status, n.updated_at)
+                .where(n.status.in_(TOLD))
+                .order_by(n.updated_at, n.id)
             ).all()
-        return {r.registration_id: _message(r) for r in rows}
-
-    def mark_written_back(self, ids: list[int]) -> None:
-        if ids:
-            with write_transaction(self.engine) as conn:
-                conn.execute(
-                    update(notifications)
-                    .where(notifications.c.id.in_(ids))
-                    .values(written_back=True)
-                )
+        return {r[0]: (r[1], r[2], r[3].replace(tzinfo=UTC)) for r in rows}

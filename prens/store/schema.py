@@ -103,6 +103,7 @@ notifications = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    # No longer read: the sync compares `Notifikasi Terakhir` with the outbox on every run.
     Column("written_back", Boolean, nullable=False, default=False),
     UniqueConstraint("registration_id", "event"),
 )

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from prens.rules.dates import naive_utc
 from prens.rules.lifecycle import STATES
 from prens.store.database import WRITE_CHUNK_ROWS, write_transaction
-from prens.store.outbox import enqueue_many
+from prens.store.outbox import enqueue_many, reopen_superseded
 from prens.store.schema import audit_log, metadata, registrations, state_entries, verifications
 from prens.store.sql import upsert
 
@@ -203,6 +203,13 @@ class VerificationStore:
         self._insert_audit(conn, audit, at, actor)
         told = [(r, state) for r, state in firsts if state in notify and r not in quiet]
         enqueue_many(conn, told, now)
+        # A state entered again whose message was closed unsent while it was left: due again.
+        again = [
+            (ob.registration_id, ob.state_after)
+            for ob in moved
+            if ob.state_after in notify and ob.registration_id not in quiet
+        ]
+        reopen_superseded(conn, again, now)
 
     @staticmethod
     def _first_entries(
