@@ -16,6 +16,7 @@ from prens.config import Settings
 from prens.rules.lifecycle import APPROVED, DAFTAR_TUNGGU, TERVERIFIKASI, transition
 from prens.rules.waiting import waiting_note
 from prens.store.ledger import Ledger
+from prens.store.offices import Receipts
 from prens.store.outbox import Outbox
 from prens.store.verification import Observation, VerificationStore
 from sheets_bridge.base import SheetBackend
@@ -129,11 +130,14 @@ def _to_waiting(
         )
     events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
     store.record(observations, now, actor="rollover", notify=events if outbox else frozenset())
+    receipts = Receipts(ledger.engine).lines(settings.timezone)
     sheets.update_rows_by_key(
         settings.worksheets["pendaftar"],
         settings.columns["id"],
         {
-            ob.registration_id: status_cells(ob, known[ob.registration_id], settings, now)
+            ob.registration_id: status_cells(
+                ob, known[ob.registration_id], settings, now, receipts.get(ob.registration_id, "")
+            )
             for ob in observations
         },
     )

@@ -68,9 +68,10 @@ class SyncReport:
         )
 
 
-def catatan(reg: SheetEntry, notes: str) -> str:
-    """`Catatan Sistem`: the intake warnings, then the notes on verifier input."""
-    return " ".join(part for part in (reg.warnings, notes) if part)
+def catatan(reg: SheetEntry, notes: str, receipt: str = "") -> str:
+    """`Catatan Sistem`: the intake warnings, the notes on verifier input, then what the desa
+    office noted when it received the documents."""
+    return " ".join(part for part in (reg.warnings, notes, receipt) if part)
 
 
 def _last_told(
@@ -150,26 +151,30 @@ def _changes_back(
     settings: Settings,
     now: datetime,
     report: SyncReport,
+    receipts: Mapping[str, str],
 ) -> dict[str, dict[str, str | bool]]:
     """Status, Catatan Sistem and the time of the change, for each row that moved or whose
-    notes changed."""
+    notes changed (`receipts`: the desa offices' lines for Catatan Sistem)."""
     back: dict[str, dict[str, str | bool]] = {}
     for ob in observations:
         if ob.kind:
             report.moves[ob.kind] = report.moves.get(ob.kind, 0) + 1
         previous_notes = last.get(ob.registration_id, ({}, ""))[1]
         if ob.kind or ob.notes != previous_notes:
-            back[ob.registration_id] = status_cells(ob, known[ob.registration_id], settings, now)
+            reg = known[ob.registration_id]
+            back[ob.registration_id] = status_cells(
+                ob, reg, settings, now, receipts.get(ob.registration_id, "")
+            )
     return back
 
 
 def status_cells(
-    ob: Observation, reg: SheetEntry, settings: Settings, now: datetime
+    ob: Observation, reg: SheetEntry, settings: Settings, now: datetime, receipt: str = ""
 ) -> dict[str, str | bool]:
     """What the sheet shows of an observation: Status, Catatan Sistem, when it changed."""
     return {
         settings.columns["status"]: ob.state_after,
-        settings.columns["catatan"]: catatan(reg, ob.notes),
+        settings.columns["catatan"]: catatan(reg, ob.notes, receipt),
         settings.columns["diperbarui"]: now.astimezone(settings.timezone).strftime(
             "%Y-%m-%d %H:%M:%S"
         ),
@@ -184,9 +189,11 @@ def _repairs(
     last: dict[str, tuple[dict[str, Any], str]],
     settings: Settings,
     back: dict[str, dict[str, str | bool]],
+    receipts: Mapping[str, str],
 ) -> int:
     """A run killed between storing what it saw and writing back left Status or Catatan behind
-    the ledger: bring the sheet level with what was stored (added to `back`); how many."""
+    the ledger (or a desa's receipt note is new): bring the sheet level with what was stored
+    (added to `back`); how many."""
     status_header, note_header = settings.columns["status"], settings.columns["catatan"]
     observed = {ob.registration_id: ob for ob in observations}
     repaired = 0
@@ -197,7 +204,7 @@ def _repairs(
         seen = observed.get(reg_id)
         state = seen.state_after if seen else reg.state or ""
         notes = seen.notes if seen else last.get(reg_id, ({}, ""))[1]
-        want = {status_header: state, note_header: catatan(reg, notes)}
+        want = {status_header: state, note_header: catatan(reg, notes, receipts.get(reg_id, ""))}
         have = {h: str(columns[h][index]) for h in want}
         if have != want:
             back[reg_id] = dict(want)
@@ -253,8 +260,11 @@ def sync(
             observations, now, notify=events if outbox is not None else frozenset(), quiet=quiet
         )
         report.changed = len(observations)
-        back = _changes_back(observations, known, last, settings, now, report)
-        report.repaired = _repairs(ids, columns, known, observations, last, settings, back)
+        receipts = Receipts(ledger.engine).lines(settings.timezone)
+        back = _changes_back(observations, known, last, settings, now, report, receipts)
+        report.repaired = _repairs(
+            ids, columns, known, observations, last, settings, back, receipts
+        )
         if outbox is not None:
             _last_told(outbox, ids, columns[told_header], known, settings, back)
         sheets.update_rows_by_key(name, id_header, back, derived=True)

@@ -18,17 +18,18 @@ log = logging.getLogger(__name__)
 def push_receipts(
     receipts: Receipts, sheets: SheetBackend, settings: Settings, now: datetime
 ) -> int:
-    """Tick the document columns of the rows whose receipt is new, in one write; return how
-    many were ticked. A registration that left TERVERIFIKASI meanwhile (rejected, or ticked by
-    the Dinas already) is not touched."""
+    """Tick the document columns of the rows whose complete receipt is new, in one write;
+    return how many were ticked. A receipt not complete ticks nothing (its note reaches
+    `Catatan Sistem` through the sync). A registration that left TERVERIFIKASI meanwhile
+    (rejected, or ticked by the Dinas already) is not touched."""
     pending = receipts.pending()
     if not pending:
         return 0
     headers = [v.header for v in settings.verifier_columns if v.role == "documents"]
     ticks: dict[str, dict[str, str | bool]] = {
         reg_id: {header: True for header in headers}
-        for reg_id, state in pending.items()
-        if state == TERVERIFIKASI
+        for reg_id, (state, complete) in pending.items()
+        if state == TERVERIFIKASI and complete
     }
     if ticks and headers:
         sheets.update_rows_by_key(

@@ -12,7 +12,7 @@ import pytest
 from jobs.reminders import remind
 from jobs.sync import sync
 from prens.config.model import OfficeRules
-from prens.rules.offices import DESA, Entry, reminders_due
+from prens.rules.offices import DESA, Entry, Receipt, reminders_due
 from prens.store.offices import REMINDER, Receipts
 from tests.lifecycle_helpers import tick
 from tests.offices_helpers import BALANG, LASUNG_BATU, office, populate
@@ -39,11 +39,15 @@ def test_who_is_due_a_reminder() -> None:
         entry("late", "TERVERIFIKASI", 15),
         entry("exactly", "TERVERIFIKASI", 14),  # not more than 14 days yet
         entry("received", "TERVERIFIKASI", 30),
+        entry("partly", "TERVERIFIKASI", 30),  # brought, not complete: still reminded
         entry("done", "BERKAS LENGKAP", 30),
         entry("undated", "TERVERIFIKASI", None),
     ]
-    receipts = {"received": object()}
-    assert reminders_due(entries, receipts, today, 14) == ["late"]  # type: ignore[arg-type]
+    receipts = {
+        "received": Receipt("Desa X", today, ""),
+        "partly": Receipt("Desa X", today, "Fotokopi KK belum dibawa", complete=False),
+    }
+    assert reminders_due(entries, receipts, today, 14) == ["late", "partly"]
     assert reminders_due(entries, {}, today, 0) == []  # reminders off
 
 

@@ -120,7 +120,7 @@ def test_the_desa_sees_only_its_own_people(desa, client) -> None:  # type: ignor
 def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime) -> None:  # type: ignore[no-untyped-def]
     ani = desa["ani"]
     confirm = client.get(f"/kantor/berkas/{ani.id}")
-    assert confirm.status_code == 200 and "Ya, berkas diterima" in confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Belum lengkap" in confirm.get_data(as_text=True)
     assert client.post(f"/kantor/berkas/{ani.id}", data={"catatan": "x"}).status_code == 400
     assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
     done = client.post(
@@ -128,9 +128,12 @@ def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime)
         data={
             "catatan": "KK belum\x01 dibawa, hp 0812 3456 7890, NIK 6311/0645/0790/0001",
             "csrf_token": csrf(client),
+            "lengkap": "ya",
         },
     )
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"dicatat={ani.id}")
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        f"dicatat={ani.id}&lengkap=ya"
+    )
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
     assert f"Berkas {ani.id} dicatat diterima" in shown and "(KK belum dibawa, hp " in shown
     assert not PHONE_DIGITS.search(shown)  # a phone number typed in the note is hidden
@@ -147,7 +150,9 @@ def test_a_receipt_recorded_at_the_desa_reaches_the_sheet(desa, client, runtime)
     assert row[rows[0].index("Berkas Diterima")] == "TRUE"
     assert status(runtime, ani.id)[0] == "BERKAS LENGKAP"
     assert runtime.ledger.get(ani.id).state == "BERKAS LENGKAP"
-    again = client.post(f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client)})
+    again = client.post(
+        f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client), "lengkap": "ya"}
+    )
     assert again.status_code == 409 and "sudah dicatat" in again.get_data(as_text=True)
 
 
@@ -155,7 +160,7 @@ def test_the_sheet_stays_the_source_of_truth(desa, client, runtime) -> None:  # 
     from tests.lifecycle_helpers import tick
 
     ani = desa["ani"]
-    client.post(f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client)})
+    client.post(f"/kantor/berkas/{ani.id}", data={"csrf_token": csrf(client), "lengkap": "ya"})
     sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
     tick(runtime, ani.id, "Berkas Diterima", "")  # a verifier unticks it: papers not in order
     report = sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
@@ -171,7 +176,9 @@ def test_receipts_refused_in_words(desa, client, runtime) -> None:  # type: igno
         ("dedi", 409, "bukan TERVERIFIKASI"),  # not verified yet
         ("citra", 409, "bukan TERVERIFIKASI"),  # documents in already
     ):
-        reply = client.post(f"/kantor/berkas/{desa[who].id}", data={"csrf_token": token})
+        reply = client.post(
+            f"/kantor/berkas/{desa[who].id}", data={"csrf_token": token, "lengkap": "ya"}
+        )
         assert reply.status_code == code, who
         assert words in reply.get_data(as_text=True), who
     for path in ("/kantor/berkas/BLG-000000", "/kantor/berkas/" + "x" * 300, "/kantor/berkas/%00"):
@@ -210,7 +217,9 @@ def test_an_office_never_opens_the_dinas_pages(desa, client, runtime) -> None:  
     assert sign_in(other.application.test_client(), "Desa Balang", token).status_code == 429
     text = other.get("/kantor/").get_data(as_text=True)
     assert "FAJAR NUGRAHA" in text and "ANI LESTARI" not in text
-    refused = other.post(f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(other)})
+    refused = other.post(
+        f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(other), "lengkap": "ya"}
+    )
     assert refused.status_code == 404
     assert Receipts(runtime.engine).of(None, runtime.settings.timezone) == {}
 
@@ -257,16 +266,20 @@ def test_the_kecamatan_sees_its_desa_counted(runtime, client) -> None:  # type: 
     desa_token = office(runtime, "Desa Lasung Batu", DESA, LASUNG_BATU)
     desa_client = client.application.test_client()
     sign_in(desa_client, "Desa Lasung Batu", desa_token)
-    desa_client.post(f"/kantor/berkas/{people['budi'].id}", data={"csrf_token": csrf(desa_client)})
+    desa_client.post(
+        f"/kantor/berkas/{people['budi'].id}",
+        data={"csrf_token": csrf(desa_client), "lengkap": "ya"},
+    )
     assert sign_in(client, "Kecamatan Paringin", token).status_code == 302
     text = client.get("/kantor/").get_data(as_text=True)
     # Hand count. Lasung Batu: Ani waiting 20 days (late), Budi received at the desa, Citra
     # BERKAS LENGKAP, Eka registered. Balang: Fajar waiting 16 days (late), Gita registered.
-    rows = dict(re.findall(r"<tr><td>([^<]+)</td>((?:<td class=\"num\">[^<]*</td>){4})</tr>", text))
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>((?:<td class=\"num\">[^<]*</td>){5})</tr>", text))
     cells = {k: re.findall(r">([^<]*)<", v)[::2] for k, v in rows.items()}
-    assert cells["Lasung Batu"] == ["1", "1", "2", "1"]
-    assert cells["Balang"] == ["1", "1", "0", "1"]
-    assert cells["Dahai"] == ["0", "0", "0", "0"]  # every desa of the kecamatan is listed
+    # Waiting, late, brought but not complete, received, registered.
+    assert cells["Lasung Batu"] == ["1", "1", "0", "2", "1"]
+    assert cells["Balang"] == ["1", "1", "0", "0", "1"]
+    assert cells["Dahai"] == ["0", "0", "0", "0", "0"]  # every desa of the kecamatan is listed
     assert "HADI WIJAYA" not in text  # Juai is another kecamatan
     longest = text[text.index("Paling lama menunggu") :]
     assert longest.index("ANI LESTARI") < longest.index("FAJAR NUGRAHA")
@@ -304,7 +317,8 @@ def test_anything_typed_on_the_office_pages_is_answered(
     assert client.get("/kantor/", query_string={"q": query}).status_code == 200
     assert client.get("/kantor/", query_string={"q": query, "cetak": "1"}).status_code == 200
     reply = client.post(
-        f"/kantor/berkas/{desa['dedi'].id}", data={"catatan": note, "csrf_token": csrf(client)}
+        f"/kantor/berkas/{desa['dedi'].id}",
+        data={"catatan": note, "csrf_token": csrf(client), "lengkap": "ya"},
     )
     assert reply.status_code == 409  # not verified: refused in words, whatever the note
 
@@ -334,10 +348,61 @@ def test_doctor_tells_of_receipts_the_sheet_has_not_had(desa, client, runtime) -
     now = datetime.now(UTC)
     quiet = offices_check(now)
     assert quiet.status == OK and quiet.detail == "1 akun desa/kelurahan, 0 akun kecamatan"
-    client.post(f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(client)})
+    client.post(
+        f"/kantor/berkas/{desa['ani'].id}", data={"csrf_token": csrf(client), "lengkap": "ya"}
+    )
     fresh = offices_check(now)
     assert fresh.status == OK and "1 berkas diterima di desa menunggu" in fresh.detail
     stale = offices_check(now + timedelta(hours=2))  # the sync has not run for two hours
     assert stale.status == WARNING and "prens jobs run sync" in stale.detail
     sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
     assert offices_check(now + timedelta(hours=2)).status == OK
+
+
+def test_documents_not_complete_keep_the_person_waiting_and_tell_the_verifiers(
+    desa, client, runtime
+) -> None:  # type: ignore[no-untyped-def]
+    # "KK belum dibawa" still ticked Berkas Diterima, reached BERKAS LENGKAP and the enrolment
+    # file; verifiers never saw the note.
+    from prens.reports.bpjs import enrolment_table
+
+    ani = desa["ani"]
+    url = f"/kantor/berkas/{ani.id}"
+    assert client.post(url, data={"csrf_token": csrf(client)}).status_code == 400  # no choice
+    nothing = {"csrf_token": csrf(client), "lengkap": "tidak"}
+    assert client.post(url, data=nothing).status_code == 400  # not complete, but what is missing?
+    partly = {**nothing, "kurang": "Fotokopi KK", "catatan": "KTP sudah dicocokkan"}
+    done = client.post(url, data=partly)
+    assert done.status_code == 302 and done.headers["Location"].endswith("lengkap=tidak")
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "dicatat <strong>belum lengkap</strong>" in shown and "Catat sisa berkas" in shown
+
+    def sheet_row() -> dict[str, str]:
+        sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+        rows = runtime.sheets.get_all_values("Pendaftar")
+        return dict(zip(rows[0], next(r for r in rows if r[0] == ani.id), strict=True))
+
+    today = datetime.now(runtime.settings.timezone).strftime("%d-%m-%Y")
+    row = sheet_row()
+    assert row["Berkas Diterima"] != "TRUE" and status(runtime, ani.id)[0] == "TERVERIFIKASI"
+    assert (
+        f"Kantor Desa Lasung Batu, {today}: belum lengkap: Fotokopi KK belum dibawa; "
+        "KTP sudah dicocokkan" in row["Catatan Sistem"]
+    )
+    enrolled = enrolment_table(runtime.ledger, runtime.verification(), runtime.settings)[0]
+    assert not any(ani.id in map(str, line) for line in enrolled)
+    assert (
+        Receipts(runtime.engine).of([ani.id], runtime.settings.timezone)[ani.id].complete is False
+    )
+
+    # The KK comes a day later: recorded complete, the row ticked, the note now the last word.
+    complete = {"csrf_token": csrf(client), "lengkap": "ya", "catatan": "KK menyusul"}
+    assert client.post(url, data=complete).status_code == 302
+    row = sheet_row()
+    assert row["Berkas Diterima"] == "TRUE"
+    assert f"Kantor Desa Lasung Batu, {today}: KK menyusul" in row["Catatan Sistem"]
+    assert "belum lengkap" not in row["Catatan Sistem"]
+    sync(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification())
+    assert status(runtime, ani.id)[0] == "BERKAS LENGKAP"
+    again = client.post(url, data={"csrf_token": csrf(client), "lengkap": "ya"})
+    assert again.status_code == 409  # complete once: recorded already

@@ -63,9 +63,16 @@ def test_a_desa_office_records_documents_received(tmp_path: Path, browser) -> No
         assert fits_the_phone(page)
         shot(page, "kantor-desa")
         page.locator(f"a[href='/kantor/berkas/{ani.id}']").click()
-        page.get_by_label("Catatan (boleh kosong)").fill("KK belum dibawa")
+        page.get_by_label("Belum lengkap").check()  # she brought her KTP, not her KK
+        page.get_by_label("Fotokopi KK").check()
         shot(page, "kantor-berkas")
-        page.get_by_role("button", name="Ya, berkas diterima").click()
+        page.get_by_role("button", name="Simpan").click()
+        assert page.get_by_text(f"Berkas {ani.id} dicatat belum lengkap").is_visible()
+        waiting = page.inner_text("main")
+        assert "Belum lengkap" in waiting and "Fotokopi KK belum dibawa" in waiting
+        page.get_by_role("link", name="Catat sisa berkas").click()  # the KK, a day later
+        page.get_by_label("Lengkap", exact=True).check()
+        page.get_by_role("button", name="Simpan").click()
         assert page.get_by_text(f"Berkas {ani.id} dicatat diterima").is_visible()
         assert fits_the_phone(page)
         page.get_by_role("link", name="Versi cetak (A4)").click()
@@ -91,8 +98,9 @@ def test_a_desa_office_records_documents_received(tmp_path: Path, browser) -> No
         assert status(runtime, ani.id)[0] == "BERKAS LENGKAP"
         assert status(runtime, people["budi"].id)[0] == "TERVERIFIKASI"
         audit = [e for e in runtime.verification().history(ani.id) if e.kind == "receipt"]
-        assert [(e.actor, e.detail["note"]) for e in audit] == [
-            ("kantor:Desa Lasung Batu", "KK belum dibawa")
+        assert [(e.actor, e.detail["note"], e.detail["complete"]) for e in audit] == [
+            ("kantor:Desa Lasung Batu", "Fotokopi KK belum dibawa", False),
+            ("kantor:Desa Lasung Batu", "", True),
         ]
     finally:
         runtime.close()

@@ -25,7 +25,9 @@ from prens.intake.submission import clean_text, typed
 from prens.privacy import redact
 from prens.rules.offices import (
     DESA,
+    MISSING_DOCUMENTS,
     AreaTable,
+    Line,
     Office,
     all_desa,
     area_name,
@@ -109,12 +111,14 @@ def desa_table(rt: Runtime, office: Office | None, today: date) -> AreaTable:
     counts a camat or the Dinas chases with, and who has waited longest."""
     s, engine = rt.settings, rt.engine
     late_days = s.offices.late_days
+    longest = waiting_longest(engine, office, s.timezone)
     return area_table(
         area_tallies(engine, office, late_line(today, late_days), s.timezone),
-        waiting_longest(engine, office, s.timezone),
+        longest,
         all_desa(s.region) if office is None else desa_places(s.region, office),
         today,
         late_days,
+        Receipts(engine).of([e.id for e in longest], s.timezone),  # a receipt not complete
     )
 
 
@@ -145,7 +149,8 @@ def home() -> str:
         title=title,
         people=people,
         query=query,
-        recorded=recorded if any(p.id == recorded for p in people.received) else "",
+        recorded=recorded if any(p.receipt and p.id == recorded for p in people) else "",
+        complete=request.args.get("lengkap") != "tidak",
         late_days=late_days,
         printed=now.strftime("%d-%m-%Y %H:%M"),
     )
@@ -175,12 +180,30 @@ def receipt(registration_id: str):  # type: ignore[no-untyped-def]
         receipts = Receipts(rt.engine).of([entry.id], s.timezone)
         people = desa_list([entry], receipts, _now().date(), s.offices.late_days)
         line = (people.waiting + people.received + people.others)[0]
-        return render_template("kantor_berkas.html", line=line, note_length=NOTE_LENGTH)
+        return _receipt_form(line)
+    complete = request.form.get("lengkap") == "ya"
+    missing = [d for d in MISSING_DOCUMENTS if d in request.form.getlist("kurang")]
     # What the office types is shown on its pages: a NIK or phone number in it is hidden.
     # Full-width digits as plain ones (NFKC) first: a NIK typed so is hidden as any other.
-    note = redact(" ".join(typed(request.form.get("catatan", "")).split())[:NOTE_LENGTH])
+    typed_note = " ".join(typed(request.form.get("catatan", "")).split())
+    said = [f"{d} belum dibawa" for d in missing] if not complete else []
+    note = redact("; ".join([*said, typed_note] if typed_note else said)[:NOTE_LENGTH])
+    if request.form.get("lengkap") not in ("ya", "tidak"):
+        return _message(400, "Belum dipilih", "Pilih dulu: berkas lengkap atau belum lengkap.")
+    if not complete and not note:
+        return _message(
+            400,
+            "Apa yang kurang?",
+            "Berkas belum lengkap: centang atau tulis apa yang masih kurang.",
+        )
     try:
-        Receipts(rt.engine).record(office, entry.id, note, datetime.now(UTC))
+        Receipts(rt.engine).record(office, entry.id, note, datetime.now(UTC), complete)
     except ReceiptRefused as exc:
         return _message(409, "Tidak dapat dicatat", str(exc))
-    return redirect(url_for("kantor.home", dicatat=entry.id))
+    return redirect(url_for("kantor.home", dicatat=entry.id, lengkap="ya" if complete else "tidak"))
+
+
+def _receipt_form(line: Line) -> str:
+    return render_template(
+        "kantor_berkas.html", line=line, note_length=NOTE_LENGTH, documents=MISSING_DOCUMENTS
+    )

@@ -4,7 +4,7 @@ reminder. An office sees only its own area, and never a full NIK, KK or phone nu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -51,6 +51,23 @@ class Receipt:
     office: str
     received_on: date
     note: str
+    complete: bool = True  # False: documents brought, but not all of them (`note` says which)
+
+    def line(self) -> str:
+        """What `Catatan Sistem` says of it ("" for a complete receipt without a note):
+        "Kantor Desa Balang, 06-12-2026: belum lengkap: KK belum dibawa"."""
+        if self.complete and not self.note:
+            return ""
+        said = (
+            self.note
+            if self.complete
+            else "belum lengkap" + (f": {self.note}" if self.note else "")
+        )
+        return f"Kantor {self.office}, {self.received_on:%d-%m-%Y}: {said}"
+
+
+# What an office may tick as missing; anything else is typed in the note.
+MISSING_DOCUMENTS = ("Fotokopi KTP", "Fotokopi KK")
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,9 @@ class DesaList:
     def __len__(self) -> int:
         return len(self.waiting) + len(self.received) + len(self.others)
 
+    def __iter__(self) -> Iterator[Line]:
+        return iter([*self.waiting, *self.received, *self.others])
+
 
 def phone_tail(phone: str) -> str:
     """A phone number as an office sees it: its last 4 digits."""
@@ -85,7 +105,7 @@ def phone_tail(phone: str) -> str:
 
 
 def _line(e: Entry, receipt: Receipt | None, today: date, late_days: int) -> Line:
-    waiting = e.state == TERVERIFIKASI and receipt is None
+    waiting = e.state == TERVERIFIKASI and (receipt is None or not receipt.complete)
     days = (today - e.verified_on).days if waiting and e.verified_on else None
     return Line(
         id=e.id,
@@ -121,8 +141,8 @@ def desa_list(
         if not matches(e, query):
             continue
         line = _line(e, receipts.get(e.id), today, late_days)
-        if e.state == TERVERIFIKASI and line.receipt is None:
-            out.waiting.append(line)
+        if e.state == TERVERIFIKASI and (line.receipt is None or not line.receipt.complete):
+            out.waiting.append(line)  # a receipt not complete: still waiting for the rest
         elif line.receipt is not None or e.state == BERKAS_LENGKAP:
             out.received.append(line)
         else:
@@ -138,6 +158,7 @@ class DesaCounts:
     verified: int = 0  # TERVERIFIKASI: waiting for documents
     late: int = 0  # of those, waiting longer than the configured days
     received: int = 0  # documents received (recorded at the desa, or BERKAS LENGKAP)
+    incomplete: int = 0  # of the verified, documents brought but not complete
     registered: int = 0  # TERDAFTAR
 
 
@@ -153,6 +174,7 @@ class AreaTable:
             total.verified += r.verified
             total.late += r.late
             total.received += r.received
+            total.incomplete += r.incomplete
             total.registered += r.registered
         return total
 
@@ -164,9 +186,10 @@ class Tally:
 
     desa_code: str
     state: str
-    received: bool  # a receipt recorded at the desa
+    received: bool  # a complete receipt recorded at the desa
     late: bool  # verified more than `late_days` ago
     count: int
+    incomplete: bool = False  # a receipt recorded, the documents not complete
 
 
 def late_line(today: date, late_days: int) -> date:
@@ -180,9 +203,11 @@ def area_table(
     places: Mapping[str, str],
     today: date,
     late_days: int,
+    receipts: Mapping[str, Receipt] | None = None,
 ) -> AreaTable:
     """Per desa (`places`: code -> name, every desa of the area, in order), the counts a camat
-    or the Dinas chases with; and those waiting longest for their documents (in that order)."""
+    or the Dinas chases with; and those waiting longest for their documents (in that order),
+    with the receipt of documents not complete (`receipts`), if any."""
     rows = {code: DesaCounts(code, name) for code, name in places.items()}
     for t in tallies:
         row = rows.get(t.desa_code)
@@ -195,8 +220,12 @@ def area_table(
         elif t.state == TERVERIFIKASI:
             row.verified += t.count
             row.late += t.count if t.late else 0
+            row.incomplete += t.count if t.incomplete else 0
     longest = [
-        (_line(e, None, today, late_days), places.get(e.desa_code, e.desa_code))
+        (
+            _line(e, (receipts or {}).get(e.id), today, late_days),
+            places.get(e.desa_code, e.desa_code),
+        )
         for e in waiting_longest
     ]
     return AreaTable(list(rows.values()), longest)
@@ -213,7 +242,7 @@ def reminders_due(
         e.id
         for e in entries
         if e.state == TERVERIFIKASI
-        and e.id not in receipts
+        and (e.id not in receipts or not receipts[e.id].complete)
         and e.verified_on is not None
         and (today - e.verified_on).days > after_days
     ]

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, insert, select, update
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
 
 from prens.errors import PrensError
 from prens.rules.dates import naive_utc
@@ -198,7 +198,8 @@ def area_tallies(
     only the verified."""
     line = datetime.combine(late_before, time(), zone).astimezone(UTC).replace(tzinfo=None)
     late = case((state_entries.c.entered_at < line, 1), else_=0)
-    received = case((office_receipts.c.registration_id.is_not(None), 1), else_=0)
+    received = case((office_receipts.c.complete.is_(True), 1), else_=0)
+    incomplete = case((office_receipts.c.complete.is_(False), 1), else_=0)
     counted = [s for s in COUNTED if s != TERVERIFIKASI]
     settled = (
         select(registrations.c.desa_code, registrations.c.state, func.count())
@@ -206,11 +207,11 @@ def area_tallies(
         .group_by(registrations.c.desa_code, registrations.c.state)
     )
     verified = (
-        select(registrations.c.desa_code, received, late, func.count())
+        select(registrations.c.desa_code, received, late, incomplete, func.count())
         .outerjoin(state_entries, _verified())
         .outerjoin(office_receipts, office_receipts.c.registration_id == registrations.c.id)
         .where(registrations.c.state == TERVERIFIKASI, registrations.c.desa_code.is_not(None))
-        .group_by(registrations.c.desa_code, received, late)
+        .group_by(registrations.c.desa_code, received, late, incomplete)
     )
     if office is not None:
         settled, verified = settled.where(_area(office)), verified.where(_area(office))
@@ -218,21 +219,26 @@ def area_tallies(
         rows = conn.execute(settled).all()
         waiting = conn.execute(verified).all()
     return [Tally(code, state, False, False, n) for code, state, n in rows] + [
-        Tally(code, TERVERIFIKASI, bool(r), bool(lt), n) for code, r, lt, n in waiting
+        Tally(code, TERVERIFIKASI, bool(r), bool(lt), n, bool(inc))
+        for code, r, lt, inc, n in waiting
     ]
 
 
 def waiting_longest(
     engine: Engine, office: Office | None, zone: tzinfo, limit: int = 20
 ) -> list[Entry]:
-    """The area's verified registrations without documents, those verified first first."""
+    """The area's verified registrations without (complete) documents, those verified first
+    first."""
     query = (
         select(*_ENTRY)
         .join(state_entries, _verified())
         .outerjoin(office_receipts, office_receipts.c.registration_id == registrations.c.id)
         .where(
             registrations.c.state == TERVERIFIKASI,
-            office_receipts.c.registration_id.is_(None),
+            or_(
+                office_receipts.c.registration_id.is_(None),
+                office_receipts.c.complete.is_(False),
+            ),
             registrations.c.desa_code.is_not(None),
         )
         .order_by(state_entries.c.entered_at, registrations.c.id)
@@ -244,17 +250,31 @@ def waiting_longest(
         return _entries(conn.execute(query).all(), zone)
 
 
+def _receipt(row: Any, zone: tzinfo) -> Receipt:
+    received_on = row.received_at.replace(tzinfo=UTC).astimezone(zone).date()
+    return Receipt(row.office, received_on, row.note, bool(row.complete))
+
+
 class Receipts:
     """Documents received at a desa office."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def record(self, office: Office, registration_id: str, note: str, now: datetime) -> None:
-        """Record that the office received this registration's documents: audited with the
-        office's name, its pending reminder cancelled. Refused, in words, for a registration
-        of another area (told apart from none at all by nothing), one not waiting for its
-        documents, or one already received."""
+    def record(
+        self,
+        office: Office,
+        registration_id: str,
+        note: str,
+        now: datetime,
+        complete: bool = True,
+    ) -> None:
+        """Record that the office received this registration's documents, complete or not
+        (`note`: what is missing, or anything the office noted): audited with the office's
+        name; a complete receipt cancels the pending reminder and will tick `Berkas Diterima`.
+        A receipt not complete can be recorded again, as it is completed. Refused, in words,
+        for a registration of another area (told apart from none at all by nothing), one not
+        waiting for its documents, or one whose complete receipt is recorded already."""
         at = naive_utc(now)
         with write_transaction(self.engine) as conn:
             row = conn.execute(
@@ -269,24 +289,34 @@ class Receipts:
             earlier = conn.execute(
                 select(office_receipts).where(office_receipts.c.registration_id == registration_id)
             ).first()
-            if earlier is not None:
+            if earlier is not None and earlier.complete:
                 raise ReceiptRefused(f"Berkas {registration_id} sudah dicatat diterima sebelumnya.")
             if row.state != TERVERIFIKASI:
                 raise ReceiptRefused(
                     f"Berkas {registration_id} tidak dapat dicatat: statusnya {row.state}, "
                     "bukan TERVERIFIKASI (menunggu berkas)."
                 )
-            conn.execute(
-                insert(office_receipts).values(
-                    registration_id=registration_id,
-                    office=office.name,
-                    received_at=at,
-                    note=note,
-                    pushed_at=None,
+            values = {
+                "office": office.name,
+                "received_at": at,
+                "note": note,
+                "complete": complete,
+                "pushed_at": None,
+            }
+            if earlier is None:
+                conn.execute(
+                    insert(office_receipts).values(registration_id=registration_id, **values)
                 )
-            )
-            write_audit(conn, registration_id, at, "receipt", actor(office), {"note": note})
-            cancel_pending(conn, registration_id, REMINDER, "berkas sudah diterima", at)
+            else:
+                conn.execute(
+                    update(office_receipts)
+                    .where(office_receipts.c.registration_id == registration_id)
+                    .values(**values)
+                )
+            detail = {"note": note, "complete": complete}
+            write_audit(conn, registration_id, at, "receipt", actor(office), detail)
+            if complete:
+                cancel_pending(conn, registration_id, REMINDER, "berkas sudah diterima", at)
 
     def of(self, ids: Collection[str] | None, zone: tzinfo) -> dict[str, Receipt]:
         """The receipts of these registrations (all, for None)."""
@@ -295,23 +325,35 @@ class Receipts:
             query = query.where(office_receipts.c.registration_id.in_(list(ids)))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return {
-            r.registration_id: Receipt(
-                r.office, r.received_at.replace(tzinfo=UTC).astimezone(zone).date(), r.note
-            )
-            for r in rows
-        }
+        return {r.registration_id: _receipt(r, zone) for r in rows}
 
-    def pending(self) -> dict[str, str | None]:
-        """Registrations whose receipt the sheet has not been told of yet -> their state now."""
+    def lines(self, zone: tzinfo) -> dict[str, str]:
+        """What `Catatan Sistem` says of each receipt that has something to say: a note, or
+        documents not complete."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(office_receipts.c.registration_id, registrations.c.state)
+                select(office_receipts).where(
+                    or_(office_receipts.c.note != "", office_receipts.c.complete.is_(False))
+                )
+            ).all()
+        lines = {r.registration_id: _receipt(r, zone).line() for r in rows}
+        return {reg_id: line for reg_id, line in lines.items() if line}
+
+    def pending(self) -> dict[str, tuple[str | None, bool]]:
+        """Registrations whose receipt the sheet has not been told of yet -> (their state now,
+        whether the receipt is complete)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    office_receipts.c.registration_id,
+                    registrations.c.state,
+                    office_receipts.c.complete,
+                )
                 .outerjoin(registrations, registrations.c.id == office_receipts.c.registration_id)
                 .where(office_receipts.c.pushed_at.is_(None))
                 .order_by(office_receipts.c.received_at)
             ).all()
-        return {reg_id: state for reg_id, state in rows}
+        return {reg_id: (state, bool(complete)) for reg_id, state, complete in rows}
 
     def waiting_for_sheet(self) -> tuple[int, datetime | None]:
         """How many receipts the sheet has not been told of, and when the oldest was recorded

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData()
@@ -178,6 +179,8 @@ office_receipts = Table(
     Column("office", String(80), nullable=False),
     Column("received_at", DateTime, nullable=False),  # UTC
     Column("note", Text, nullable=False, default=""),  # what is still missing, if anything
+    # False: the documents brought are not all there; Berkas Diterima is not ticked.
+    Column("complete", Boolean, nullable=False, server_default=true()),
     Column("pushed_at", DateTime, index=True),  # NULL: not yet written to the sheet
 )
 
