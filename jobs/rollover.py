@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from jobs.sync import NOTIFIED_STATES, SyncReport, status_cells, sync
 from prens.config import Settings
@@ -129,7 +129,13 @@ def _to_waiting(
             )
         )
     events = frozenset(settings.notifications.templates) & NOTIFIED_STATES
-    store.record(observations, now, actor="rollover", notify=events if outbox else frozenset())
+    # Dated at the period's first moment: they were not carried over into it, so the new
+    # period's money counts no month for them, and the old period's list still holds them.
+    start = getattr(period, "start", None)
+    begun = datetime.combine(start, time.min, settings.timezone) if start else now
+    store.record(
+        observations, min(now, begun), actor="rollover", notify=events if outbox else frozenset()
+    )
     receipts = Receipts(ledger.engine).lines(settings.timezone)
     sheets.update_rows_by_key(
         settings.worksheets["pendaftar"],

@@ -7,13 +7,15 @@ operator is a Dinas officer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from jobs.reconcile import measure_lag, source_name
 from prens.config import Settings
 from prens.errors import LedgerError, PrensError
+from prens.reports.evaluation import budget
 from prens.rules.lifecycle import APPROVED
+from prens.rules.money import rupiah
 from prens.rules.offices import DESA
 from prens.rules.periods import OPEN_NAME, warnings
 from prens.runtime import Runtime
@@ -128,6 +130,13 @@ def _periods_check(runtime: Runtime, today: date) -> Check:
         detail = "satu periode tanpa batas waktu ([[periods]] belum diatur)"
     else:
         detail = f"periode {current.name} ({current.shown()})"
+    if current is not None and current.budget and current.start is not None:
+        money = budget(runtime.engine, s, current, datetime.combine(today, time(12), s.timezone))
+        if money.projected > current.budget:
+            found.append(
+                f"proyeksi sampai akhir periode {rupiah(money.projected)} melebihi pagu "
+                f"{rupiah(current.budget)} sebesar {rupiah(money.projected - current.budget)}"
+            )
     if current is not None and current.quota:
         members = runtime.ledger.count_in_states(APPROVED)
         detail += f"; {members} dari kuota {current.quota} orang terisi"

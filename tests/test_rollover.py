@@ -34,7 +34,9 @@ def at(runtime: Runtime, y: int, m: int, d: int):  # type: ignore[no-untyped-def
     )
 
 
-def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
+def through_2025(verifying, client):  # type: ignore[no-untyped-def]
+    """2025 as the module's docstring tells it, up to the rollover: (runtime, the verifying
+    fixture's ids, the two more, old's id)."""
     base, _fake, ids = verifying
     runtime = Runtime(
         dataclasses.replace(base.settings, periods=(P2025, P2026)),
@@ -59,7 +61,6 @@ def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
     ).get_json()
     assert old["status"] == "accepted", old
     flush(runtime.ledger, runtime.sheets, runtime.settings)
-    people = [*ids, *more, old["id"]]  # seven, in order of verification below
     for i, reg in enumerate([old["id"], *ids, *more]):
         approve(runtime, reg)
         at(runtime, 2025, 3, 1 + i)  # one verified a day: the order of first verification
@@ -73,6 +74,13 @@ def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
     assert runtime.ledger.get(ids[0]).state == BERHENTI
     assert runtime.ledger.get(more[0]).state == TERVERIFIKASI  # first in line
     assert (more[0], "TERVERIFIKASI") in told(runtime)
+    return runtime, ids, more, old["id"]
+
+
+def test_two_periods(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    runtime, ids, more, old_id = through_2025(verifying, client)
+    old = {"id": old_id}
+    people = [*ids, *more, old_id]
     before = told(runtime)
 
     report = at(runtime, 2026, 1, 1)
@@ -126,10 +134,11 @@ def test_the_budget_of_a_period(verifying, client) -> None:  # type: ignore[no-u
     settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
     jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
     b = budget(base.engine, settings, P2026, jan)
-    # January so far: the three members, and old and more[0], members on 1 January until the
-    # rollover's sync ended one and put the other in line (a month begun is a month paid);
-    # then the three for eleven months to come.
-    assert (b.members, b.realised, b.projected) == (3, 5 * 16800, 5 * 16800 + 3 * 11 * 16800)
+    # January so far: the three members, and old, a member on 1 January until the rollover's
+    # sync ended him at 65 (a month begun is a month paid); not more[0], whom the rollover did
+    # not carry over (moved to the waiting list as of the period's first moment: counting his
+    # January was the bug); then the three for eleven months to come.
+    assert (b.members, b.realised, b.projected) == (3, 4 * 16800, 4 * 16800 + 3 * 11 * 16800)
     # 2025 so far (as of 1 January 2026): ids[0] March-April (2), old March-December (10),
     # ids[1..3] March-December (30), more[0] April-December (9): 51 member-months.
     b2025 = budget(base.engine, settings, P2025, jan)
@@ -181,7 +190,7 @@ def test_the_evaluation_of_the_scenario(verifying, client) -> None:  # type: ign
     ev2026 = evaluate(known, settings, P2026, jan)
     assert dict(ev2026.ended) == {"usia 65 tahun": 1} and ev2026.approved == 0
     assert ev2026.members_now == 3 and sum(ev2026.members.values()) == 3
-    assert ev2026.projected == 5 * 16800 + 3 * 11 * 16800
+    assert ev2026.projected == 4 * 16800 + 3 * 11 * 16800
 
 
 def test_the_dashboard_shows_a_periods_budget(verifying, client) -> None:  # type: ignore[no-untyped-def]
@@ -222,3 +231,113 @@ def test_the_berita_acara_page_of_a_period(verifying, client) -> None:  # type: 
     assert "periode 2025: 01-01-2025 s.d. 31-12-2025" in page
     assert "terpakai sampai hari ini <strong>Rp 856.800</strong>" in page
     assert app.get("/dinas/berita-acara?periode=1990", headers=auth).status_code == 404
+
+
+def test_a_past_period_reports_as_it_was(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    # After the rollover, 2025's decree list showed more[0] as DAFTAR TUNGGU (his 2026 state),
+    # its summary's states did not add up to its total, and the evaluation, the Berita Acara
+    # and the dashboard box of 2025 counted 2026's members.
+    from prens.reports import berita_acara as berita
+    from prens.reports import final
+    from prens.reports.changes import berita_registrations, decree
+    from prens.reports.evaluation import budget, evaluate, facts
+
+    runtime, ids, more, old = through_2025(verifying, client)
+    s = runtime.settings
+
+    def reports_2025(now: datetime) -> dict[str, object]:
+        table, _changes = decree(runtime.ledger, runtime.verification(), s, P2025, now)
+        state = table[0].index(s.columns["status"])
+        totals = final.summary(table[1:], s, 12, 0)
+        ba = berita.build(berita_registrations(runtime.ledger, s, P2025, now), s, P2025)
+        ev = evaluate(facts(runtime.engine), s, P2025, now)
+        box = budget(runtime.engine, s, P2025, now)
+        return {
+            "listed": sorted((row[1], row[state]) for row in table[1:]),
+            "summary": next(r for r in totals if r and r[0] == "Jumlah"),
+            "berita": dict(zip(ba.states, ba.totals, strict=True)),
+            "eligible": ba.eligible,
+            "evaluation": (ev.members_now, sum(ev.members.values()), ev.member_months),
+            "box": (box.members, box.realised, box.projected),
+        }
+
+    # By hand, as 2025 ended: five members (old, ids[1..3], more[0]), all TERVERIFIKASI;
+    # ids[0] ended in April; more[1] waiting; 51 member-months (see test_the_budget_of_a_period).
+    members = sorted([old, ids[1], ids[2], ids[3], more[0]])
+    hand = {
+        "listed": [(r, TERVERIFIKASI) for r in members],
+        "summary": ["Jumlah", 5, 0, 0, 5],
+        "berita": {
+            "MENUNGGU VERIFIKASI": 0,
+            "TERVERIFIKASI": 5,
+            "BERKAS LENGKAP": 0,
+            "TERDAFTAR": 0,
+            "DITOLAK": 0,
+            "DAFTAR TUNGGU": 1,
+            "BERHENTI": 1,
+        },
+        "eligible": 5,
+        "evaluation": (5, 5, 51),
+        "box": (5, 51 * 16800, 51 * 16800),
+    }
+    before = reports_2025(datetime(2026, 1, 1, 1, 0, tzinfo=UTC))  # 2025 over, no rollover yet
+    assert before == hand
+    report = at(runtime, 2026, 1, 1)  # old ends at 65, more[0] to the waiting list
+    assert (report.carried, report.waiting) == (3, 1)
+    assert runtime.ledger.get(more[0]).state == DAFTAR_TUNGGU
+    assert reports_2025(datetime(2026, 1, 1, 3, 0, tzinfo=UTC)) == hand
+    assert reports_2025(datetime(2026, 6, 1, 3, 0, tzinfo=UTC)) == hand
+
+
+def test_a_past_period_on_the_pages_downloads_and_doctor(verifying, client) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from prens.reports.evaluation import left_of_budget
+    from prens.store.officers import Officers
+    from tests.conftest import SECRET
+    from webhooks.app import create_app
+
+    test_two_periods(verifying, client)
+    base, _fake, _ids = verifying
+    tight = dataclasses.replace(P2025, budget=500_000)  # 856,800 spent: 356,800 over
+    settings = dataclasses.replace(base.settings, periods=(tight, P2026))
+    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
+    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
+    token = Officers(base.engine).add("Rahmat")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    page = app.get("/dinas/dashboard?periode=2025", headers=auth).get_data(as_text=True)
+    assert "peserta pada akhir periode 5" in page  # not 2026's three
+    assert "melebihi pagu menurut proyeksi: Rp 356.800" in page and "Rp -" not in page
+    ba = app.get("/dinas/berita-acara?periode=2025", headers=auth).get_data(as_text=True)
+    assert "melebihi pagu Rp 356.800" in ba
+    for path, name in (
+        ("/dinas/daftar-final.xlsx?periode=2025", "daftar-final-2025.xlsx"),
+        ("/dinas/daftar-final.csv?periode=2026", "daftar-final-2026.csv"),
+        ("/dinas/berita-acara.xlsx?periode=2025", "berita-acara-2025.xlsx"),
+    ):
+        reply = app.get(path, headers=auth)
+        assert reply.status_code == 200
+        assert reply.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert left_of_budget(500_000, 856_800) == (
+        "Melebihi pagu menurut proyeksi",
+        "Rp 356.800 di atas pagu",
+    )
+    assert left_of_budget(900_000, 856_800) == ("Sisa pagu menurut proyeksi", "Rp 43.200")
+    from prens.doctor import WARNING, run_checks
+
+    small = dataclasses.replace(P2026, budget=100_000)
+    runtime_2026 = Runtime(
+        dataclasses.replace(base.settings, periods=(P2025, small)),
+        base.engine,
+        base.ledger,
+        base.sheets,
+        base.verification(),
+    )
+    jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+    check = next(c for c in run_checks(runtime_2026, jan) if c.subject == "Periode anggaran")
+    # 4 member-months so far and three members for eleven months: Rp 621.600.
+    assert check.status == WARNING
+    assert "proyeksi sampai akhir periode Rp 621.600 melebihi pagu Rp 100.000 sebesar " in (
+        check.detail
+    )
+    assert "Rp 521.600" in check.detail

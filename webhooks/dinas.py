@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from prens.intake.submission import clean_text
 from prens.reports import berita_acara as berita
 from prens.reports import final
-from prens.reports.changes import bounds, decree, timelines
+from prens.reports.changes import berita_registrations, decree
 from prens.reports.evaluation import budget, evaluate, facts, summary_rows, write_evaluation
 from prens.reports.exports import plain_sheet, write_csv, write_xlsx
 from prens.reports.stats import STATUS_ORDER
@@ -149,7 +149,8 @@ def _period() -> Any:
 def daftar_final_xlsx() -> Response:
     rt = current_runtime()
     s = rt.settings
-    table, changes = decree(rt.ledger, rt.verification(), s, _period(), datetime.now(UTC))
+    period = _period()
+    table, changes = decree(rt.ledger, rt.verification(), s, period, datetime.now(UTC))
     out = io.BytesIO()
     write_xlsx(
         out,
@@ -159,32 +160,46 @@ def daftar_final_xlsx() -> Response:
         date_columns=final.date_columns(s),
         changes=changes,
     )
-    audit_download("daftar-final.xlsx", len(table) - 1)
-    return attachment(out.getvalue(), "daftar-final.xlsx", XLSX)
+    name = _named("daftar-final", period, "xlsx")
+    audit_download(name, len(table) - 1)
+    return attachment(out.getvalue(), name, XLSX)
 
 
 @bp.get("/daftar-final.csv")
 def daftar_final_csv() -> Response:
     rt = current_runtime()
-    table, _ = decree(rt.ledger, rt.verification(), rt.settings, _period(), datetime.now(UTC))
+    period = _period()
+    table, _ = decree(rt.ledger, rt.verification(), rt.settings, period, datetime.now(UTC))
     out = io.BytesIO()
     write_csv(out, table)
-    audit_download("daftar-final.csv", len(table) - 1)
-    return attachment(out.getvalue(), "daftar-final.csv", "text/csv; charset=utf-8")
+    name = _named("daftar-final", period, "csv")
+    audit_download(name, len(table) - 1)
+    return attachment(out.getvalue(), name, "text/csv; charset=utf-8")
+
+
+def _named(stem: str, period: Any, extension: str) -> str:
+    """A download's file name, with its budget period's name when periods are set
+    ("daftar-final-2026.xlsx"); the name is the configuration's (safe in a header)."""
+    clean = "".join(c for c in str(period.name) if c.isalnum() or c in "-_.")
+    return (
+        f"{stem}-{clean}.{extension}"
+        if period.start is not None and clean
+        else f"{stem}.{extension}"
+    )
 
 
 def _berita() -> tuple[berita.Report, str]:
     """The Berita Acara of `?periode=` (default: today's period; everyone, without periods)."""
     rt = current_runtime()
     budget_period = _period()
-    regs = rt.ledger.in_states(berita.STATES)
     tz = rt.settings.timezone
     if budget_period.start is not None:
-        start, end = bounds(budget_period, rt.settings, datetime.now(UTC))
-        regs = berita.in_period(regs, timelines(rt.engine), start, end)
+        now = datetime.now(UTC)
+        regs = berita_registrations(rt.ledger, rt.settings, budget_period, now)
         return berita.build(regs, rt.settings, budget_period), (
             f"periode {budget_period.name}: {budget_period.shown()}"
         )
+    regs = rt.ledger.in_states(berita.STATES)
     verified = rt.verification().period()
     shown = (
         f"{verified[0].astimezone(tz):%d-%m-%Y} s.d. {verified[1].astimezone(tz):%d-%m-%Y}"
@@ -238,8 +253,9 @@ def berita_acara_xlsx() -> Response:
     plain_sheet(ws, rows)
     out = io.BytesIO()
     wb.save(out)
-    audit_download("berita-acara.xlsx", 0)
-    return attachment(out.getvalue(), "berita-acara.xlsx", XLSX)
+    name = _named("berita-acara", _period(), "xlsx")
+    audit_download(name, 0)
+    return attachment(out.getvalue(), name, XLSX)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])

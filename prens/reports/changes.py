@@ -5,16 +5,17 @@ state change the sync, the rollover and the ends recorded, with its time)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from prens.config import Settings
-from prens.reports import final
+from prens.reports import berita_acara, final
 from prens.rules.lifecycle import APPROVED, BERHENTI, DAFTAR_TUNGGU, DITOLAK
 from prens.rules.periods import Period
+from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.schema import audit_log
 from prens.store.verification import VerificationStore
@@ -74,6 +75,38 @@ def members_at(lines: dict[str, Timeline], moment: datetime) -> set[str]:
     return {r for r, line in lines.items() if state_at(line, moment) in APPROVED}
 
 
+def as_of(
+    registrations: list[Registration], lines: dict[str, Timeline], moment: datetime
+) -> list[Registration]:
+    """The registrations each in the state it had at `moment` (naive UTC), from the audit
+    log: what a past period's reports show (a registration without a state change then keeps
+    its state)."""
+    out = []
+    for reg in registrations:
+        line = lines.get(reg.id)
+        then = state_at(line, moment) if line else reg.state
+        out.append(reg if then == reg.state else replace(reg, state=then or None))
+    return out
+
+
+def berita_registrations(
+    ledger: Ledger, settings: Settings, period: Period, now: datetime
+) -> list[Registration]:
+    """The registrations a period's Berita Acara counts (received, or verified, in it), each in
+    the state it had at the period's end when the period is over."""
+    start, end = bounds(period, settings, now)
+    lines = timelines(ledger.engine)
+    regs = berita_acara.in_period(ledger.in_states(berita_acara.STATES), lines, start, end)
+    return as_of(regs, lines, end) if is_past(period, settings, now) else regs
+
+
+def is_past(period: Period, settings: Settings, now: datetime) -> bool:
+    """Whether `period` ended before `now`."""
+    return period.end is not None and bounds(period, settings, now)[1] < now.astimezone(
+        UTC
+    ).replace(tzinfo=None)
+
+
 def changes(now_members: set[str], before: set[str], why: dict[str, str]) -> list[Change]:
     """Added, continued and left: the members at a period's end (`now_members`) against those at
     the previous period's end (pure). `why`: registration id -> why it left."""
@@ -125,8 +158,9 @@ def decree(
     current = today is not None and today.name == period.name
     if current:
         chosen = ledger.in_states(final.FINAL_STATES)
-    else:
-        chosen = ledger.many(members_at(lines, bounds(period, settings, now)[1]))
+    else:  # its members at its end, each in the state they had then
+        end = bounds(period, settings, now)[1]
+        chosen = as_of(ledger.many(members_at(lines, end)), lines, end)
     table = final.list_of(chosen, store, settings, everyone=not current)
     ids_now = {r.id for r in chosen}
     before_period = previous_period(settings, period)

@@ -9,14 +9,14 @@ import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
 from sqlalchemy import Engine, case, literal, select
 
 from prens.config import Settings
-from prens.reports.changes import Timeline, timelines
+from prens.reports.changes import Timeline, bounds, is_past, state_at, timelines
 from prens.reports.exports import plain_sheet, table_sheet
 from prens.rules.lifecycle import APPROVED, BERHENTI, DITOLAK, TERDAFTAR, TERVERIFIKASI
 from prens.rules.money import rupiah
@@ -148,6 +148,8 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
         return at is not None and first <= local(at) <= (period.end or today)
 
     out.months_left = months_left(period, today)
+    past = is_past(period, settings, now)
+    end = bounds(period, settings, now)[1]
     for r in f.registrations:
         entered = f.entries.get(r.id, {})
         cells = f.cells.get(r.id, {})
@@ -167,7 +169,8 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
         if inside(entered.get(TERDAFTAR)):
             waited = entered[TERDAFTAR] - r.received_at
             out.days_to_terdaftar.append(round(waited.total_seconds() / 86400, 1))
-        if r.status == ACCEPTED and r.state in APPROVED:
+        state = state_at(f.lines[r.id], end) if past and r.id in f.lines else r.state
+        if r.status == ACCEPTED and state in APPROVED:  # a past period: its members at its end
             out.members[(r.kecamatan or "", r.desa or "")] += 1
             out.members_now += 1
         out.member_months += member_months(f.lines.get(r.id, []), first, last, period.months, tz)
@@ -179,7 +182,9 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
 
 def member_months(line: Timeline, first: date, last: date, cap: int, tz: Any) -> int:
     """The months of `first`..`last` in which the timeline was a member at some moment (a month
-    begun is a month paid: BPJS bills by the month), at most `cap`."""
+    begun is a month paid: BPJS bills by the month), at most `cap`. A membership that ends at
+    the very first moment of a month (as the rollover's moves to the waiting list are dated: the
+    period's start) does not begin that month."""
     months: set[int] = set()
     low, high = _month(first), _month(last)
     for i, (at, state) in enumerate(line):
@@ -187,7 +192,12 @@ def member_months(line: Timeline, first: date, last: date, cap: int, tz: Any) ->
             continue
         start = _month(at.replace(tzinfo=UTC).astimezone(tz).date())
         until = line[i + 1][0] if i + 1 < len(line) else None
-        stop = _month(until.replace(tzinfo=UTC).astimezone(tz).date()) if until else high
+        if until is not None and until <= at:
+            continue  # left at the moment it began: no month
+        last_moment = until - timedelta(microseconds=1) if until else None
+        stop = (
+            _month(last_moment.replace(tzinfo=UTC).astimezone(tz).date()) if last_moment else high
+        )
         months.update(range(max(start, low), min(stop, high) + 1))
     return min(cap, len(months))
 
@@ -213,15 +223,25 @@ def summary_rows(ev: Evaluation, settings: Settings) -> list[tuple[str, Any]]:
         ("Ditolak", sum(ev.rejected.values())),
         ("Berhenti", sum(ev.ended.values())),
         ("Hari sampai TERDAFTAR, median / persentil 90", days),
-        ("Peserta sekarang", ev.members_now),
+        (
+            "Peserta pada akhir periode" if ev.as_of > (p.end or ev.as_of) else "Peserta sekarang",
+            ev.members_now,
+        ),
         ("Cakupan terhadap target", covered),
         ("Pagu", rupiah(p.budget) if p.budget else "(belum diatur)"),
         ("Realisasi s.d. hari ini (bulan-peserta × iuran)", rupiah(ev.realised)),
         ("Proyeksi sampai akhir periode", rupiah(ev.projected)),
     ]
     if p.budget:
-        rows.append(("Sisa pagu menurut proyeksi", rupiah(p.budget - ev.projected)))
+        rows.append(left_of_budget(p.budget, ev.projected))
     return rows
+
+
+def left_of_budget(budget: int, projected: int) -> tuple[str, str]:
+    """What the projection leaves of the pagu, in words: the amount left, or the amount over."""
+    if projected > budget:
+        return ("Melebihi pagu menurut proyeksi", f"{rupiah(projected - budget)} di atas pagu")
+    return ("Sisa pagu menurut proyeksi", rupiah(budget - projected))
 
 
 def write_evaluation(out: IO[bytes], ev: Evaluation, settings: Settings) -> None:
@@ -254,9 +274,10 @@ class Budget:
     """A period's money so far: member-months × contribution, and the projection to its end."""
 
     period: Period
-    members: int
+    members: int  # today's; a past period's at its end
     realised: int
     projected: int
+    ended: bool = False  # the period is over
 
     @property
     def left(self) -> int | None:
@@ -281,7 +302,13 @@ def budget(engine: Engine, settings: Settings, period: Period, now: datetime) ->
     )
     last = min(period.end or today, today)
     months = sum(member_months(line, first, last, period.months, tz) for line in lines.values())
-    members = sum(1 for state in states.values() if state in APPROVED)
+    if is_past(period, settings, now):  # its members at its end, not today's
+        end = bounds(period, settings, now)[1]
+        members = sum(1 for r in states if r in lines and state_at(lines[r], end) in APPROVED)
+    else:
+        members = sum(1 for state in states.values() if state in APPROVED)
     per = period.contribution_per_month
     left = months_left(period, today)
-    return Budget(period, members, months * per, months * per + members * left * per)
+    realised = months * per
+    ended = is_past(period, settings, now)
+    return Budget(period, members, realised, realised + members * left * per, ended)

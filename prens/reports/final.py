@@ -110,18 +110,21 @@ def rows(
 def summary(
     final: list[list[str]], settings: Settings, months: int, target: int
 ) -> list[list[Any]]:
-    """People per kecamatan and state, the budget, and coverage (rows for a summary sheet)."""
+    """People per kecamatan and state, the budget, and coverage (rows for a summary sheet):
+    a column for every state the list holds, so that the columns add up to the total."""
     head = headers(settings)
     kec, state = head.index(settings.columns["kecamatan"]), head.index(settings.columns["status"])
+    present = {row[state] for row in final}
+    states = [*FINAL_STATES, *sorted(present - set(FINAL_STATES))]
     counts: dict[str, dict[str, int]] = {}
     for row in final:
-        by_state = counts.setdefault(row[kec], {s: 0 for s in FINAL_STATES})
-        by_state[row[state]] = by_state.get(row[state], 0) + 1
-    table: list[list[Any]] = [["Kecamatan", *FINAL_STATES, "Jumlah"]]
+        by_state = counts.setdefault(row[kec], dict.fromkeys(states, 0))
+        by_state[row[state]] += 1
+    table: list[list[Any]] = [["Kecamatan", *states, "Jumlah"]]
     for name in sorted(counts):
-        table.append([name, *(counts[name][s] for s in FINAL_STATES), sum(counts[name].values())])
+        table.append([name, *(counts[name][s] for s in states), sum(counts[name].values())])
     people = len(final)
-    table.append(["Jumlah", *(sum(c[s] for c in counts.values()) for s in FINAL_STATES), people])
+    table.append(["Jumlah", *(sum(c[s] for c in counts.values()) for s in states), people])
     per_month = settings.contribution_per_month
     table += [
         [],
