@@ -39,12 +39,18 @@ class RolloverReport:
             return "rollover: a sync is running; try again"
         if not self.period:
             return "rollover: today is in no budget period; nothing done"
-        done = (
-            f"period {self.period} began earlier: nothing to carry"
-            if self.already
-            else f"into period {self.period}: {self.carried} carried over, {self.waiting} to the "
-            "waiting list"
-        )
+        if self.already:
+            done = f"period {self.period} began earlier: nothing to carry"
+        elif not self.waiting:  # everyone stays: nothing was moved
+            done = (
+                f"period {self.period}: nothing to do, its {self.carried} member(s) within its "
+                "quota stay"
+            )
+        else:
+            done = (
+                f"into period {self.period}: {self.carried} carried over, {self.waiting} to the "
+                "waiting list"
+            )
         return f"rollover: {done}" + (f"; {self.sync.summary()}" if self.sync else "")
 
 

@@ -56,7 +56,11 @@ class SyncReport:
     def summary(self) -> str:
         if self.busy:
             return "sync: another sync is running; nothing done"
-        moves = ", ".join(f"{n} {k}" for k, n in sorted(self.moves.items())) or "no state change"
+        parts = [f"{n} {k}" for k, n in sorted(self.moves.items())]
+        still = self.changed - sum(self.moves.values())  # cells or notes changed, not the state
+        if still:
+            parts.append(f"{still} without a state change")
+        moves = ", ".join(parts) or "no state change"
         restored = f", {self.missing} missing row(s) to restore" if self.missing else ""
         if self.repaired:
             restored += f", {self.repaired} row(s) brought level with the ledger"

@@ -40,8 +40,13 @@ def send_demo(
             raw, headers = signed_request(secret, payload, int(time.time()))
             try:
                 reply = session.post(url, data=raw, headers=headers, timeout=30)
+            except requests.ConnectionError as exc:
+                raise PrensError(
+                    f"Tidak ada layanan yang menjawab di {url}. Jalankan `prens serve` dulu, "
+                    "atau beri alamatnya dengan --url."
+                ) from exc
             except requests.RequestException as exc:
-                raise PrensError(f"cannot reach {url}: {exc}") from exc
+                raise PrensError(f"{url} tidak dapat dihubungi: {type(exc).__name__}") from exc
             if reply.status_code != 200:
                 raise PrensError(f"{url} answered {reply.status_code}: {reply.text[:200]}")
             answer = reply.json()

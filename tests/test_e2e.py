@@ -17,7 +17,7 @@ import requests
 from prens.config import Settings, load_settings
 from prens.demo import body, kk_for, nik_for, person, signed_request
 from tests.conftest import write_config
-from tests.serving import Served, prens
+from tests.serving import Served, free_port, prens
 from tests.serving import deployment as served_deployment
 
 pytestmark = pytest.mark.e2e
@@ -294,3 +294,18 @@ def test_the_scheduler_flushes_without_being_asked(tmp_path: Path) -> None:
             time.sleep(0.3)
         assert reply["id"] in exported
         assert served.stop() == 0
+
+
+def test_demo_send_finds_the_service_on_any_port_and_says_when_none_answers(deployment) -> None:  # type: ignore[no-untyped-def]
+    # The service runs on a random port here: demo send without --url found nothing at 8080
+    # and printed urllib3's "Max retries exceeded".
+    served, settings = deployment
+    env = {"PRENS_WEBHOOK_SECRET": SECRET}
+    done = prens(served.config, "demo", "send", "--count", "2", "--seed", "4", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("sent 2: ")
+    closed = f"http://127.0.0.1:{free_port()}"
+    refused = prens(served.config, "demo", "send", "--url", closed, "--count", "1", env=env)
+    assert refused.returncode == 1
+    assert f"Tidak ada layanan yang menjawab di {closed}/webhooks/google-form" in refused.stderr
+    assert "Max retries" not in refused.stderr and "Traceback" not in refused.stderr

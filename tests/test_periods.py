@@ -63,6 +63,14 @@ def test_periods_are_read(tmp_path: Path) -> None:
     assert s.period_on(date(2026, 1, 1)) == second and s.period_on(date(2027, 1, 1)) is None
 
 
+def test_a_quoted_date_is_read_as_people_write_it(tmp_path: Path) -> None:
+    # `start = "2026-01-01"` (quoted, as most people write dates) was refused without a reason.
+    quoted = TWO_YEARS.replace("start = 2025-01-01", 'start = "2025-01-01"')
+    quoted = quoted.replace("end = 2025-12-31", "end = ' 2025-12-31 '")
+    first = load_settings(with_periods(tmp_path, quoted)).periods[0]
+    assert (first.start, first.end) == (date(2025, 1, 1), date(2025, 12, 31))
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [
@@ -71,7 +79,8 @@ def test_periods_are_read(tmp_path: Path) -> None:
         (('name = "2026"', 'name = "2025"'), "periods[1].name"),  # twice
         (("months = 12\n\n[[periods]]", "months = 13\n\n[[periods]]"), "periods[0].months"),
         (("quota = 5", "quota = -1"), "periods[0].quota"),
-        (("start = 2025-01-01", 'start = "2025-01-01"'), "periods[0].start"),
+        (("start = 2025-01-01", 'start = "01-01-2025"'), "periods[0].start"),  # day first
+        (("start = 2025-01-01", 'start = "2025-02-30"'), "periods[0].start"),  # no such day
         (("start = 2025-01-01", "start = 2025-01-01T08:00:00"), "periods[0].start"),
         (("quota = 5", "quota = 5\nkuota = 6"), "periods[0].kuota"),
     ],
@@ -115,3 +124,15 @@ def test_check_config_and_doctor_say_so(tmp_path: Path) -> None:
         assert "0 dari kuota 5 orang terisi" in during["Periode anggaran"].detail
     finally:
         runtime.close()
+
+
+def test_the_commented_example_is_a_working_period(tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLE_CONFIG
+
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    block = text[text.index("# [[periods]]") :].splitlines()
+    uncommented = "\n".join(line[2:] for line in block if line.startswith("# ")) + "\n"
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "```toml\n" + uncommented + "```" in readme  # the README shows the same
+    (period,) = load_settings(with_periods(tmp_path, "\n" + uncommented)).periods
+    assert (period.name, period.start, period.quota) == ("2026", date(2026, 1, 1), 10000)

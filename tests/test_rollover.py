@@ -341,3 +341,14 @@ def test_a_past_period_on_the_pages_downloads_and_doctor(verifying, client) -> N
         check.detail
     )
     assert "Rp 521.600" in check.detail
+
+
+def test_a_rollover_with_nothing_to_do_says_so() -> None:
+    from jobs.rollover import RolloverReport
+
+    quiet = RolloverReport(period="2026", carried=11, waiting=0)
+    assert quiet.summary() == (
+        "rollover: period 2026: nothing to do, its 11 member(s) within its quota stay"
+    )
+    moved = RolloverReport(period="2026", carried=3, waiting=1).summary()
+    assert moved == "rollover: into period 2026: 3 carried over, 1 to the waiting list"

@@ -314,3 +314,12 @@ def _cells(settings, ticks: tuple[bool, bool, bool], number: str, reason: str) -
     return normalised(
         {**cells, "Nomor Kepesertaan BPJS": number, **dict.fromkeys(reasons, reason)}, settings
     )
+
+
+def test_the_summary_adds_up() -> None:
+    # "14 changed (10 advance, 1 reject)": three changed without a state change went unsaid.
+    from jobs.sync import SyncReport
+
+    report = SyncReport(rows=20, changed=14, moves={"advance": 10, "reject": 1}, written=14)
+    assert "14 changed (10 advance, 1 reject, 3 without a state change)" in report.summary()
+    assert "(no state change)" in SyncReport(rows=3).summary()

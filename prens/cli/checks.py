@@ -94,12 +94,16 @@ def demo() -> None:
     """
 
 
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
 @demo.command("send")
 @click.option(
     "--url",
-    default="http://127.0.0.1:8080/webhooks/google-form",
-    show_default=True,
-    help="The webhook to post to, or the service's address (http://host:port).",
+    default=None,
+    help="The webhook to post to, or the service's address (http://host:port). Default: where "
+    "`prens serve` runs for this configuration (it notes its address in the data directory), "
+    "else http://127.0.0.1:8080.",
 )
 @click.option(
     "--count",
@@ -110,7 +114,7 @@ def demo() -> None:
 )
 @click.option("--seed", default=None, type=int, help="Random seed, for the same people again.")
 @click.pass_context
-def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> None:
+def demo_send(ctx: click.Context, url: str | None, count: int, seed: int | None) -> None:
     """Post COUNT signed submissions (mostly valid, some with mistakes) to a running service.
 
     Signs with PRENS_WEBHOOK_SECRET, or the development secret `prens serve` made.
@@ -119,10 +123,14 @@ def demo_send(ctx: click.Context, url: str, count: int, seed: int | None) -> Non
 
         prens --config config/balangan.toml demo send --count 5
     """
+    from prens.cli.serving import SERVE_URL_FILE
     from prens.demo_sender import send_demo
 
     try:
         settings = settings_of(ctx)
+        noted = settings.data_dir / SERVE_URL_FILE
+        if url is None:
+            url = noted.read_text(encoding="utf-8").strip() if noted.exists() else DEFAULT_URL
         summary = send_demo(settings, url, count, seed, echo=click.echo)
     except PrensError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -22,6 +22,7 @@ from sheets_bridge.sharing import SharedPublicly
 from webhooks.serve import deployment_app, waitress_server
 
 log = logging.getLogger(__name__)
+SERVE_URL_FILE = "serve-url"  # the running service's address, in its data directory
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -97,6 +98,12 @@ def run_server(
         raise
     workers = [Worker(runtime) for runtime in runtimes.values()]
     _announce(f"http://{host}:{server.effective_port}", runtimes, dev, echo)
+    # Where `prens demo send` finds the service without being told (the port may be any).
+    near = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    for runtime in runtimes.values():
+        (runtime.settings.data_dir / SERVE_URL_FILE).write_text(
+            f"http://{near}:{server.effective_port}\n", encoding="utf-8"
+        )
     signal.signal(signal.SIGTERM, _stop)
     for worker in workers:
         worker.start()  # runs the jobs while it leads (one process per database does)
@@ -109,6 +116,7 @@ def run_server(
             worker.stop()
         server.close()
         for runtime in runtimes.values():
+            (runtime.settings.data_dir / SERVE_URL_FILE).unlink(missing_ok=True)
             runtime.close()
         echo("stopped")
 

@@ -3,6 +3,7 @@ open-ended period with the `[eligibility]` contribution and months."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,27 @@ def read_periods(
     return tuple(periods)
 
 
+_ISO_DATE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*")
+DATE_EXPECTED = (
+    'a date as year-month-day, e.g. 2025-01-01 (TOML\'s own date, or quoted: "2025-01-01")'
+)
+
+
 def _date(t: Section, key: str) -> date:
-    value = t.get(key, date, expected="a date, e.g. 2025-01-01")
+    """A date key: TOML's date (`start = 2025-01-01`) or the same written as text, as most
+    people write dates (`start = "2025-01-01"`)."""
+    value = t.get(key, object, expected=DATE_EXPECTED)
+    if isinstance(value, str) and (m := _ISO_DATE.fullmatch(value)):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ConfigError(
+                t.source, t.key(key), value, "a date that exists, e.g. 2025-01-01"
+            ) from None
+    if isinstance(value, str):
+        raise ConfigError(
+            t.source, t.key(key), value, DATE_EXPECTED + "; day first (01-01-2025) is not read"
+        )
     if not isinstance(value, date) or hasattr(value, "hour"):
-        raise ConfigError(t.source, t.key(key), value, "a date without a time, e.g. 2025-01-01")
+        raise ConfigError(t.source, t.key(key), value, DATE_EXPECTED + ", without a time")
     return value
