@@ -71,6 +71,13 @@ def test_check_bill(runtime, client, config_path: Path, tmp_path: Path) -> None:
     assert missing == (b.OUTCOMES[b.MISSING], "")
     exported = runtime.verification().downloads()
     assert [e.detail["list"] for e in exported] == ["bpjs-pemeriksaan-tagihan"]
+    # Who needs attention, on the terminal too: masked NIK and registration id, never a NIK.
+    out = result.output
+    attention = out[out.index("Perlu diperiksa:") : out.index("laporan:")]
+    assert f"(ID {ids[1]})" in attention and f"(ID {ids[6]})" in attention  # a rejected one
+    assert "tidak ditagih: " in attention and f"(ID {ids[3]})" in attention
+    assert "NIK tidak dikenal" in attention and nik(0) not in result.output
+    assert len(attention.strip().splitlines()) == 6  # the heading and five lines, not the OK one
 
 
 def test_a_month_before_anyone_was_registered_expects_nobody(runtime, client) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -186,6 +187,27 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
         click.echo(f"  ... dan {len(shown) - 50} lainnya: lihat --report FILE")
 
 
+def _print_attention(result: Any) -> None:
+    """The bill's lines that need someone's attention (masked NIK, registration id), 50 at
+    most; all of them are in the report."""
+    from prens.privacy import redact
+    from prens.rules.bpjs.bill import OK, OUTCOMES
+    from prens.rules.identity import mask
+
+    shown = [line for line in result.lines if line.codes != (OK,)]
+    if shown:
+        click.echo("Perlu diperiksa:")
+    for line in shown[:50]:
+        nik = mask(line.nik) if len(line.nik) == 16 else "(NIK tidak sah)"
+        where = f"baris {line.row}" if line.row is not None else "tidak ditagih"
+        said = "; ".join(OUTCOMES[c] for c in line.codes)
+        detail = printable(redact(line.detail))
+        who = f" (ID {line.registration_id})" if line.registration_id else ""
+        click.echo(f"  {where}: {nik}{who}  {said}" + (f": {detail}" if detail else ""))
+    if len(shown) > 50:
+        click.echo(f"  ... dan {len(shown) - 50} lainnya: lihat --report FILE")
+
+
 def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, name: str) -> None:  # type: ignore[type-arg]
     from prens.privacy import private_file
     from prens.reports.bpjs import write_import_report
@@ -242,6 +264,7 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
     for code, n in result.counts().items():
         if n:
             click.echo(f"  {n:6d}  {OUTCOMES[code]}")
+    _print_attention(result)
     store.log(
         None,
         "bpjs_bill",

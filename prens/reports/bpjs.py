@@ -174,7 +174,10 @@ def check_bill(
 ) -> BillCheck:
     members = members_for(ledger, store, settings, month)
     strangers = [ln.nik.nik for ln in lines if ln.nik.nik not in members and not ln.nik.as_number]
-    states = {nik: reg.state or reg.status for nik, reg in ledger.for_niks(strangers).items()}
+    states = {
+        nik: (reg.state or reg.status, reg.id)
+        for nik, reg in ledger.for_niks(strangers).items()
+    }
     return billing.check(lines, members, states, settings.contribution_per_month)
 
 

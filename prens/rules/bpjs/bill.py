@@ -106,11 +106,12 @@ class BillCheck:
 def check(
     lines: Sequence[BillLine],
     members: Mapping[str, Member],
-    states: Mapping[str, str],
+    states: Mapping[str, tuple[str, str]],
     contribution: int,
 ) -> BillCheck:
     """Compare the bill's `lines` with `members` (NIK -> member for the month); `states`: NIK ->
-    the state of a registration that is not a member (to say why), for the others."""
+    (the state, the id) of a registration that is not a member (to say why, and who), for the
+    others."""
     seen = Counter(line.nik.nik for line in lines if not line.nik.as_number)
     out: list[Checked] = []
     for line in lines:
@@ -128,7 +129,7 @@ def check(
 def _line(
     line: BillLine,
     members: Mapping[str, Member],
-    states: Mapping[str, str],
+    states: Mapping[str, tuple[str, str]],
     contribution: int,
     seen: Counter[str],
 ) -> Checked:
@@ -144,10 +145,16 @@ def _line(
         )
     member = members.get(nik)
     if member is None:
-        state = states.get(nik)
+        state, registration_id = states.get(nik, ("", ""))
         why = f"status {state}" if state else "NIK tidak dikenal"
         return Checked(
-            line.row, nik, (NOT_MEMBER,), number=line.number, amount=line.amount, detail=why
+            line.row,
+            nik,
+            (NOT_MEMBER,),
+            registration_id,
+            number=line.number,
+            amount=line.amount,
+            detail=why
         )
     codes, details = [], []
     if seen[nik] > 1:
