@@ -144,6 +144,11 @@ def test_the_dinas_opens_the_dashboard_after_logging_in(site, browser) -> None: 
     assert "6" in page.locator(".figure").first.inner_text()
     assert fits_the_phone(page)
     shot(page, "dinas-dashboard")
+    # The Berita Acara was 750 px wide on a phone: its table scrolls, the signatures stack.
+    page.goto(url + "/dinas/berita-acara")
+    assert page.get_by_role("heading", name="BERITA ACARA HASIL VERIFIKASI").is_visible()
+    assert fits_the_phone(page)
+    shot(page, "berita-acara")
     page.context.close()
 
 
