@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from jobs.sync_rules import age_ends, ends_after_start, told_nobody, waiting_list
+from jobs.sync_rules import age_ends, end_dates, ends_after_start, told_nobody, waiting_list
 from jobs.verdicts import (
     Verdicts,
     membership_number,
@@ -25,9 +25,7 @@ from jobs.verdicts import (
     observe,
 )
 from prens.config import Settings
-from prens.rules.lifecycle import (
-    TERDAFTAR,
-)
+from prens.rules.lifecycle import BERHENTI, TERDAFTAR
 from prens.rules.messages import last_notification
 from prens.rules.registration import PENDAFTAR
 from prens.store.ledger import Ledger, SheetEntry
@@ -269,6 +267,9 @@ def sync(
         report.repaired = _repairs(
             ids, columns, known, observations, last, settings, back, receipts
         )
+        ended = end_dates(known, rows, observations, store.entered_at(BERHENTI), settings, today)
+        for reg_id, cells in ended.items():
+            back.setdefault(reg_id, {}).update(cells)
         if outbox is not None:
             _last_told(outbox, ids, columns[told_header], known, settings, back)
         sheets.update_rows_by_key(name, id_header, back, derived=True)

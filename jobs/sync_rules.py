@@ -167,3 +167,39 @@ def told_nobody(ob: Observation, settings: Settings) -> bool:
         return False
     reason = end_cells(ob.cells, settings)[0]
     return not reason.strip() or is_silent(reason, settings.membership.silent_reasons)
+
+
+def end_dates(
+    known: dict[str, SheetEntry],
+    rows: dict[str, dict[str, Any]],
+    observations: list[Observation],
+    entered: dict[str, datetime],
+    settings: Settings,
+    today: date,
+) -> dict[str, dict[str, str]]:
+    """`Tanggal Berhenti` (as cells to write) for every row that is (or now becomes) BERHENTI
+    with the cell empty: the day the system took the end (the age rule's day, or the day the
+    sync first saw the reason), as `dd-mm-yyyy`. Empty, the sheet would not say from when a
+    membership ended."""
+    header = next((v.header for v in settings.verifier_columns if v.role == "end_date"), None)
+    if header is None:
+        return {}
+    after = {ob.registration_id: ob.state_after for ob in observations}
+    out: dict[str, dict[str, str]] = {}
+    for reg_id, reg in known.items():
+        if after.get(reg_id, reg.state) != BERHENTI or reg_id not in rows:
+            continue
+        if str(rows[reg_id].get(header) or "").strip():
+            continue  # the verifier's own date, or one written before
+        aged = (
+            age_end(reg.born, settings.max_age, settings.membership.age_end) if reg.born else None
+        )
+        began = entered.get(reg_id)
+        if aged is not None and aged <= today:
+            day = aged
+        elif began is not None:
+            day = began.astimezone(settings.timezone).date()
+        else:
+            day = today
+        out[reg_id] = {header: f"{day:%d-%m-%Y}"}
+    return out

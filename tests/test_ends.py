@@ -14,6 +14,12 @@ from prens.rules.periods import Period
 from tests.lifecycle_helpers import status, tick
 from tests.test_waiting_list import approve, run, told, with_quota
 
+def end_date(runtime, reg_id: str) -> str:  # type: ignore[no-untyped-def]
+    """The row's `Tanggal Berhenti` as the sheet shows it."""
+    rows = runtime.sheets.get_all_values("Pendaftar")
+    return str(next(r for r in rows if r[0] == reg_id)[rows[0].index("Tanggal Berhenti")])
+
+
 P2025 = Period("2025", date(2025, 1, 1), date(2025, 12, 31), 0, 2, 12, 16800)
 
 
@@ -29,6 +35,8 @@ def test_a_member_ends_and_the_first_in_line_moves_on(verifying) -> None:  # typ
     run(runtime, 3)
     assert runtime.ledger.get(a).state == BERHENTI
     assert status(runtime, a)[0] == BERHENTI
+    # No date typed: the day the sync took the end is written, so the sheet says from when.
+    assert end_date(runtime, a) == "03-06-2025"
     assert runtime.ledger.get(c).state == TERVERIFIKASI  # a's place
     messages = runtime.outbox().messages()
     berhenti = [m for m in messages if m.event == "BERHENTI"]
@@ -42,6 +50,7 @@ def test_a_member_ends_and_the_first_in_line_moves_on(verifying) -> None:  # typ
     run(runtime, 4)
     assert runtime.ledger.get(b).state == BERHENTI
     assert (b, "BERHENTI") not in told(runtime)
+    assert end_date(runtime, b) == "04-06-2025"
 
     # Cleared: a member again (the end was a mistake), logged; not told a second time.
     tick(runtime, a, "Alasan Berhenti", "")
@@ -119,6 +128,7 @@ def test_a_member_reaching_65_ends_at_the_end_of_that_month(runtime, client) -> 
     at(datetime(2027, 1, 31, 2, 0, tzinfo=UTC))
     assert runtime.ledger.get(reg).state == BERHENTI
     assert "berusia 65 tahun (31-01-2027)" in status(runtime, reg)[1]
+    assert end_date(runtime, reg) == "31-01-2027"  # the system's end, dated in the sheet
     assert (reg, "BERHENTI") not in told(runtime)  # the Dinas was told, on the dashboard
     at(datetime(2027, 2, 1, 2, 0, tzinfo=UTC))  # stays ended; nothing more happens
     assert runtime.ledger.get(reg).state == BERHENTI

@@ -175,8 +175,7 @@ def check_bill(
     members = members_for(ledger, store, settings, month)
     strangers = [ln.nik.nik for ln in lines if ln.nik.nik not in members and not ln.nik.as_number]
     states = {
-        nik: (reg.state or reg.status, reg.id)
-        for nik, reg in ledger.for_niks(strangers).items()
+        nik: (reg.state or reg.status, reg.id) for nik, reg in ledger.for_niks(strangers).items()
     }
     return billing.check(lines, members, states, settings.contribution_per_month)
 

@@ -154,7 +154,7 @@ def _line(
             registration_id,
             number=line.number,
             amount=line.amount,
-            detail=why
+            detail=why,
         )
     codes, details = [], []
     if seen[nik] > 1:
