@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prens.config import FIELDS, Settings, VerifierColumn
 from prens.config.model import LATER_VERIFIER_ROLES
+from prens.rules.phone import national
 from prens.rules.problems import ERROR, WARNING
 from prens.rules.registration import PENDAFTAR, PERLU_PERBAIKAN, Registration
 from sheets_bridge.base import CellValueError
@@ -70,7 +71,11 @@ def row(
     `last_seen` holds the verifier cells and notes a sync last saw: a row deleted by hand is
     written again with them, so verifiers' work is not lost.
     """
-    data = [reg.person.get(f, "") for f in _data_fields(settings)]
+    # Phone numbers as people write them (0812…), as in every other worksheet and file.
+    data = [
+        national(str(reg.person.get(f, ""))) if f == "telepon" else reg.person.get(f, "")
+        for f in _data_fields(settings)
+    ]
     if role == PENDAFTAR:
         warnings = " ".join(p.message for p in reg.problems if p.severity == WARNING)
         early, later = verifier_parts(settings)

@@ -14,6 +14,7 @@ from prens.rules.periods import Period
 from tests.lifecycle_helpers import status, tick
 from tests.test_waiting_list import approve, run, told, with_quota
 
+
 def end_date(runtime, reg_id: str) -> str:  # type: ignore[no-untyped-def]
     """The row's `Tanggal Berhenti` as the sheet shows it."""
     rows = runtime.sheets.get_all_values("Pendaftar")

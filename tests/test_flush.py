@@ -50,7 +50,8 @@ def test_rows_hold_text_and_empty_verifier_columns(runtime, settings: Settings) 
     cell = dict(zip(header, row, strict=True))
     assert header == layout.headers(settings, PENDAFTAR)
     assert cell["NIK"] == "6311064507900001" and cell["Nomor KK"] == "6311060101150002"
-    assert cell["Nomor HP"] == "+6281234567890" and cell["Alamat"] == "=1+1"
+    # The phone as people write it, as in every worksheet and file (the ledger keeps +62).
+    assert cell["Nomor HP"] == "081234567890" and cell["Alamat"] == "=1+1"
     assert "gelar" in cell["Catatan Sistem"]
     assert all(cell[v.header] == "" for v in settings.verifier_columns)
     assert cell["Status"] == "MENUNGGU VERIFIKASI"

@@ -14,12 +14,13 @@ from openpyxl import Workbook
 from prens.config import Settings
 from prens.errors import PrensError
 from prens.reports.exports import plain_sheet, table_sheet
-from prens.reports.final import membership_header, national
+from prens.reports.final import membership_header
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
 from prens.rules.bpjs.bill import BillCheck, BillLine, Member
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, membership_key
 from prens.rules.money import rupiah
+from prens.rules.phone import national
 from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore

@@ -7,6 +7,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
+from prens.rules.phone import national
 from prens.rules.registration import Registration
 from prens.store.ledger import Ledger
 from prens.store.verification import VerificationStore
@@ -26,11 +27,6 @@ FIELDS = (
     "telepon",
 )
 IDENTIFIERS = ("nik", "kk", "telepon")
-
-
-def national(e164: str) -> str:
-    """+6281234567890 -> 081234567890: how the Dinas writes phone numbers."""
-    return "0" + e164[3:] if e164.startswith("+62") else e164
 
 
 def membership_header(settings: Settings) -> str | None:

@@ -40,3 +40,9 @@ def check_phone(raw: str, field: str = "telepon") -> tuple[str | None, list[Prob
 def whatsapp_target(e164: str) -> str:
     """The form WhatsApp gateways want: ``628...`` without the plus."""
     return e164.lstrip("+")
+
+
+def national(e164: str) -> str:
+    """+6281234567890 -> 081234567890: how people write (and read) phone numbers. Every
+    worksheet and file shows this form; the ledger keeps E.164, for the messaging providers."""
+    return "0" + e164[3:] if e164.startswith("+62") else e164
