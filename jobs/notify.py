@@ -82,10 +82,12 @@ def notify(
     sleep: Callable[[float], object] = time.sleep,
     jitter: Callable[[], float] = random.random,
     stopping: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NotifyReport:
     """One run: strand what a dead run left, then send what is due, within pace and hours.
     When `stopping` is set (the process is shutting down), the run ends before its next
-    message; the rest stay pending for the next run."""
+    message; the rest stay pending for the next run. `progress(done, total)`: after each
+    message."""
     cfg = settings.notifications
     report = NotifyReport()
     now = clock()
@@ -104,7 +106,10 @@ def notify(
             report.quiet = True
             return report
         room = cfg.per_minute - outbox.sent_since(now - timedelta(minutes=1))
-        for n, message in enumerate(outbox.due(now, max(room, 0))):
+        due = outbox.due(now, max(room, 0))
+        for n, message in enumerate(due):
+            if progress is not None:
+                progress(n, len(due))
             if n:
                 sleep(cfg.pause_seconds)  # gateways ban numbers that send in bursts
             if stopping is not None and stopping.is_set():
@@ -148,6 +153,8 @@ def notify(
                 wait = max(backoff(message.attempts + 1, jitter()), outcome.retry_after or 0)
                 outbox.mark_retry(message.id, outcome.reason, done + timedelta(seconds=wait), done)
                 report.retried += 1
+        if progress is not None and due:
+            progress(len(due), len(due))
     if report.sent or report.failed or report.retried or report.superseded:
         log.info(report.summary())
     return report

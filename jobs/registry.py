@@ -16,18 +16,20 @@ from prens.runtime import Runtime
 from prens.store.job_state import holder_name
 from prens.store.uploads import Uploads
 
+Progressed = Callable[[int, int], None] | None  # (done, total), for a terminal
 
-def _flush(runtime: Runtime) -> str:
+
+def _flush(runtime: Runtime, progress: Progressed = None) -> str:
     return flush(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
 
 
-def _compile(runtime: Runtime) -> str:
+def _compile(runtime: Runtime, progress: Progressed = None) -> str:
     return compile_final(
         runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()
     ).summary()
 
 
-def _notify(runtime: Runtime) -> str:
+def _notify(runtime: Runtime, progress: Progressed = None) -> str:
     return notify(
         runtime.ledger,
         runtime.outbox(),
@@ -37,10 +39,11 @@ def _notify(runtime: Runtime) -> str:
         # Shutting down: the pause between messages ends at once, and so does the run.
         sleep=runtime.stopping.wait,
         stopping=runtime.stopping,
+        progress=progress,
     ).summary()
 
 
-def _sync(runtime: Runtime) -> str:
+def _sync(runtime: Runtime, progress: Progressed = None) -> str:
     return sync(
         runtime.ledger,
         runtime.sheets,
@@ -50,7 +53,7 @@ def _sync(runtime: Runtime) -> str:
     ).summary()
 
 
-def _rollover(runtime: Runtime) -> str:
+def _rollover(runtime: Runtime, progress: Progressed = None) -> str:
     return rollover(
         runtime.ledger,
         runtime.sheets,
@@ -60,21 +63,22 @@ def _rollover(runtime: Runtime) -> str:
     ).summary()
 
 
-def _reminders(runtime: Runtime) -> str:
+def _reminders(runtime: Runtime, progress: Progressed = None) -> str:
     return remind(runtime.ledger, runtime.settings).summary()
 
 
-def _reconcile(runtime: Runtime) -> str:
+def _reconcile(runtime: Runtime, progress: Progressed = None) -> str:
     return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
 
 
-def _uploads(runtime: Runtime) -> str:
+def _uploads(runtime: Runtime, progress: Progressed = None) -> str:
     deleted = Uploads(runtime.engine).delete_expired(datetime.now(UTC))
     return f"uploads: {deleted} expired deleted"
 
 
-# name -> function(runtime) returning a one-line summary. More jobs join as they are built.
-JOBS: dict[str, Callable[[Runtime], str]] = {
+# name -> function(runtime, progress) returning a one-line summary (`progress(done, total)`,
+# for a terminal; the jobs whose runs are long use it).
+JOBS: dict[str, Callable[[Runtime, Progressed], str]] = {
     "flush": _flush,
     "sync": _sync,
     "compile": _compile,
@@ -86,12 +90,12 @@ JOBS: dict[str, Callable[[Runtime], str]] = {
 }
 
 
-def run_job(name: str, runtime: Runtime, worker: str = "") -> str:
+def run_job(name: str, runtime: Runtime, worker: str = "", progress: Progressed = None) -> str:
     """Run job `name` once, now; the run is recorded (job_runs) with `worker`'s name."""
     run_id = runtime.ledger.jobs.run_started(name, worker or holder_name())
     outcome = "failed"
     try:
-        outcome = JOBS[name](runtime)
+        outcome = JOBS[name](runtime, progress)
         return outcome
     finally:
         runtime.ledger.jobs.run_finished(run_id, outcome)

@@ -6,7 +6,7 @@ TERDAFTAR and tells each citizen once, as if a verifier had typed the numbers.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from prens.config import Settings
@@ -50,9 +50,12 @@ def import_plan(
     settings: Settings,
     lines: Sequence[ImportLine],
     accept_name_mismatch: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
-    """What importing `lines` would do now (changes nothing)."""
-    registrations = ledger.for_niks([line.nik.nik for line in lines if not line.nik.as_number])
+    """What importing `lines` would do now (changes nothing); `progress(n)`: n more of the
+    file's NIKs looked up."""
+    niks = [line.nik.nik for line in lines if not line.nik.as_number]
+    registrations = ledger.for_niks(niks, progress)
     current = current_numbers(sheets, settings)
     return plan(lines, registrations, current, settings.membership_pattern, accept_name_mismatch)
 
@@ -67,10 +70,11 @@ def apply_import(
     actor: str,
     file_name: str,
     now: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Plan again against the sheet as it is now, write every number to set in one batch (all
     or nothing), and audit each; return the outcomes applied. Applying again sets nothing."""
-    outcomes = import_plan(ledger, sheets, settings, lines, accept_name_mismatch)
+    outcomes = import_plan(ledger, sheets, settings, lines, accept_name_mismatch, progress)
     chosen = [o for o in outcomes if o.sets]
     header = number_header(settings)
     if chosen:

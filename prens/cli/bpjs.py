@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from prens.cli.common import printable, with_runtime
+from prens.cli.common import Progress, printable, with_runtime
 from prens.rules.lifecycle import STATES
 from prens.runtime import Runtime
 
@@ -129,20 +129,25 @@ def bpjs_import(
         lines = import_lines(_read(file, s.bpjs.max_upload_mb), s)
     except FileRefused as exc:
         raise click.ClickException(printable(f"{Path(file).name}: {exc}")) from exc
-    if apply:
-        outcomes = apply_import(
-            runtime.ledger,
-            runtime.sheets,
-            s,
-            runtime.verification(),
-            lines,
-            accept_name_mismatch,
-            _actor(),
-            Path(file).name,
-            datetime.now(UTC),
-        )
-    else:
-        outcomes = import_plan(runtime.ledger, runtime.sheets, s, lines, accept_name_mismatch)
+    niks = sum(1 for line in lines if not line.nik.as_number)
+    with Progress("Mencocokkan NIK", niks) as matched:
+        if apply:
+            outcomes = apply_import(
+                runtime.ledger,
+                runtime.sheets,
+                s,
+                runtime.verification(),
+                lines,
+                accept_name_mismatch,
+                _actor(),
+                Path(file).name,
+                datetime.now(UTC),
+                matched,
+            )
+        else:
+            outcomes = import_plan(
+                runtime.ledger, runtime.sheets, s, lines, accept_name_mismatch, matched
+            )
     _print_import(outcomes, apply)
     if report:
         _write_report(runtime, report, outcomes, apply, Path(file).name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from prens.cli.common import settings_of, with_runtime
+from prens.cli.common import Progress, settings_of, with_runtime
 from prens.runtime import Runtime
 
 
@@ -72,12 +72,9 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
     from prens.privacy import private_file
 
     private_file(Path(output))  # personal data: readable by its owner only
-    with (
-        open(output, "wb") as fh,
-        click.progressbar(length=len(table) - 1, label="Menulis daftar final") as bar,
-    ):
+    with open(output, "wb") as fh, Progress("Menulis daftar final", len(table) - 1) as bar:
         if fmt == "csv":
-            write_csv(fh, table, bar.update)
+            write_csv(fh, table, bar)
         else:
             summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
             write_xlsx(
@@ -85,7 +82,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
                 table,
                 final.text_columns(s),
                 summary,
-                bar.update,
+                bar,
                 final.date_columns(s),
                 changes=changes,
             )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from prens.cli.common import with_runtime
+from prens.cli.common import Progress, with_runtime
 from prens.runtime import Runtime
 
 
@@ -55,7 +55,9 @@ def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
             if name
             else f"today is in no period; choose one with --period ({names})"
         )
-    ev = evaluate(facts(runtime.engine), s, period, now)
+    known = facts(runtime.engine)
+    with Progress("Menghitung evaluasi", len(known.registrations)) as counted:
+        ev = evaluate(known, s, period, now, counted)
     private_file(Path(output))
     with open(output, "wb") as fh:
         write_evaluation(fh, ev, s)

@@ -13,7 +13,7 @@ from types import FrameType
 import click
 
 from jobs.worker import Worker
-from prens.cli.common import config_path, with_runtime
+from prens.cli.common import Progress, config_path, with_runtime
 from prens.errors import PrensError
 from prens.intake.signing import DEV_SECRET_FILE
 from prens.runtime import Runtime, open_runtime
@@ -240,4 +240,6 @@ def jobs_run(runtime: Runtime, name: str) -> None:
     """
     from jobs.registry import run_job
 
-    click.echo(run_job(name, runtime))
+    with Progress(f"{name}", 0) as progress:
+        summary = run_job(name, runtime, progress=progress.at)
+    click.echo(summary)

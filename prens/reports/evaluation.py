@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
@@ -133,8 +134,15 @@ def _reason(cells: dict[str, Any], settings: Settings, role: str) -> str:
     return " ".join(str(cells.get(header, "")).split()).lower() or NO_REASON
 
 
-def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Evaluation:
-    """The evaluation of `period` from `f`, as of `now` (aware)."""
+def evaluate(
+    f: Facts,
+    settings: Settings,
+    period: Period,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> Evaluation:
+    """The evaluation of `period` from `f`, as of `now` (aware); `progress(n)`: n more
+    registrations counted."""
     tz = settings.timezone
     today = now.astimezone(tz).date()
     first = period.start or min((r.received_at.date() for r in f.registrations), default=today)
@@ -174,6 +182,8 @@ def evaluate(f: Facts, settings: Settings, period: Period, now: datetime) -> Eva
             out.members[(r.kecamatan or "", r.desa or "")] += 1
             out.members_now += 1
         out.member_months += member_months(f.lines.get(r.id, []), first, last, period.months, tz)
+        if progress is not None:
+            progress(1)
     for m in f.messages:
         if inside(m.created_at):
             out.messages[(m.event, m.status)] += 1

@@ -60,6 +60,8 @@ def write_csv(
         writer.writerow(csv_row(row))
         if progress and n and n % 1000 == 0:
             progress(1000)
+    if progress and len(table) > 1:
+        progress((len(table) - 1) % 1000)  # the rows after the last thousand
     text.flush()
     text.detach()
 
@@ -151,6 +153,8 @@ def table_sheet(
         ws.append(out)
         if progress and n % 1000 == 0:
             progress(1000)
+    if progress:
+        progress(len(rows) % 1000)  # the rows after the last thousand
 
 
 def plain_sheet(ws: Any, rows: Iterable[Sequence[Any]]) -> None:

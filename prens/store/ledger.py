@@ -243,9 +243,12 @@ class Ledger:
             )
         return found
 
-    def for_niks(self, niks: list[str]) -> dict[str, Match]:
+    def for_niks(
+        self, niks: list[str], progress: Callable[[int], None] | None = None
+    ) -> dict[str, Match]:
         """For each NIK, the registration it matches: its active one, else its latest accepted
-        one (a rejected person's), else its latest. Only what an import compares is read."""
+        one (a rejected person's), else its latest. Only what an import compares is read.
+        `progress(n)`: n more NIKs looked up."""
         best: dict[str, Any] = {}
         wanted = sorted(set(niks))
         r = registrations.c
@@ -261,6 +264,8 @@ class Ledger:
                 rank = (row.active_nik is not None, row.status == ACCEPTED, row.seq)
                 if row.nik not in best or rank > best[row.nik][0]:
                     best[row.nik] = (rank, row)
+            if progress is not None:
+                progress(len(wanted[start : start + 500]))
         return {
             nik: Match(row.id, row.state, row.status, row.name or "", row.born or "")
             for nik, (_rank, row) in best.items()
