@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
-from jobs.providers.base import PERMANENT, SENT, Provider
+from jobs.providers.base import PERMANENT, SENT, Outcome, Provider
 from prens.config import Settings
 from prens.rules.messages import render, still_true, values
 from prens.store.ledger import Ledger
@@ -135,29 +135,41 @@ def notify(
             outcome = provider.send(
                 reg.person["telepon"], render(template, filled), message.event, filled
             )
-            done = clock()
-            if outcome.kind == SENT:
-                outbox.mark_sent(message.id, outcome.reference, done)
-                report.sent += 1
-            elif outcome.kind == PERMANENT or message.attempts + 1 >= cfg.max_attempts:
-                outbox.mark_failed(message.id, outcome.reason, done)
-                report.failed += 1
-                log.warning(
-                    "notify: message %d (%s, %s) failed: %s",
-                    message.id,
-                    message.registration_id,
-                    message.event,
-                    outcome.reason,
-                )
-            else:
-                wait = max(backoff(message.attempts + 1, jitter()), outcome.retry_after or 0)
-                outbox.mark_retry(message.id, outcome.reason, done + timedelta(seconds=wait), done)
-                report.retried += 1
+            _outcome(outbox, message, outcome, cfg.max_attempts, clock(), jitter(), report)
         if progress is not None and due:
             progress(len(due), len(due))
     if report.sent or report.failed or report.retried or report.superseded:
         log.info(report.summary())
     return report
+
+
+def _outcome(
+    outbox: Outbox,
+    message: Message,
+    outcome: Outcome,
+    max_attempts: int,
+    done: datetime,
+    jitter: float,
+    report: NotifyReport,
+) -> None:
+    """Record what the provider answered: sent, failed for good, or to retry later."""
+    if outcome.kind == SENT:
+        outbox.mark_sent(message.id, outcome.reference, done)
+        report.sent += 1
+    elif outcome.kind == PERMANENT or message.attempts + 1 >= max_attempts:
+        outbox.mark_failed(message.id, outcome.reason, done)
+        report.failed += 1
+        log.warning(
+            "notify: message %d (%s, %s) failed: %s",
+            message.id,
+            message.registration_id,
+            message.event,
+            outcome.reason,
+        )
+    else:
+        wait = max(backoff(message.attempts + 1, jitter), outcome.retry_after or 0)
+        outbox.mark_retry(message.id, outcome.reason, done + timedelta(seconds=wait), done)
+        report.retried += 1
 
 
 def _supersede(

@@ -16,9 +16,19 @@ from prens.rules.dates import age_on, parse_date
         (" 1990-07-05 ", "mdy", date(1990, 7, 5)),
         ("2000-02-29", "mdy", date(2000, 2, 29)),
         ("2001-02-29", "mdy", None),
-        ("31/12/1999", "mdy", None),  # day first in an m/d/yyyy form
+        ("31/12/1999", "mdy", date(1999, 12, 31)),  # day first: the one reading that is a date
+        ("23-04-1989", "mdy", date(1989, 4, 23)),
+        ("23.04.1989", "dmy", date(1989, 4, 23)),
         ("1990/07/05", "mdy", None),
-        ("5 Juli 1990", "mdy", None),
+        ("31/02/1999", "mdy", None),  # neither reading
+        ("5 Juli 1990", "mdy", date(1990, 7, 5)),
+        ("17 Agustus 1987", "mdy", date(1987, 8, 17)),
+        ("17 Agt 1987", "mdy", date(1987, 8, 17)),
+        ("17-agu-1987", "mdy", date(1987, 8, 17)),
+        ("17 Peb 1987", "mdy", date(1987, 2, 17)),
+        ("17 Sebelas 1987", "mdy", None),
+        ("\uff11\uff17/\uff10\uff18/\uff11\uff19\uff18\uff17", "dmy", date(1987, 8, 17)),
+        ("\u0661\u0667 Agustus \u0661\u0669\u0668\u0667", "mdy", date(1987, 8, 17)),
         ("", "mdy", None),
     ],
 )
@@ -40,3 +50,13 @@ def test_parse_date(text: str, order: str, expected: date | None) -> None:
 )
 def test_age_on(born: date, on: date, age: int) -> None:
     assert age_on(born, on) == age
+
+
+def test_an_ambiguous_day_and_month_is_settled_by_the_nik() -> None:
+    # 05/07/1990: 7 May or 5 July. The NIK's date decides; without it, the form's order.
+    assert parse_date("05/07/1990", "mdy", date(1990, 7, 5)) == date(1990, 7, 5)
+    assert parse_date("05/07/1990", "mdy", date(1990, 5, 7)) == date(1990, 5, 7)
+    assert parse_date("05/07/1990", "mdy") == date(1990, 5, 7)
+    assert parse_date("05/07/1990", "dmy") == date(1990, 7, 5)
+    # Neither reading the NIK's: the form's order, and the mismatch is warned of elsewhere.
+    assert parse_date("05/07/1990", "dmy", date(1991, 1, 1)) == date(1990, 7, 5)

@@ -352,3 +352,54 @@ def test_doctor_shows_the_reconcile_lag(runtime, tmp_path: Path) -> None:  # typ
     assert "4 pendaftaran tersimpan; 4 menunggu ditulis ke spreadsheet" in (
         checks["Basis data"].detail
     )
+
+
+def test_answers_as_people_write_them_read_alike_by_webhook_reconcile_and_csv(
+    runtime, client, config_path: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # The date of birth a short-answer question: day first, or the month named; a NIK from a
+    # phone keyboard in full-width digits, a phone in Arabic-Indic digits; places with their
+    # prefix. The webhook, the reconcile and the CSV import read each the same way.
+    from tests.fakes.google_form import GoogleForm
+
+    s = runtime.settings
+    form = GoogleForm(titles=list(s.questions.values()))  # no DATE question: typed text
+    year = BORN[:4]
+
+    def wide(digits: str) -> str:
+        return "".join(chr(ord(c) + 0xFEE0) for c in digits)
+
+    def arabic(digits: str) -> str:
+        return "".join(chr(ord(c) - ord("0") + 0x660) for c in digits)
+
+    written = [
+        {"tanggal_lahir": f"05/07/{year}", "kecamatan": "Kec. Paringin"},
+        {"tanggal_lahir": f"5 Juli {year}", "desa": "Desa Lasung Batu"},
+        {"tanggal_lahir": f"05-Jul-{year}", "kecamatan": "KECAMATAN PARINGIN"},
+    ]
+    start = an_hour_ago(s)
+    made = []
+    for i, changes in enumerate(written):
+        changes["nik"] = wide(nik(f"{i + 1:03d}0"))
+        changes["telepon"] = arabic(f"08123456{i:04d}")
+        made.append(form.submit(person(s, i, **changes), start + timedelta(seconds=i)))
+    assert post(client, made[0].webhook_body()).get_json()["status"] == "accepted"
+    csv_file = tmp_path / "respons.csv"
+    csv_file.write_text(form.csv_download(), encoding="utf-8")
+    args = ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
+    imported = CliRunner().invoke(main, args)  # the rows join the responses sheet; reconciled
+    assert imported.exit_code == 0, imported.output
+    assert "2 new response(s) stored, 1 already in the ledger" in imported.output
+    assert runtime.ledger.counts_by_status() == {"accepted": 3}
+    flush(runtime.ledger, runtime.sheets, s)
+    for reg_id in pendaftar_ids(runtime):
+        reg = runtime.ledger.get(reg_id)
+        assert reg is not None and reg.problems == [], (reg_id, reg.problems if reg else None)
+    people = sorted(
+        (p["nik"], p["tanggal_lahir"], p["telepon"], p["kecamatan"], p["desa"])
+        for p in (runtime.ledger.get(r).person for r in pendaftar_ids(runtime))  # type: ignore[union-attr]
+    )
+    assert people == [
+        (nik(f"{i + 1:03d}0"), BORN, f"+628123456{i:04d}", "Paringin", "Lasung Batu")
+        for i in range(3)
+    ]

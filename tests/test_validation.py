@@ -63,6 +63,9 @@ def test_a_valid_submission_is_normalised(settings: Settings) -> None:
     }
 
 
+WIDE_NIK = "".join(chr(ord(c) + 0xFEE0) for c in "6311064507900003")
+
+
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
@@ -84,12 +87,11 @@ def test_a_valid_submission_is_normalised(settings: Settings) -> None:
         ({"kk": "6371010101150002"}, ["kk_outside_region"]),
         ({"kk": "6311062212260002"}, ["kk_date"]),  # issued 22 Dec 2026: the future
         ({"kk": "63110601011500"}, ["kk_format"]),
-        (
-            {"tanggal_lahir": "31/07/1990"},
-            [
-                "dob_format",
-            ],
-        ),
+        ({"tanggal_lahir": "31/07/1990"}, ["nik_dob_mismatch"]),  # day first: 31 July
+        ({"tanggal_lahir": "31/02/1990"}, ["dob_format"]),  # neither reading is a date
+        ({"nik": "1111111111111111"}, ["nik_placeholder"]),
+        ({"nik": "1234567890123456"}, ["nik_placeholder"]),
+        ({"kk": "1212121212121212"}, ["kk_placeholder"]),
         ({"tanggal_lahir": "2027-01-01"}, ["dob_format"]),  # in the future
         ({"telepon": "0526 2028 123"}, ["phone_not_mobile"]),
         ({"telepon": "12345"}, ["phone_format"]),
@@ -106,6 +108,21 @@ def test_a_valid_submission_is_normalised(settings: Settings) -> None:
         ({"jenis_kelamin": "Laki-laki"}, ["nik_sex_mismatch"]),
         ({"nik": "3273014507900003"}, ["nik_outside_region"]),  # moved from Bandung, old NIK
         ({"nama": "Hj. Siti Rahmah"}, ["name_title"]),
+        # as people write them: no problem at all
+        ({"tanggal_lahir": "05/07/1990"}, []),  # day first; the NIK says 5 July
+        ({"tanggal_lahir": "5-7-1990"}, []),
+        ({"tanggal_lahir": "05.07.1990"}, []),
+        ({"tanggal_lahir": "5 Juli 1990"}, []),
+        ({"tanggal_lahir": "05 jul 1990"}, []),
+        ({"tanggal_lahir": "\uff10\uff15/\uff10\uff17/\uff11\uff19\uff19\uff10"}, []),
+        ({"nik": WIDE_NIK}, []),  # full-width digits from a phone keyboard
+        (
+            {"telepon": "\u0660\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660"},
+            [],
+        ),
+        ({"kecamatan": "Kec. Paringin"}, []),
+        ({"kecamatan": "KECAMATAN PARINGIN"}, []),
+        ({"desa": "Desa Lasung Batu"}, []),
     ],
 )
 def test_problem_codes(settings: Settings, changes: dict[str, object], expected: list[str]) -> None:

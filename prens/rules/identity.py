@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from prens.rules.digits import ascii_digits, is_placeholder
 from prens.rules.problems import Problem, problem
 
 # Kemendagri province codes: the 38 provinces, including the Papua provinces created in 2022.
@@ -61,8 +62,9 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 
 
 def digits_only(text: str) -> str:
-    """Remove the spaces, dots and dashes people type inside long numbers."""
-    return _SEPARATORS.sub("", text)
+    """Remove the spaces, dots and dashes people type inside long numbers; digits of any script
+    as ASCII ones."""
+    return _SEPARATORS.sub("", ascii_digits(text))
 
 
 def two_digit_year(yy: int, today: date) -> int:
@@ -94,8 +96,10 @@ class Nik:
 def check_nik(raw: str, today: date, field: str = "nik") -> tuple[Nik | None, list[Problem]]:
     """Check a typed NIK; return it parsed when it has no hard error."""
     number = digits_only(raw)
-    if not re.fullmatch(r"\d{16}", number):
+    if not re.fullmatch(r"[0-9]{16}", number):
         return None, [problem(field, "nik_format")]
+    if is_placeholder(number):
+        return None, [problem(field, "nik_placeholder")]
     if number[0:2] not in PROVINCE_CODES or number[2:4] == "00" or number[4:6] == "00":
         return None, [problem(field, "nik_region")]
     day, month, yy = int(number[6:8]), int(number[8:10]), int(number[10:12])
@@ -115,8 +119,10 @@ def check_kk(
 ) -> tuple[str | None, list[Problem]]:
     """Check a typed KK number; the KK's region is the domicile check."""
     number = digits_only(raw)
+    if re.fullmatch(r"[0-9]{16}", number) and is_placeholder(number):
+        return None, [problem(field, "kk_placeholder")]
     if (
-        not re.fullmatch(r"\d{16}", number)
+        not re.fullmatch(r"[0-9]{16}", number)
         or number[0:2] not in PROVINCE_CODES
         or number[2:4] == "00"
         or number[12:16] == "0000"

@@ -7,6 +7,7 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
+from prens.rules.digits import ascii_digits
 from prens.rules.problems import Problem, problem
 
 _NOISE = re.compile(r"[\s.\-()/]+")
@@ -14,7 +15,7 @@ _NOISE = re.compile(r"[\s.\-()/]+")
 
 def check_phone(raw: str, field: str = "telepon") -> tuple[str | None, list[Problem]]:
     """Check a typed phone number; return it in E.164 (``+628...``) when it is a valid mobile."""
-    text = _NOISE.sub("", raw)
+    text = _NOISE.sub("", ascii_digits(raw))
     if text.startswith("+6208"):  # "+62 08...": the national zero kept after the country code
         text = "+62" + text[4:]
     elif text.startswith("628"):

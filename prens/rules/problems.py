@@ -15,6 +15,11 @@ WARNING = "warning"
 CATALOGUE: dict[str, tuple[str, str]] = {
     "required": (ERROR, 'Pertanyaan "{label}" wajib diisi.'),
     "nik_format": (ERROR, "NIK harus 16 angka sesuai KTP."),
+    "nik_placeholder": (
+        ERROR,
+        "NIK ini tampak seperti contoh (angka berulang atau berurutan), bukan NIK Anda. "
+        "Salin 16 angka NIK dari KTP.",
+    ),
     "nik_region": (
         ERROR,
         "Kode wilayah pada NIK tidak dikenal. Periksa kembali 6 angka pertama NIK.",
@@ -29,6 +34,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Empat angka terakhir NIK tidak boleh 0000. Periksa kembali NIK sesuai KTP.",
     ),
     "kk_format": (ERROR, "Nomor KK harus 16 angka sesuai Kartu Keluarga."),
+    "kk_placeholder": (
+        ERROR,
+        "Nomor KK ini tampak seperti contoh (angka berulang atau berurutan), bukan nomor KK "
+        "Anda. Salin 16 angka Nomor KK dari Kartu Keluarga.",
+    ),
     "kk_date": (
         ERROR,
         "Tanggal terbit pada Nomor KK (angka ke-7 sampai ke-12) tidak mungkin. "

@@ -163,7 +163,9 @@ def _birth_and_sex(
     """The date of birth (the age on the registration day) and the sex, each checked against
     what the NIK encodes."""
     if texts.get("tanggal_lahir"):
-        born = parse_date(texts["tanggal_lahir"], settings.date_order)
+        # The NIK's own date settles a day and month that could be read either way.
+        hint = nik.birth_date if nik else None
+        born = parse_date(texts["tanggal_lahir"], settings.date_order, hint)
         if born is None or born > registered_on:
             out.person["tanggal_lahir"] = texts["tanggal_lahir"]
             out.problems.append(problem("tanggal_lahir", "dob_format"))
