@@ -31,11 +31,8 @@ ALL = [(" ".join(path), cmd) for path, cmd in _commands(main)]
 def test_every_command_has_help_with_an_example(path: str, command: click.Command) -> None:
     result = CliRunner().invoke(main, [*path.split(), "--help"])
     assert result.exit_code == 0
-    assert (
-        command.help
-        and "Example:" in result.output
-        and "prens" in result.output.split("Example:")[1]
-    )
+    said = "Contoh:" if "Contoh:" in result.output else "Example:"
+    assert command.help and said in result.output and "prens" in result.output.split(said)[1]
 
 
 def test_top_level_help_has_an_example() -> None:

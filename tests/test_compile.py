@@ -177,7 +177,7 @@ def test_export_command_writes_and_audits(verifying, config_path, tmp_path) -> N
             main, ["--config", str(config_path), "export", "final", "--format", fmt, "-o", str(out)]
         )
         assert result.exit_code == 0, result.output
-        assert "4 row(s)" in result.output and out.stat().st_size > 0
+        assert "4 baris" in result.output and out.stat().st_size > 0
     table = final.final_list(runtime.ledger, runtime.verification(), runtime.settings)
     assert len(table) == 5
     from sqlalchemy import select

@@ -135,7 +135,7 @@ def test_downloads_can_be_read_without_sql(client, officer, config_path, runtime
     listed = CliRunner().invoke(main, ["--config", str(config_path), "audit", "--downloads"])
     assert listed.exit_code == 0
     assert (
-        "download daftar-final.xlsx, 0 row(s)" in listed.output
+        "unduhan daftar-final.xlsx, 0 baris" in listed.output
         and "[Rahmat (Dinas)]" in listed.output
     )
     assert login(client, *officer).status_code == 302

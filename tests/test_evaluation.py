@@ -96,8 +96,8 @@ def test_the_figures_match_a_hand_computation(settings) -> None:  # type: ignore
     ev = evaluate(facts, settings, P2025, NOW)
     assert dict(ev.received) == {"diterima": 3, "perlu perbaikan": 1}  # r5 came before 2025
     assert ev.approved == 2  # r1 and r2 (r5 was approved in 2024)
-    assert dict(ev.rejected) == {"bukan pekerja informal": 1}
-    assert dict(ev.ended) == {"pindah domisili": 1}
+    assert dict(ev.rejected) == {"Bukan pekerja informal": 1}  # as the verifier typed it
+    assert dict(ev.ended) == {"Pindah domisili": 1}
     assert dict(ev.corrections) == {"nik_format": 1}
     assert ev.days_to_terdaftar == [50.0] and ev.median_days == 50.0
     assert dict(ev.messages) == {("TERDAFTAR", "sent"): 1}
@@ -134,7 +134,7 @@ def test_the_command_and_the_page(runtime, client, config_path: Path, tmp_path: 
         main,
         ["--config", str(config_path), "report", "evaluasi", "--period", "1999", "-o", str(out)],
     )
-    assert wrong.exit_code != 0 and "the periods are: semua" in wrong.output
+    assert wrong.exit_code != 0 and "periode yang ada: semua" in wrong.output
 
     final = tmp_path / "daftar-final.xlsx"
     exported = CliRunner().invoke(
@@ -148,7 +148,7 @@ def test_the_command_and_the_page(runtime, client, config_path: Path, tmp_path: 
         main,
         ["--config", str(config_path), "export", "final", "--period", "2030", "-o", str(final)],
     )
-    assert bogus.exit_code != 0 and "the periods are: semua" in bogus.output
+    assert bogus.exit_code != 0 and "periode yang ada: semua" in bogus.output
 
     added = CliRunner().invoke(main, ["--config", str(config_path), "officer", "add", "Rahmat"])
     token = added.output.strip().rsplit(" ", 1)[1]
@@ -165,3 +165,15 @@ def test_the_command_and_the_page(runtime, client, config_path: Path, tmp_path: 
     assert client.get("/dinas/daftar-final.xlsx?periode=1999", headers=auth).status_code == 404
     listed = client.get("/dinas/daftar-final.xlsx?periode=semua", headers=auth)
     assert "Perubahan" in load_workbook(io.BytesIO(listed.data)).sheetnames
+
+
+def test_reasons_keep_the_case_they_were_typed_in_and_are_counted_together() -> None:
+    from collections import Counter
+
+    from prens.reports.evaluation import _count
+
+    counted: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for reason in ("Bukan pekerja rentan", "bukan pekerja rentan", "PNS", "Bukan Pekerja Rentan"):
+        _count(counted, spelled, reason)
+    assert counted == {"Bukan pekerja rentan": 3, "PNS": 1}

@@ -55,17 +55,19 @@ def test_office_accounts_from_the_command_line(config_path, runtime) -> None:  #
 
     added = run("add", "--desa", "lasung batu")
     assert added.exit_code == 0, added.output
-    assert "'Desa Lasung Batu' added for Desa Lasung Batu, Kecamatan Paringin" in added.output
+    assert "'Desa Lasung Batu' ditambahkan untuk Desa Lasung Batu, Kecamatan Paringin" in (
+        added.output
+    )
     token = added.output.strip().rsplit(" ", 1)[1]
     assert len(token) > 30
     assert run("add", "--kecamatan", "PARINGIN").exit_code == 0
     unknown = run("add", "--desa", "Tidak Ada")
-    assert unknown.exit_code != 0 and "not in the region data" in unknown.output
+    assert unknown.exit_code != 0 and "tidak ada di data wilayah" in unknown.output
     wrong_kecamatan = run("add", "--desa", "Lasung Batu", "--kecamatan", "Juai")
-    assert wrong_kecamatan.exit_code != 0 and "in kecamatan 'Juai'" in wrong_kecamatan.output
+    assert wrong_kecamatan.exit_code != 0 and "di kecamatan 'Juai'" in wrong_kecamatan.output
     assert run("add").exit_code == 2  # a usage error: neither --desa nor --kecamatan
     again = run("add", "--desa", "Lasung Batu")
-    assert again.exit_code != 0 and "exists" in again.output
+    assert again.exit_code != 0 and "sudah ada" in again.output
     named = run("add", "--desa", "Lasung Batu", "--nama", "Lasung Batu 2")
     assert named.exit_code == 0
     listed = run("list").output

@@ -110,7 +110,9 @@ def test_check_config_and_doctor_say_so(tmp_path: Path) -> None:
     config = with_periods(tmp_path, past)
     result = CliRunner().invoke(main, ["--config", str(config), "check-config"])
     assert result.exit_code == 0, result.output
-    assert "period 2025: 01-01-2025 s.d. 31-12-2025, quota 5, budget Rp 1.008.000" in result.output
+    assert "periode 2025: 01-01-2025 s.d. 31-12-2025, kuota 5 orang, pagu Rp 1.008.000" in (
+        result.output
+    )
     runtime = open_runtime(load_settings(config))
     try:
         checks = {c.subject: c for c in run_checks(runtime, datetime(2026, 1, 10, tzinfo=UTC))}

@@ -142,9 +142,9 @@ def test_the_commands(config_path, client, settings) -> None:  # type: ignore[no
     exported = prens("sheet", "export", "Pendaftar")
     assert "MENUNGGU VERIFIKASI" in exported
     history = prens("audit", reg)
-    assert "received (accepted)" in history
-    assert "state MENUNGGU VERIFIKASI -> TERVERIFIKASI" in history
-    assert "state moved back TERVERIFIKASI -> MENUNGGU VERIFIKASI" in history
+    assert "formulir masuk (diterima)" in history
+    assert "status MENUNGGU VERIFIKASI -> TERVERIFIKASI" in history
+    assert "status mundur TERVERIFIKASI -> MENUNGGU VERIFIKASI" in history
     assert "Verifikasi Dinas: True -> False" in history
     assert settings.columns["nik"] not in history and "6311064507900003" not in history
 

@@ -11,6 +11,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from prens.rules.messages import message_name
 from prens.runtime import Runtime
 from prens.store.officer_sessions import OfficerSessions
 from prens.store.officers import Officers
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, webhook_secret: bytes, test_config: dict | None
     app.register_blueprint(offices.bp)
     public.register(app, runtime)
     app.add_template_filter(number, "angka")
+    app.add_template_filter(message_name, "pesan")
 
     _page_context_and_headers(app, runtime)
     errors.register(app)

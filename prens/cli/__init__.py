@@ -83,7 +83,7 @@ def _accept_global_options(command: click.Command) -> None:
                 expose_value=False,
                 callback=_store_global,
                 is_eager=True,
-                help=CONFIG_HELP if option == "config" else "The program a command acts on.",
+                help=CONFIG_HELP if option == "config" else "Program yang dikenai perintah ini.",
                 type=click.Path(dir_okay=False) if option == "config" else None,
             )
         )
@@ -97,7 +97,7 @@ def _keep_examples(command: click.Command) -> None:
     """Mark each help's example block so Click prints it as written: rewrapped, a long command
     line breaks mid-argument and cannot be copied and pasted."""
     if command.help and "\b" not in command.help:
-        command.help = re.sub(r"( *)Example:\n\n", "\\1Example:\n\n\\1\b\n", command.help)
+        command.help = re.sub(r"( *)(Example|Contoh):\n\n", "\\1\\2:\n\n\\1\b\n", command.help)
 
 
 _keep_examples(main)

@@ -45,9 +45,9 @@ def doctor(ctx: click.Context) -> None:
 @click.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
-    """Check the configuration file and print what it sets.
+    """Periksa berkas konfigurasi dan tampilkan yang diaturnya.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml check-config
     """
@@ -64,9 +64,9 @@ def check_config(ctx: click.Context) -> None:
     click.echo(
         f"{s.source}: OK\n  program: {s.program_name}, {s.district} ({s.region.code}: "
         f"{len(s.region.kecamatan)} kecamatan, {s.region.desa_count} desa/kelurahan)\n"
-        f"  ages: {s.min_age} to under {s.max_age}; time zone {s.timezone.key}\n"
-        f"  database: {s.database_url.split('@')[-1]}\n"
-        f"  sheet: {s.sheet_backend}; worksheets: {', '.join(s.worksheets.values())}"
+        f"  usia: {s.min_age} sampai sebelum {s.max_age} tahun; zona waktu {s.timezone.key}\n"
+        f"  basis data: {s.database_url.split('@')[-1]}\n"
+        f"  lembar verifikasi: {s.sheet_backend}; lembar kerja: {', '.join(s.worksheets.values())}"
     )
     from datetime import datetime
 
@@ -74,11 +74,11 @@ def check_config(ctx: click.Context) -> None:
     from prens.rules.periods import warnings
 
     for p in s.periods:
-        quota = f"quota {p.quota}" if p.quota else "no quota"
-        budget = f"budget {rupiah(p.budget)}" if p.budget else "no budget set"
+        quota = f"kuota {p.quota} orang" if p.quota else "tanpa kuota"
+        budget = f"pagu {rupiah(p.budget)}" if p.budget else "pagu belum diatur"
         click.echo(
-            f"  period {p.name}: {p.shown()}, {quota}, {budget}, "
-            f"{p.months} month(s) at {rupiah(p.contribution_per_month)}"
+            f"  periode {p.name}: {p.shown()}, {quota}, {budget}, "
+            f"{p.months} bulan × {rupiah(p.contribution_per_month)}"
         )
     for warning in warnings(s.periods, datetime.now(s.timezone).date()):
         click.echo(f"  PERINGATAN: {warning}")

@@ -20,7 +20,7 @@ from prens.privacy import redact
 from prens.runtime import open_runtime
 from sheets_bridge.base import SheetError
 
-CONFIG_HELP = "Configuration file (TOML). Default: $PRENS_CONFIG."
+CONFIG_HELP = "Berkas konfigurasi (TOML). Bawaan: $PRENS_CONFIG."
 
 
 def config_path(ctx: click.Context) -> str:

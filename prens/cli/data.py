@@ -64,7 +64,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
     if period is None:
         names = ", ".join(p.name for p in s.all_periods())
         raise click.ClickException(
-            f"no period {period_name or '(today)'}; the periods are: {names}"
+            f"tidak ada periode {period_name or '(hari ini)'}; periode yang ada: {names}"
         )
     table, changes = decree(runtime.ledger, store, s, period, now)
     from pathlib import Path
@@ -93,7 +93,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
         {"list": f"daftar-final-{period.name}", "format": fmt, "rows": len(table) - 1},
         now,
     )
-    click.echo(f"{output}: {len(table) - 1} row(s)")
+    click.echo(f"{output}: {len(table) - 1} baris")
 
 
 @click.group()
@@ -172,14 +172,16 @@ def db_copy(ctx: click.Context, target_url: str) -> None:
 @click.command()
 @click.argument("registration_id", required=False)
 @click.option(
-    "--downloads", is_flag=True, help="List who downloaded or exported personal data, and when."
+    "--downloads",
+    is_flag=True,
+    help="Daftar siapa yang mengunduh atau mengekspor data pribadi, dan kapan.",
 )
 @with_runtime
 def audit(runtime: Runtime, registration_id: str | None, downloads: bool) -> None:
-    """Print a registration's history (received, states, unticked boxes, verifier edits), or
-    with --downloads every download and export of personal data, newest first.
+    """Tampilkan riwayat satu pendaftaran (diterima, status, centang yang dihapus, isian
+    verifikator), atau dengan --downloads setiap unduhan dan ekspor data pribadi, terbaru dulu.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml audit BLG-7KQ4MX
     """
@@ -187,20 +189,23 @@ def audit(runtime: Runtime, registration_id: str | None, downloads: bool) -> Non
     if downloads:
         entries = runtime.verification().downloads()
         if not entries:
-            click.echo("no downloads or exports yet")
+            click.echo("belum ada unduhan atau ekspor")
         for entry in entries:
             click.echo(
-                f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+                f"{entry.at.astimezone(tz):%d-%m-%Y %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
             )
         return
     if not registration_id:
-        raise click.UsageError("name a registration (BLG-...) or pass --downloads")
+        raise click.UsageError("sebut ID pendaftaran (BLG-...) atau beri --downloads")
     reg = runtime.ledger.get(registration_id)
     if reg is None:
-        raise click.ClickException(f"no registration {registration_id}")
-    click.echo(f"{reg.id}  {reg.status}  state: {reg.state or '-'}")
-    click.echo(f"{reg.received_at.astimezone(tz):%Y-%m-%d %H:%M:%S}  received ({reg.status})")
+        raise click.ClickException(f"tidak ada pendaftaran {registration_id}")
+    from prens.rules.registration import RECEIVED_WORDS
+
+    status = RECEIVED_WORDS.get(reg.status, reg.status)
+    click.echo(f"{reg.id}  {status}  status: {reg.state or '-'}")
+    click.echo(f"{reg.received_at.astimezone(tz):%d-%m-%Y %H:%M:%S}  formulir masuk ({status})")
     for entry in runtime.verification().history(registration_id):
         click.echo(
-            f"{entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
+            f"{entry.at.astimezone(tz):%d-%m-%Y %H:%M:%S}  {entry.describe()}  [{entry.actor}]"
         )

@@ -14,29 +14,30 @@ from prens.runtime import Runtime
 
 @click.group()
 def office() -> None:
-    """Desa/kelurahan and kecamatan offices: each signs in at /kantor/masuk with a token of its
-    own and sees only its own area (masked NIK, last 4 digits of the phone).
+    """Akun kantor desa/kelurahan dan kecamatan: masing-masing masuk di /kantor/masuk dengan
+    token sendiri dan hanya melihat wilayahnya (NIK disamarkan, 4 angka terakhir nomor HP).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml office add --desa "Batu Piring" --kecamatan Paringin
     """
 
 
 @office.command("add")
-@click.option("--desa", default="", help="the desa/kelurahan (as in the region data)")
+@click.option("--desa", default="", help="desa/kelurahan (seperti pada data wilayah)")
 @click.option(
     "--kecamatan",
     default="",
-    help="the kecamatan: the office's area without --desa; with it, where the desa is",
+    help="kecamatan: wilayah kantor bila tanpa --desa; bila dengan --desa, letak desanya",
 )
-@click.option("--nama", default="", help='the name it signs in with (default: "Desa NAME")')
+@click.option("--nama", default="", help='nama untuk masuk (bawaan: "Desa NAMA")')
 @with_runtime
 def office_add(runtime: Runtime, desa: str, kecamatan: str, nama: str) -> None:
-    """Make an office account and print its token, once: only its hash is kept. A desa office
-    sees its desa and records documents received; a kecamatan office sees its desa's counts.
+    """Buat akun kantor dan tampilkan tokennya, sekali saja: hanya hash-nya yang disimpan.
+    Kantor desa melihat desanya dan mencatat berkas yang diterima; kantor kecamatan melihat
+    angka per desa di kecamatannya.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml office add --desa "Batu Piring" --kecamatan Paringin
 
@@ -45,16 +46,16 @@ def office_add(runtime: Runtime, desa: str, kecamatan: str, nama: str) -> None:
     from prens.store.offices import OfficeAccounts
 
     if not desa and not kecamatan:
-        raise click.UsageError("give --desa NAME (a desa office) or --kecamatan NAME")
+        raise click.UsageError("beri --desa NAMA (kantor desa) atau --kecamatan NAMA")
     region = runtime.settings.region
     places = find_area(region, desa, kecamatan)
     typed = f"desa {desa!r}" if desa else f"kecamatan {kecamatan!r}"
     if not places:
-        where = f" in kecamatan {kecamatan!r}" if desa and kecamatan else ""
-        raise PrensError(f"{typed}{where} is not in the region data of {region.name}")
+        where = f" di kecamatan {kecamatan!r}" if desa and kecamatan else ""
+        raise PrensError(f"{typed}{where} tidak ada di data wilayah {region.name}")
     if len(places) > 1:
         raise PrensError(
-            f"{typed} is in more than one kecamatan: give --kecamatan too ("
+            f"{typed} ada di lebih dari satu kecamatan: beri juga --kecamatan ("
             + ", ".join(p.code for p in places)
             + ")"
         )
@@ -62,17 +63,17 @@ def office_add(runtime: Runtime, desa: str, kecamatan: str, nama: str) -> None:
     name = nama or default_name(places[0], level)
     token = OfficeAccounts(runtime.engine).add(name, level, places[0].code, datetime.now(UTC))
     shown = area_name(region, Office(name, level, places[0].code))
-    click.echo(f"office {name!r} added for {shown} ({places[0].code}).")
-    click.echo(f"It signs in at /kantor/masuk with the name {name!r} and this token")
-    click.echo(f"(shown once, keep it safe): {token}")
+    click.echo(f"Kantor {name!r} ditambahkan untuk {shown} ({places[0].code}).")
+    click.echo(f"Masuk di /kantor/masuk dengan nama {name!r} dan token ini")
+    click.echo(f"(hanya ditampilkan sekali, simpan baik-baik): {token}")
 
 
 @office.command("list")
 @with_runtime
 def office_list(runtime: Runtime) -> None:
-    """List the office accounts: name, area and code (tokens are never stored).
+    """Daftar akun kantor: nama, wilayah dan kode (token tidak pernah disimpan).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml office list
     """
@@ -80,23 +81,25 @@ def office_list(runtime: Runtime) -> None:
 
     accounts = OfficeAccounts(runtime.engine).all()
     if not accounts:
-        click.echo("no offices yet: add one with `prens office add --desa NAME`")
+        click.echo("belum ada kantor: tambahkan dengan `prens office add --desa NAMA`")
+    tz = runtime.settings.timezone
     for account, created in accounts:
         area = area_name(runtime.settings.region, account)
-        click.echo(f"{account.name}\t{area}\t{account.code}\tsince {created:%Y-%m-%d}")
+        since = created.replace(tzinfo=UTC).astimezone(tz)  # the program's time zone
+        click.echo(f"{account.name}\t{area}\t{account.code}\tsejak {since:%d-%m-%Y}")
 
 
 @office.command("remove")
 @click.argument("name")
 @with_runtime
 def office_remove(runtime: Runtime, name: str) -> None:
-    """Remove an office account: its token and its sessions stop working at once.
+    """Hapus akun kantor: token dan sesinya langsung tidak berlaku.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml office remove "Desa Batu Piring"
     """
     from prens.store.offices import OfficeAccounts
 
     OfficeAccounts(runtime.engine).remove(name)
-    click.echo(f"office {name!r} removed")
+    click.echo(f"Kantor {name!r} dihapus")

@@ -51,9 +51,9 @@ def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
     if period is None:
         names = ", ".join(p.name for p in s.all_periods())
         raise click.ClickException(
-            f"no period {name!r}; the periods are: {names}"
+            f"tidak ada periode {name!r}; periode yang ada: {names}"
             if name
-            else f"today is in no period; choose one with --period ({names})"
+            else f"hari ini tidak termasuk periode mana pun; pilih dengan --period ({names})"
         )
     known = facts(runtime.engine)
     with Progress("Menghitung evaluasi", len(known.registrations)) as counted:
@@ -68,4 +68,4 @@ def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
         {"list": f"evaluasi-{period.name}", "format": "xlsx", "rows": sum(ev.received.values())},
         now,
     )
-    click.echo(f"{output}: evaluation of period {period.name}")
+    click.echo(f"{output}: evaluasi periode {period.name}")

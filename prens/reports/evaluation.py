@@ -20,15 +20,16 @@ from prens.config import Settings
 from prens.reports.changes import Timeline, bounds, is_past, state_at, timelines
 from prens.reports.exports import plain_sheet, table_sheet
 from prens.rules.lifecycle import APPROVED, BERHENTI, DITOLAK, TERDAFTAR, TERVERIFIKASI
+from prens.rules.messages import STATUS_WORDS, message_name
 from prens.rules.money import rupiah
 from prens.rules.periods import Period
 from prens.rules.problems import CATALOGUE, ERROR
-from prens.rules.registration import ACCEPTED, DUPLICATE, NEEDS_CORRECTION
+from prens.rules.registration import ACCEPTED, NEEDS_CORRECTION, RECEIVED_WORDS
 from prens.store.schema import notifications, registrations, state_entries, verifications
 from prens.store.sql import json_text
 
 NO_REASON = "(tanpa alasan)"
-RECEIVED_LABELS = {ACCEPTED: "diterima", NEEDS_CORRECTION: "perlu perbaikan", DUPLICATE: "ganda"}
+RECEIVED_LABELS = RECEIVED_WORDS
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,13 @@ def months_left(period: Period, today: date) -> int:
 
 def _reason(cells: dict[str, Any], settings: Settings, role: str) -> str:
     header = next((v.header for v in settings.verifier_columns if v.role == role), "")
-    return " ".join(str(cells.get(header, "")).split()).lower() or NO_REASON
+    return " ".join(str(cells.get(header, "")).split()) or NO_REASON
+
+
+def _count(counter: Counter[str], spelled: dict[str, str], reason: str) -> None:
+    """Count `reason` with its other spellings ("Bukan pekerja rentan", "bukan pekerja
+    rentan"), under the first one seen: the verifiers' words keep the case they typed."""
+    counter[spelled.setdefault(reason.casefold(), reason)] += 1
 
 
 def evaluate(
@@ -157,6 +164,7 @@ def evaluate(
 
     out.months_left = months_left(period, today)
     past = is_past(period, settings, now)
+    spelled: dict[str, str] = {}
     end = bounds(period, settings, now)[1]
     for r in f.registrations:
         entered = f.entries.get(r.id, {})
@@ -170,10 +178,14 @@ def evaluate(
         if inside(entered.get(TERVERIFIKASI)):
             out.approved += 1
         if r.state == DITOLAK and inside(entered.get(DITOLAK)):
-            out.rejected[_reason(cells, settings, "rejection_reason")] += 1
+            _count(out.rejected, spelled, _reason(cells, settings, "rejection_reason"))
         if r.state == BERHENTI and inside(entered.get(BERHENTI)):
             reason = _reason(cells, settings, "end_reason")
-            out.ended[f"usia {settings.max_age} tahun" if reason == NO_REASON else reason] += 1
+            _count(
+                out.ended,
+                spelled,
+                f"usia {settings.max_age} tahun" if reason == NO_REASON else reason,
+            )
         if inside(entered.get(TERDAFTAR)):
             waited = entered[TERDAFTAR] - r.received_at
             out.days_to_terdaftar.append(round(waited.total_seconds() / 86400, 1))
@@ -262,7 +274,9 @@ def write_evaluation(out: IO[bytes], ev: Evaluation, settings: Settings) -> None
     summary.column_dimensions["B"].width = 32
     title = [f"EVALUASI {settings.program_name} — {settings.district}"]
     plain_sheet(summary, [title, [], *map(list, summary_rows(ev, settings))])
-    messages = [[e, st, n] for (e, st), n in sorted(ev.messages.items())]
+    messages = [
+        [message_name(e), STATUS_WORDS.get(st, st), n] for (e, st), n in sorted(ev.messages.items())
+    ]
     places = [[k, d, n] for (k, d), n in sorted(ev.members.items())]
     codes = [
         [c, CATALOGUE[c][1] if c in CATALOGUE else "", n] for c, n in ev.corrections.most_common()

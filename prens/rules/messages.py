@@ -56,6 +56,12 @@ def values(reg: Registration, settings: Settings, cells: dict[str, Any]) -> dict
     }
 
 
+def message_name(event: str) -> str:
+    """A message as a person calls it: the state's name, "Perlu perbaikan", "Pengingat
+    berkas" (never the machine's `needs_correction`)."""
+    return EVENT_WORDS.get(event, event)
+
+
 def still_true(event: str, state: str | None) -> bool:
     """Whether a queued message still holds for a registration in `state` when its turn comes:
     a state's message only while the registration is in that state (a TERVERIFIKASI message
@@ -77,4 +83,4 @@ def last_notification(event: str, status: str, at: datetime, tz: tzinfo) -> str:
     """The `Notifikasi Terakhir` cell: the message in words, its time in the program's time
     zone, its outcome ("TERVERIFIKASI, 06-12-2026 08:15, terkirim")."""
     when = at.astimezone(tz).strftime("%d-%m-%Y %H:%M")
-    return f"{EVENT_WORDS.get(event, event)}, {when}, {STATUS_WORDS.get(status, status)}"
+    return f"{message_name(event)}, {when}, {STATUS_WORDS.get(status, status)}"

@@ -12,6 +12,8 @@ from prens.rules.fingerprint import Fingerprint
 from prens.rules.problems import Problem
 
 ACCEPTED, NEEDS_CORRECTION, DUPLICATE = "accepted", "needs_correction", "duplicate"
+# How a person calls each (the webhook's answers keep the machine words, the contract's).
+RECEIVED_WORDS = {ACCEPTED: "diterima", NEEDS_CORRECTION: "perlu perbaikan", DUPLICATE: "ganda"}
 FIRST_STATE = "MENUNGGU VERIFIKASI"
 PENDAFTAR, PERLU_PERBAIKAN = "pendaftar", "perlu_perbaikan"
 RESPONSE_ID_PREFIX = "rid:"  # the response key of a response that carried a responseId

@@ -60,14 +60,14 @@ class OfficeAccounts:
         """Make an office account; return its token (shown once, stored only hashed)."""
         name = " ".join(name.split())
         if not name or ":" in name or len(name) > 70:
-            raise OfficeError("an office's name must be 1 to 70 characters, without ':'")
+            raise OfficeError("nama kantor harus 1 sampai 70 karakter, tanpa ':'")
         token = secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             taken = conn.execute(select(offices.c.name)).scalars()
             if any(account_key(n) == account_key(name) for n in taken):
                 raise OfficeError(
-                    f"office {name!r} exists: remove it first for a new token, or give another "
-                    "name with --nama"
+                    f"kantor {name!r} sudah ada: hapus dulu untuk token baru, atau beri nama lain "
+                    "dengan --nama"
                 )
             conn.execute(
                 insert(offices).values(
@@ -84,7 +84,7 @@ class OfficeAccounts:
         with write_transaction(self.engine) as conn:
             gone = conn.execute(offices.delete().where(offices.c.name == name)).rowcount
         if not gone:
-            raise OfficeError(f"no office {name!r}")
+            raise OfficeError(f"tidak ada kantor {name!r}")
 
     def all(self) -> list[tuple[Office, datetime]]:
         with self.engine.connect() as conn:

@@ -45,30 +45,60 @@ class AuditEntry:
     detail: dict[str, Any]
 
     def describe(self) -> str:
-        """One line for `prens audit` (identity numbers are never in an entry)."""
+        """One line for `prens audit`, in Bahasa Indonesia (identity numbers are never in an
+        entry)."""
         d = self.detail
-        if self.kind == "state":
-            return f"state {d['from']} -> {d['to']}"
-        if self.kind == "regression":
-            return f"state moved back {d['from']} -> {d['to']} (a box unticked or a cell emptied)"
-        if self.kind == "first_entry":
-            return f"entered {d['state']} for the first time"
-        if self.kind == "row_missing":
-            return f"row deleted from {d['worksheet']}: restored by the next flush"
-        if self.kind == "cell":
-            return f"{d['column']}: {d['before']!r} -> {d['after']!r}"
-        if self.kind in ("download", "export"):
-            what = d.get("file") or f"{d.get('list', '?')}.{d.get('format', '?')}"
-            return f"{self.kind} {what}, {d.get('rows', 0)} row(s)" + (
-                f" from {d['ip']}" if d.get("ip") else ""
-            )
-        if self.kind == "bpjs_import" and self.registration_id:
-            return f"{d['column']} set to {d['after']!r} from {d['file']}"
-        if self.kind == "bpjs_import":
-            return f"BPJS import of {d['file']}: {d['rows']} line(s)"
-        if self.kind == "bpjs_bill":
-            return f"BPJS bill {d['month']} checked ({d['file']}, {d['rows']} line(s))"
+        said = _SAID.get(self.kind)
+        if said is not None:
+            try:
+                return said(d, self.registration_id)
+            except (KeyError, TypeError):
+                pass
         return f"{self.kind}: {d}"
+
+
+def _rows(d: dict[str, Any]) -> str:
+    return f"{d.get('rows', 0)} baris" + (f" dari {d['ip']}" if d.get("ip") else "")
+
+
+# What each kind of audit entry says (detail, registration id) -> the line.
+_SAID: dict[str, Any] = {
+    "state": lambda d, _r: f"status {d['from']} -> {d['to']}",
+    "regression": lambda d, _r: (
+        f"status mundur {d['from']} -> {d['to']} (centang dihapus atau sel dikosongkan)"
+    ),
+    "first_entry": lambda d, _r: f"pertama kali {d['state']}",
+    "row_missing": lambda d, _r: (
+        f"baris terhapus dari {d['worksheet']}: ditulis lagi pada penulisan lembar berikutnya"
+    ),
+    "cell": lambda d, _r: f"{d['column']}: {d['before']!r} -> {d['after']!r}",
+    "download": lambda d, _r: f"unduhan {d.get('file') or d.get('list')}, {_rows(d)}",
+    "export": lambda d, _r: (
+        f"ekspor {d.get('file') or str(d.get('list')) + '.' + str(d.get('format'))}, {_rows(d)}"
+    ),
+    "bpjs_import": lambda d, r: (
+        f"{d['column']} diisi {d['after']!r} dari {d['file']}"
+        if r
+        else f"impor BPJS {d['file']}: {d['rows']} baris"
+    ),
+    "bpjs_bill": lambda d, _r: (
+        f"tagihan BPJS {d['month']} diperiksa ({d['file']}, {d['rows']} baris)"
+    ),
+    "login": lambda d, _r: "masuk" + (f" dari {d['ip']}" if d.get("ip") else ""),
+    "logout": lambda d, _r: "keluar" + (f" dari {d['ip']}" if d.get("ip") else ""),
+    "login_failed": lambda d, _r: "gagal masuk" + (f" dari {d['ip']}" if d.get("ip") else ""),
+    "receipt": lambda d, _r: (
+        ("berkas diterima di kantor desa" if d.get("complete", True) else "berkas belum lengkap")
+        + (f": {d['note']}" if d.get("note") else "")
+    ),
+    "message_superseded": lambda d, _r: (
+        f"pesan {d['event']} tidak dikirim: status sudah {d['state']}"
+    ),
+    "rollover": lambda d, _r: (
+        f"periode {d['period']} dimulai: {d['carried']} peserta dilanjutkan, "
+        f"{d['waiting']} ke daftar tunggu"
+    ),
+}
 
 
 @dataclass(frozen=True)
