@@ -125,7 +125,11 @@ def notify(
             template = cfg.templates.get(message.event)
             if reg is None or template is None or not reg.person.get("telepon", "").startswith("+"):
                 if outbox.mark_sending(message.id, clock()):
-                    outbox.mark_failed(message.id, "no template or no reachable phone", clock())
+                    outbox.mark_failed(
+                        message.id,
+                        "tidak ada teks pesan, atau nomor HP tidak dapat dihubungi",
+                        clock(),
+                    )
                 report.failed += 1
                 continue
             cells = store.cells_for([reg.id]).get(reg.id, ({}, ""))[0]

@@ -320,7 +320,7 @@ def test_a_crash_mid_send_leaves_an_uncertain_message_not_resent(tmp_path) -> No
         listed = CliRunner().invoke(
             main, ["--config", str(config), "notifications", "list", "--status", "uncertain"]
         )
-        assert listed.exit_code == 0 and "needs_correction" in listed.output
+        assert listed.exit_code == 0 and "Perlu perbaikan" in listed.output
         retried = CliRunner().invoke(
             main, ["--config", str(config), "notifications", "retry", str(message.id)]
         )

@@ -70,7 +70,7 @@ def test_no_traceback_for_google_credentials(tmp_path: Path, case: str, command:
     out = done.stdout + done.stderr
     assert "Traceback" not in out, out
     if command == ["officer", "list"]:  # needs no spreadsheet: works
-        assert done.returncode == 0 and "no officers yet" in out
+        assert done.returncode == 0 and "belum ada petugas" in out
         return
     assert done.returncode != 0
     if command == ["doctor"]:  # every check shown, the credentials as the problem
@@ -82,14 +82,14 @@ def test_options_may_follow_the_command(config_path: Path) -> None:
     result = CliRunner().invoke(main, ["check-config", "--config", str(config_path)])
     assert result.exit_code == 0 and "OK" in result.output
     result = CliRunner().invoke(main, ["officer", "list", "--config", str(config_path)])
-    assert result.exit_code == 0 and "no officers yet" in result.output
+    assert result.exit_code == 0 and "belum ada petugas" in result.output
 
 
 def test_an_empty_listing_says_so(config_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["--config", str(config_path), "notifications", "list", "--status", "failed"]
     )
-    assert result.exit_code == 0 and result.output.strip() == "no messages failed"
+    assert result.exit_code == 0 and result.output.strip() == "tidak ada pesan failed"
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:

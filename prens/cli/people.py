@@ -6,15 +6,16 @@ import click
 
 from prens.cli.common import with_runtime
 from prens.config.model import NOTIFY_EVENTS
+from prens.rules.messages import STATUS_WORDS, message_name
 from prens.runtime import Runtime
 from prens.store.outbox import STATUSES
 
 
 @click.group()
 def officer() -> None:
-    """Dinas officers who may download personal data (each with a token of their own).
+    """Petugas Dinas yang boleh mengunduh data pribadi (masing-masing dengan token sendiri).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml officer add "Rahmat (Dinas)"
     """
@@ -24,25 +25,25 @@ def officer() -> None:
 @click.argument("name")
 @with_runtime
 def officer_add(runtime: Runtime, name: str) -> None:
-    """Make an officer and print their token, once: only its hash is kept. They sign in to
-    /dinas/... with their name and this token.
+    """Buat akun petugas dan tampilkan tokennya, sekali saja: hanya hash-nya yang disimpan.
+    Petugas masuk ke /dinas/... dengan namanya dan token ini.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml officer add "Rahmat (Dinas)"
     """
     from prens.store.officers import Officers
 
     token = Officers(runtime.engine).add(name)
-    click.echo(f"officer {name!r} added. Token (shown once, keep it safe): {token}")
+    click.echo(f"Petugas {name!r} ditambahkan. Token (hanya ditampilkan sekali, simpan): {token}")
 
 
 @officer.command("list")
 @with_runtime
 def officer_list(runtime: Runtime) -> None:
-    """List the officers (names only; tokens are never stored).
+    """Daftar petugas (nama saja; token tidak pernah disimpan).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml officer list
     """
@@ -50,7 +51,7 @@ def officer_list(runtime: Runtime) -> None:
 
     names = Officers(runtime.engine).names()
     if not names:
-        click.echo("no officers yet: add one with `prens officer add NAME`")
+        click.echo("belum ada petugas: tambahkan dengan `prens officer add NAMA`")
     for name in names:
         click.echo(name)
 
@@ -59,23 +60,23 @@ def officer_list(runtime: Runtime) -> None:
 @click.argument("name")
 @with_runtime
 def officer_remove(runtime: Runtime, name: str) -> None:
-    """Remove an officer: their token stops working at once.
+    """Hapus akun petugas: tokennya langsung tidak berlaku.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml officer remove "Rahmat (Dinas)"
     """
     from prens.store.officers import Officers
 
     Officers(runtime.engine).remove(name)
-    click.echo(f"officer {name!r} removed")
+    click.echo(f"Petugas {name!r} dihapus")
 
 
 @click.group()
 def notifications() -> None:
-    """Messages to citizens: what was sent, what failed, what is uncertain.
+    """Pesan kepada warga: yang terkirim, yang gagal, yang belum pasti.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml notifications list --status uncertain
     """
@@ -85,18 +86,18 @@ def notifications() -> None:
 @click.option(
     "--status",
     type=click.Choice(STATUSES),
-    help="Only this status (superseded: closed unsent, no longer true when its turn came).",
+    help="Hanya status ini (superseded: ditutup tanpa dikirim, tidak benar lagi saat gilirannya).",
 )
 @click.option(
     "--event",
     type=click.Choice(NOTIFY_EVENTS),
-    help="Only this event.",
+    help="Hanya pesan ini.",
 )
 @with_runtime
 def notifications_list(runtime: Runtime, status: str | None, event: str | None) -> None:
-    """List messages (no phone numbers or texts: ids, events, outcomes).
+    """Daftar pesan (tanpa nomor HP atau isi pesan: ID, jenis pesan, hasilnya).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml notifications list --status failed
     """
@@ -104,12 +105,12 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
     found = runtime.outbox().messages(status, event)
     if not found:
         asked = " ".join(part for part in (status, event) if part)
-        click.echo(f"no messages{' ' + asked if asked else ''}")
+        click.echo(f"tidak ada pesan{' ' + asked if asked else ''}")
     for m in found:
         click.echo(
-            f"{m.id:>6}  {m.registration_id}  {m.event:<16} {m.status:<10} "
-            f"attempts {m.attempts}  {m.updated_at.astimezone(tz):%Y-%m-%d %H:%M}"
-            + (f"  {m.reason}" if m.reason else "")
+            f"{m.id:>6}  {m.registration_id}  {message_name(m.event):<18} "
+            f"{STATUS_WORDS.get(m.status, m.status):<12} percobaan {m.attempts}  "
+            f"{m.updated_at.astimezone(tz):%d-%m-%Y %H:%M}" + (f"  {m.reason}" if m.reason else "")
         )
 
 
@@ -117,15 +118,15 @@ def notifications_list(runtime: Runtime, status: str | None, event: str | None) 
 @click.argument("message_id", type=click.IntRange(1, 2**63 - 1))  # an id the database can hold
 @with_runtime
 def notifications_retry(runtime: Runtime, message_id: int) -> None:
-    """Send an uncertain or failed message again (an operator's decision: an uncertain message
-    may have been delivered already).
+    """Kirim lagi pesan yang belum pasti atau gagal (keputusan operator: pesan yang belum pasti
+    mungkin sudah sampai).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml notifications retry 42
     """
     from datetime import UTC, datetime
 
     if not runtime.outbox().requeue(message_id, datetime.now(UTC)):
-        raise click.ClickException(f"message {message_id} is not uncertain or failed")
-    click.echo(f"message {message_id} will be sent by the next notify run")
+        raise click.ClickException(f"pesan {message_id} tidak berstatus belum pasti atau gagal")
+    click.echo(f"pesan {message_id} akan dikirim pada putaran pengiriman berikutnya")

@@ -162,7 +162,7 @@ class Outbox:
                 .values(
                     status=UNCERTAIN,
                     updated_at=naive_utc(now),
-                    reason="the process stopped while sending: delivered or not, unknown",
+                    reason="proses berhenti saat mengirim: sampai atau tidak, belum diketahui",
                 )
             ).rowcount
 
