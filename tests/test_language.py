@@ -1,8 +1,8 @@
 """Bahasa Indonesia where officers, offices and operators read: the pages and files they open,
-and the commands they run (help and typical output), walked for English words and machine
-names. Code, logs for developers and developer docs stay English. (The commands walked are
-those translated so far: `office`, `audit`, `check-config`, `export final`, `report
-evaluasi`; the test grows as the others are.)"""
+and the commands they run (every command's help, and the typical output of those translated so
+far: `office`, `officer`, `notifications`, `audit`, `check-config`, `export final`, `report
+evaluasi`), walked for English words and machine names. Code, logs for developers and developer
+docs stay English."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import io
 import re
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -29,15 +30,29 @@ ENGLISH = re.compile(
 )
 # What click itself prints around a command's own words.
 CLICK = re.compile(
-    r"Usage:.*|Options:|Commands:|Show this message and exit\.|\[OPTIONS\]|"
-    r"\[ARGS\]\.\.\.|COMMAND|TEXT|FILE|INTEGER|-h, --help"
+    r"Usage:.*|Options:|Show this message and exit\.|Show the version and exit\.|"
+    r"\[OPTIONS\]|\[ARGS\]\.\.\.|COMMAND|TEXT|FILE|INTEGER|-h, --help|"
+    r"^  [a-z][\w-]*(?=  )|Commands:",  # a group's list: each command by its name
+    re.MULTILINE,
 )
 # Names that are the program's own words, whatever their language.
 OWN = re.compile(
     r"Lindungi Prens|BPJS|NIK|KK|KPJ|XLSX|CSV|TOML|PRENS_\w+|--\w[\w-]*|/\S+|"
     r"\S+\.(?:xlsx|csv|toml)|\[\[periods\]\]|"
-    r"No\.?\s+(?:KPJ|KTP|Kepesertaan)"  # "No.": nomor
+    r"No\.?\s+(?:KPJ|KTP|Kepesertaan)|"  # "No.": nomor
+    r"^\s*prens .*|`prens [^`]*`|"  # a command line, as typed
+    r"\[\w+\]\s+\w+|\[[\w|. -]+\]",  # a key ([responses] worksheet), choices ([pending|sent])
+    re.MULTILINE,
 )
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, command in group.commands.items():
+        out.append((*prefix, name))
+        if isinstance(command, click.Group):
+            out += _commands(command, (*prefix, name))
+    return out
 
 
 def english_in(text: str) -> list[str]:
@@ -104,14 +119,7 @@ def test_the_commands_an_operator_runs(runtime, client, config_path: Path, tmp_p
         "audit": run("audit", people["terdaftar"].id),
         "audit --downloads": run("audit", "--downloads"),
     }
-    for command in (
-        "office",
-        "office add",
-        "office list",
-        "office remove",
-        "audit",
-        "check-config",
-    ):
-        outputs[f"{command} --help"] = run(*command.split(), "--help")
+    for command in [(), *_commands(main)]:
+        outputs[f"{' '.join(command)} --help"] = run(*command, "--help")
     for command, output in outputs.items():
         assert english_in(output) == [], (command, output)

@@ -90,7 +90,7 @@ def test_db_upgrade_and_copy_commands(config_path: Path, runtime, client, tmp_pa
     for i in range(3):
         post(client, body(runtime.settings, rid=f"copy-{i}", nik=f"63110645079000{i + 1}1"))
     upgraded = CliRunner().invoke(main, ["--config", str(config_path), "db", "upgrade"])
-    assert upgraded.exit_code == 0 and f"database at revision {HEAD}" in upgraded.output
+    assert upgraded.exit_code == 0 and f"basis data pada revisi {HEAD}" in upgraded.output
     target = f"sqlite:///{tmp_path / 'copy.db'}"
     copied = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
     assert copied.exit_code == 0, copied.output

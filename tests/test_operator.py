@@ -106,8 +106,7 @@ def test_help_examples_can_be_copied_as_printed(path: str) -> None:
     """Each example is printed as written: a continued line ends in a backslash, and no line
     of it is a fragment that wrapping broke off (a file name cut in two, a lone backslash)."""
     output = CliRunner().invoke(main, [*path.split(), "--help"], terminal_width=80).output
-    said = "Contoh:" if "Contoh:" in output else "Example:"
-    example = output.split(said)[1].split("Options:")[0]
+    example = output.split("Contoh:")[1].split("Options:")[0]
     lines = [line.strip() for line in example.strip().splitlines() if line.strip()]
     assert lines and lines[0].startswith("prens"), output
     for before, line in zip(lines, lines[1:], strict=False):

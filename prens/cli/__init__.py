@@ -28,15 +28,15 @@ from prens.privacy import configure_logging
 @click.option("--config", "config", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option(
     "--program",
-    help="With a deployment file of several programs: the program a command acts on.",
+    help="Dengan berkas deployment beberapa program: program yang dikenai perintah.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.option("-v", "--verbose", is_flag=True, help="Catat pesan debug di log.")
 @click.version_option(package_name="lindungi-prens")
 @click.pass_context
 def main(ctx: click.Context, config: str | None, program: str | None, verbose: bool) -> None:
-    """Lindungi Prens: the backend behind the registration form.
+    """Lindungi Prens: layanan di balik formulir pendaftaran.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml serve
     """
@@ -97,7 +97,7 @@ def _keep_examples(command: click.Command) -> None:
     """Mark each help's example block so Click prints it as written: rewrapped, a long command
     line breaks mid-argument and cannot be copied and pasted."""
     if command.help and "\b" not in command.help:
-        command.help = re.sub(r"( *)(Example|Contoh):\n\n", "\\1\\2:\n\n\\1\b\n", command.help)
+        command.help = re.sub(r"( *)Contoh:\n\n", "\\1Contoh:\n\n\\1\b\n", command.help)
 
 
 _keep_examples(main)

@@ -32,9 +32,9 @@ def _read(path: str, limit_mb: int) -> bytes:
 
 @click.group()
 def bpjs() -> None:
-    """The files exchanged with the BPJS Ketenagakerjaan branch.
+    """Berkas yang dipertukarkan dengan kantor cabang BPJS Ketenagakerjaan.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml bpjs export -o pendaftaran-bpjs.xlsx
     """
@@ -46,8 +46,8 @@ def bpjs() -> None:
     "states",
     multiple=True,
     type=click.Choice(STATES),
-    help="Registrations in this state (repeatable). Default: BERKAS LENGKAP, ready for "
-    "enrolment and without a membership number.",
+    help="Pendaftaran dengan status ini (boleh diulang). Bawaan: BERKAS LENGKAP, siap "
+    "didaftarkan dan belum punya nomor kepesertaan.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
@@ -57,14 +57,14 @@ def bpjs() -> None:
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     required=True,
-    help="File to write.",
+    help="Berkas yang ditulis.",
 )
 @with_runtime
 def bpjs_export(runtime: Runtime, states: tuple[str, ...], fmt: str, output: str) -> None:
-    """Write the enrolment file for the branch, in the columns [bpjs] export_columns sets (NIK,
-    KK and phone as text; dates in [bpjs] date_format). Recorded in the audit log.
+    """Tulis berkas pendaftaran untuk kantor cabang, dengan kolom dari [bpjs] export_columns
+    (NIK dan nomor HP sebagai teks; tanggal menurut [bpjs] date_format). Tercatat di log audit.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml bpjs export --format xlsx -o pendaftaran-bpjs.xlsx
     """
@@ -92,28 +92,33 @@ def bpjs_export(runtime: Runtime, states: tuple[str, ...], fmt: str, output: str
 
 @bpjs.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--apply", "apply", is_flag=True, help="Write the numbers (default: report only).")
+@click.option(
+    "--apply",
+    "apply",
+    is_flag=True,
+    help="Tulis nomornya (bawaan: hanya laporan, tanpa perubahan).",
+)
 @click.option(
     "--accept-name-mismatch",
     is_flag=True,
-    help="Also set the numbers of lines whose name or date of birth differs.",
+    help="Isi juga nomor pada baris yang nama atau tanggal lahirnya berbeda.",
 )
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, writable=True),
-    help="Also write the report as XLSX (for the branch).",
+    help="Tulis juga laporannya sebagai XLSX (untuk kantor cabang).",
 )
 @with_runtime
 def bpjs_import(
     runtime: Runtime, file: str, apply: bool, accept_name_mismatch: bool, report: str | None
 ) -> None:
-    """Read the branch's result file (XLSX or CSV: NIK and KPJ columns, optionally name and
-    date of birth) and report what it would set; with --apply, write the numbers into the
-    membership number column in one batch, audit each, and run the sync so those rows reach
-    TERDAFTAR and their citizens get their one message. Importing the same file again changes
-    nothing.
+    """Baca berkas hasil dari kantor cabang (XLSX atau CSV: kolom NIK dan KPJ, bila ada nama
+    dan tanggal lahir) dan laporkan apa yang akan diisi; dengan --apply, tulis nomornya ke kolom
+    nomor kepesertaan sekaligus, catat masing-masing di log audit, lalu sinkronkan agar baris
+    itu menjadi TERDAFTAR dan warganya mendapat satu pesan. Mengimpor berkas yang sama lagi
+    tidak mengubah apa pun.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml bpjs import hasil-bpjs.xlsx --report laporan.xlsx
     """
@@ -232,19 +237,19 @@ def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, na
 
 @bpjs.command("check-bill")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--month", required=True, help="The month billed, as YYYY-MM.")
+@click.option("--month", required=True, help="Bulan yang ditagih, sebagai TTTT-BB.")
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, writable=True),
-    help="Also write the check as XLSX (for the finance officer).",
+    help="Tulis juga hasil pemeriksaannya sebagai XLSX (untuk bagian keuangan).",
 )
 @with_runtime
 def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None) -> None:
-    """Compare the branch's bill for a month (NIK and amount columns, optionally KPJ) with the
-    members who should be paid for it: people billed who are not TERDAFTAR or whose number
-    differs, members not billed, amounts unlike the contribution, and the totals.
+    """Bandingkan tagihan kantor cabang untuk satu bulan (kolom NIK dan iuran, bila ada KPJ)
+    dengan peserta yang seharusnya dibayar: yang ditagih tetapi bukan TERDAFTAR atau nomornya
+    berbeda, peserta yang tidak ditagih, iuran yang berbeda, dan jumlahnya.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml bpjs check-bill tagihan-2025-03.xlsx --month 2025-03
     """

@@ -15,10 +15,10 @@ from sheets_bridge.base import SheetError
 @click.command()
 @click.pass_context
 def doctor(ctx: click.Context) -> None:
-    """Check the deployment: configuration, database, Google credentials, the spreadsheet, who
-    it is shared with, and the worksheets' columns. Exits 1 when something must be fixed.
+    """Periksa deployment: konfigurasi, basis data, kredensial Google, spreadsheet, dengan siapa
+    dibagikan, dan kolom lembar kerja. Keluar dengan kode 1 bila ada yang harus diperbaiki.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml doctor
     """
@@ -86,9 +86,9 @@ def check_config(ctx: click.Context) -> None:
 
 @click.group()
 def demo() -> None:
-    """Try the service with invented registrants.
+    """Coba layanan dengan pendaftar rekaan.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml demo send --count 20
     """
@@ -101,25 +101,28 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 @click.option(
     "--url",
     default=None,
-    help="The webhook to post to, or the service's address (http://host:port). Default: where "
-    "`prens serve` runs for this configuration (it notes its address in the data directory), "
-    "else http://127.0.0.1:8080.",
+    help="Webhook tujuan, atau alamat layanan (http://host:port). Bawaan: tempat `prens serve` "
+    "berjalan untuk konfigurasi ini (alamatnya dicatat di direktori data), atau "
+    "http://127.0.0.1:8080.",
 )
 @click.option(
     "--count",
     default=10,
     show_default=True,
     type=click.IntRange(1, 100000),
-    help="How many submissions.",
+    help="Berapa banyak formulir.",
 )
-@click.option("--seed", default=None, type=int, help="Random seed, for the same people again.")
+@click.option(
+    "--seed", default=None, type=int, help="Benih acak, untuk orang-orang yang sama lagi."
+)
 @click.pass_context
 def demo_send(ctx: click.Context, url: str | None, count: int, seed: int | None) -> None:
-    """Post COUNT signed submissions (mostly valid, some with mistakes) to a running service.
+    """Kirim COUNT formulir bertanda tangan (kebanyakan benar, sebagian dengan kesalahan) ke
+    layanan yang sedang berjalan.
 
-    Signs with PRENS_WEBHOOK_SECRET, or the development secret `prens serve` made.
+    Ditandatangani dengan PRENS_WEBHOOK_SECRET, atau rahasia pengembangan buatan `prens serve`.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml demo send --count 5
     """

@@ -10,9 +10,9 @@ from prens.runtime import Runtime
 
 @click.group()
 def export() -> None:
-    """Write lists to files for offline use.
+    """Tulis daftar ke berkas, untuk dipakai tanpa jaringan.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml export final --format xlsx -o daftar-final.xlsx
     """
@@ -25,28 +25,28 @@ def export() -> None:
     type=click.Choice(["xlsx", "csv"]),
     default="xlsx",
     show_default=True,
-    help="File format.",
+    help="Format berkas.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     required=True,
-    help="File to write.",
+    help="Berkas yang ditulis.",
 )
 @click.option(
     "--period",
     "period_name",
-    help="The budget period ([[periods]] name) whose decree list to write. Default: today's.",
+    help="Periode anggaran (nama di [[periods]]) yang daftar SK-nya ditulis. Bawaan: hari ini.",
 )
 @with_runtime
 def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | None) -> None:
-    """Write the final list (verified or later), by kecamatan, desa and name. XLSX is the file
-    for people: NIK, KK and phone numbers stay text, with a summary sheet with the budget. CSV is
-    for machines: a spreadsheet opening it loses digits of NIK and KK. The export is recorded in
-    the audit log (it holds personal data).
+    """Tulis daftar final (terverifikasi atau lebih lanjut), urut kecamatan, desa dan nama.
+    XLSX untuk dibaca orang: NIK, KK dan nomor HP tetap teks, dengan lembar ringkasan anggaran.
+    CSV untuk mesin: spreadsheet yang membukanya menghilangkan angka NIK dan KK. Ekspor tercatat
+    di log audit (berisi data pribadi).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml export final --format csv -o daftar-final.csv
     """
@@ -98,9 +98,9 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
 
 @click.group()
 def db() -> None:
-    """The ledger's database: schema upgrades and moving to PostgreSQL.
+    """Basis data buku besar: pembaruan skema dan pindah ke PostgreSQL.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml db upgrade
     """
@@ -109,10 +109,10 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Create or upgrade the database schema to the newest revision (Alembic migrations). The
-    service does this at start too; run it by hand before starting several workers at once.
+    """Buat atau perbarui skema basis data ke revisi terbaru (migrasi Alembic). Layanan juga
+    melakukannya saat mulai; jalankan sendiri sebelum menyalakan beberapa worker sekaligus.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml db upgrade
     """
@@ -126,18 +126,22 @@ def db_upgrade(ctx: click.Context) -> None:
         after = upgrade(engine)
     finally:
         engine.dispose()
-    click.echo(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+    click.echo(
+        f"basis data pada revisi {after}" + (f" (sebelumnya {before})" if before != after else "")
+    )
 
 
 @db.command("copy")
-@click.option("--to", "target_url", required=True, help="The SQLAlchemy URL of the empty target.")
+@click.option(
+    "--to", "target_url", required=True, help="URL SQLAlchemy basis data tujuan (kosong)."
+)
 @click.pass_context
 def db_copy(ctx: click.Context, target_url: str) -> None:
-    """Copy this deployment's whole database (ledger, audit log, outbox, officers, local sheet)
-    into another, empty one, such as PostgreSQL; the row counts of every table are checked.
-    Stop the service first; then point [storage] url (or PRENS_DATABASE_URL) at the target.
+    """Salin seluruh basis data (buku besar, log audit, pesan, petugas, lembar lokal) ke basis
+    data lain yang kosong, misalnya PostgreSQL; jumlah baris tiap tabel diperiksa. Hentikan
+    layanan dulu; lalu arahkan [storage] url (atau PRENS_DATABASE_URL) ke tujuan.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml db copy --to postgresql+psycopg://prens@db/prens
     """

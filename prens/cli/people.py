@@ -86,7 +86,7 @@ def notifications() -> None:
 @click.option(
     "--status",
     type=click.Choice(STATUSES),
-    help="Hanya status ini (superseded: ditutup tanpa dikirim, tidak benar lagi saat gilirannya).",
+    help="Hanya pesan berstatus ini.",
 )
 @click.option(
     "--event",

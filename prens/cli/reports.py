@@ -14,31 +14,33 @@ from prens.runtime import Runtime
 
 @click.group()
 def report() -> None:
-    """Reports for the Dinas, as XLSX.
+    """Laporan untuk Dinas, sebagai XLSX.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml report evaluasi --period 2025 -o evaluasi-2025.xlsx
     """
 
 
 @report.command("evaluasi")
-@click.option("--period", "name", help="The budget period ([[periods]] name). Default: today's.")
+@click.option(
+    "--period", "name", help="Periode anggaran (nama di [[periods]]). Bawaan: periode hari ini."
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     required=True,
-    help="File to write (XLSX).",
+    help="Berkas yang ditulis (XLSX).",
 )
 @with_runtime
 def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
-    """Write a period's evaluation: registrations, approvals, rejections by reason, corrections
-    by problem code, days from registration to TERDAFTAR (median and 90th percentile), messages
-    by outcome, members by kecamatan and desa against the coverage target, ends by reason, and
-    the budget used against the pagu. Recorded in the audit log.
+    """Tulis evaluasi satu periode: pendaftaran, persetujuan, penolakan menurut alasan,
+    perbaikan menurut kode masalah, hari sampai TERDAFTAR (median dan persentil 90), pesan
+    menurut hasilnya, peserta per kecamatan dan desa terhadap target cakupan, kepesertaan yang
+    berhenti menurut alasan, dan anggaran terpakai terhadap pagu. Tercatat di log audit.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml report evaluasi --period 2025 -o evaluasi-2025.xlsx
     """

@@ -122,32 +122,32 @@ def run_server(
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Alamat yang didengarkan.")
 @click.option(
     "--port",
     default=8080,
     show_default=True,
     type=click.IntRange(0, 65535),
-    help="Port to listen on.",
+    help="Port yang didengarkan.",
 )
 @click.option(
     "--threads",
     default=8,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Request threads (waitress).",
+    help="Jumlah thread permintaan (waitress).",
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Run the web app and the scheduler (the embedded default); with a deployment file, every
-    program it lists.
+    """Jalankan aplikasi web dan penjadwal (bawaan tertanam); dengan berkas deployment, untuk
+    setiap program yang didaftarkannya.
 
-    One process: waitress and the scheduler, for one machine. For more, run gunicorn's threaded
-    worker on webhooks.wsgi:app with PostgreSQL, and `prens worker` (see the README).
-    Without PRENS_WEBHOOK_SECRET a development secret is made in the data directory and printed.
-    Stops cleanly on SIGTERM or Ctrl-C.
+    Satu proses: waitress dan penjadwal, untuk satu mesin. Untuk lebih, jalankan worker
+    berutas gunicorn pada webhooks.wsgi:app dengan PostgreSQL, dan `prens worker` (lihat
+    README). Tanpa PRENS_WEBHOOK_SECRET, rahasia pengembangan dibuat di direktori data dan
+    ditampilkan. Berhenti dengan rapi pada SIGTERM atau Ctrl-C.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml serve --port 8080
     """
@@ -163,16 +163,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     default=5.0,
     show_default=True,
     type=click.FloatRange(0.1, 60),
-    help="How often to check who leads (a dead leader is replaced within this).",
+    help="Seberapa sering diperiksa siapa yang memimpin (pemimpin yang mati diganti dalam "
+    "waktu ini).",
 )
 @click.pass_context
 def worker(ctx: click.Context, poll_seconds: float) -> None:
-    """Run the scheduled jobs (flush, sync, notify, compile, reconcile) without the web app;
-    with a deployment file, for every program it lists (or --program). Any number of workers
-    may run on one database: one leads and runs the jobs, the others take over when it dies.
-    Stops cleanly on SIGTERM or Ctrl-C.
+    """Jalankan tugas terjadwal (flush, sync, notify, compile, reconcile) tanpa aplikasi web;
+    dengan berkas deployment, untuk setiap programnya (atau --program). Berapa pun worker boleh
+    berjalan pada satu basis data: satu memimpin dan menjalankan tugas, yang lain mengambil
+    alih bila ia mati. Berhenti dengan rapi pada SIGTERM atau Ctrl-C.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml worker
     """
@@ -209,9 +210,9 @@ def worker(ctx: click.Context, poll_seconds: float) -> None:
 
 @click.group()
 def jobs() -> None:
-    """Run scheduled jobs by hand.
+    """Jalankan tugas terjadwal secara manual.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml jobs run flush
     """
@@ -226,15 +227,15 @@ def jobs() -> None:
 )
 @with_runtime
 def jobs_run(runtime: Runtime, name: str) -> None:
-    """Run one job once, now. NAME: flush (write new registrations to the sheet), sync (read
-    verifiers' ticks, move registrations through the lifecycle, write Status back), notify (send
-    the messages that are due), compile (rebuild Daftar Final), reconcile (take in the form's
-    responses sheet rows the webhook missed), rollover (carry the members into a new budget
-    period, once per period, then sync), reminders (queue the one documents reminder for
-    those verified long ago whose documents have not reached the desa office) or uploads
-    (delete the BPJS files uploaded more than 7 days ago, with the NIKs they hold).
+    """Jalankan satu tugas sekali, sekarang. NAME: flush (tulis pendaftaran baru ke lembar),
+    sync (baca centang verifikator, pindahkan status pendaftaran, tulis Status kembali), notify
+    (kirim pesan yang sudah waktunya), compile (bangun ulang Daftar Final), reconcile (ambil
+    baris lembar jawaban formulir yang terlewat oleh webhook), rollover (lanjutkan peserta ke
+    periode anggaran baru, sekali per periode, lalu sync), reminders (antrekan satu pengingat
+    berkas bagi yang lama terverifikasi tetapi berkasnya belum sampai di kantor desa) atau
+    uploads (hapus berkas BPJS yang diunggah lebih dari 7 hari lalu, beserta NIK di dalamnya).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml jobs run flush
     """

@@ -13,32 +13,32 @@ from prens.runtime import Runtime
 
 @click.group()
 def sheet() -> None:
-    """Read and set worksheets (any backend).
+    """Baca dan isi lembar kerja (lembar lokal atau Google Sheets).
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml sheet export Pendaftar > pendaftar.csv
     """
 
 
 @sheet.command("export")
-@click.argument("worksheet")
+@click.argument("worksheet", metavar="LEMBAR")
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["csv"]),
     default="csv",
     show_default=True,
-    help="Output format.",
+    help="Format keluaran.",
 )
 @with_runtime
 def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
-    """Print WORKSHEET as CSV on standard output, for machines: every cell as it is stored,
-    except that a cell a spreadsheet could read as a formula gets an apostrophe before it. A
-    spreadsheet opening this CSV reads NIK, KK and phone numbers as numbers and loses digits:
-    for people, use `export final --format xlsx`.
+    """Tampilkan LEMBAR sebagai CSV di keluaran standar, untuk mesin: setiap sel seperti
+    tersimpan, kecuali sel yang dapat terbaca sebagai rumus diberi apostrof di depannya.
+    Spreadsheet yang membuka CSV ini membaca NIK, KK dan nomor HP sebagai angka dan
+    menghilangkan angkanya: untuk dibaca orang, pakai `prens export final --format xlsx`.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml sheet export "Perlu Perbaikan"
     """
@@ -49,17 +49,17 @@ def sheet_export(runtime: Runtime, worksheet: str, fmt: str) -> None:
 
 
 @sheet.command("set")
-@click.argument("worksheet")
-@click.option("--id", "registration_id", required=True, help="The row's ID Pendaftaran.")
-@click.option("--column", required=True, help="A verifier column's header.")
-@click.option("--value", required=True, help="The new value (TRUE/FALSE for a checkbox).")
+@click.argument("worksheet", metavar="LEMBAR")
+@click.option("--id", "registration_id", required=True, help="ID Pendaftaran baris itu.")
+@click.option("--column", required=True, help="Judul kolom verifikator.")
+@click.option("--value", required=True, help="Isi baru (TRUE/FALSE untuk kotak centang).")
 @with_runtime
 def sheet_set(
     runtime: Runtime, worksheet: str, registration_id: str, column: str, value: str
 ) -> None:
-    """Set one verifier cell, as a verifier does by hand in Google Sheets.
+    """Isi satu sel verifikator, seperti verifikator mengisinya di Google Sheets.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml sheet set Pendaftar --id BLG-7KQ4MX \\
             --column "Verifikasi Dinas" --value TRUE
@@ -77,19 +77,19 @@ def sheet_set(
 @click.option(
     "--no-reconcile",
     is_flag=True,
-    help="Only fill the responses worksheet (local backend); the scheduler's reconcile takes "
-    "the rows in later.",
+    help="Hanya isi lembar jawaban (lembar lokal); rekonsiliasi terjadwal mengambil barisnya "
+    "nanti.",
 )
 @with_runtime
 def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) -> None:
-    """Take in the form's responses from FILE.csv, the CSV Google Forms downloads (Responses >
-    Download responses). Responses the ledger has already are recognised and counted once.
+    """Ambil jawaban formulir dari FILE.csv, CSV yang diunduh dari Google Forms (Jawaban >
+    Unduh jawaban). Jawaban yang sudah ada di buku besar dikenali dan dihitung sekali.
 
-    On the local backend the rows join the responses worksheet ([responses] worksheet), rows
-    already there are not added twice, and the reconcile job runs at once. On the Google backend
-    the responses go straight into the ledger; the form's linked sheet is left as it is.
+    Dengan lembar lokal, baris-barisnya masuk ke lembar jawaban ([responses] worksheet), baris
+    yang sudah ada tidak ditambahkan lagi, dan tugas rekonsiliasi langsung berjalan. Dengan
+    Google Sheets, jawabannya langsung masuk buku besar; lembar tertaut formulir tidak diubah.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml sheet import-responses ~/Unduhan/respons.csv
     """
@@ -146,10 +146,11 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
 @sheet.command("setup")
 @with_runtime
 def sheet_setup(runtime: Runtime) -> None:
-    """Create or repair the worksheets: headers, frozen header row, checkboxes, identifier
-    columns as text, protected system columns, column widths. Running it again changes nothing.
+    """Buat atau perbaiki lembar kerja: judul kolom, baris judul yang dibekukan, kotak centang,
+    kolom identitas sebagai teks, kolom sistem yang dilindungi, lebar kolom. Menjalankannya lagi
+    tidak mengubah apa pun.
 
-    Example:
+    Contoh:
 
         prens --config config/balangan.toml sheet setup
     """
