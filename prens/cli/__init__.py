@@ -43,7 +43,10 @@ def main(ctx: click.Context, config: str | None, program: str | None, verbose: b
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
     ctx.obj["program"] = program
-    configure_logging(logging.DEBUG if verbose else logging.INFO)
+    # The service's log (serve, worker) has every run's line; a one-off command shows its own
+    # output in Bahasa Indonesia, and only the log's warnings (all of it with --verbose).
+    service = ctx.invoked_subcommand in ("serve", "worker")
+    configure_logging(logging.DEBUG if verbose else logging.INFO if service else logging.WARNING)
 
 
 for _command in (
