@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -16,6 +17,7 @@ from jobs.worker import Worker
 from prens.cli.common import Progress, config_path, with_runtime
 from prens.errors import PrensError
 from prens.intake.signing import DEV_SECRET_FILE
+from prens.privacy import private_dir
 from prens.runtime import Runtime, open_runtime
 from sheets_bridge.base import SheetError
 from sheets_bridge.sharing import SharedPublicly
@@ -42,6 +44,15 @@ def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
         echo("  Registrations are received and kept, but not written to the sheet until then.")
     except SheetError as exc:
         echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
+
+
+def _note_address(data_dir: Path, url: str) -> None:
+    """Note where the service answers, for `prens demo send`: a convenience, so a data
+    directory that cannot take it (read-only, on PostgreSQL never made) is only logged."""
+    try:
+        (private_dir(data_dir) / SERVE_URL_FILE).write_text(url + "\n", encoding="utf-8")
+    except OSError as exc:
+        log.warning("the service's address was not noted in %s: %s", data_dir, exc.strerror)
 
 
 def _announce(
@@ -101,9 +112,7 @@ def run_server(
     # Where `prens demo send` finds the service without being told (the port may be any).
     near = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
     for runtime in runtimes.values():
-        (runtime.settings.data_dir / SERVE_URL_FILE).write_text(
-            f"http://{near}:{server.effective_port}\n", encoding="utf-8"
-        )
+        _note_address(runtime.settings.data_dir, f"http://{near}:{server.effective_port}")
     signal.signal(signal.SIGTERM, _stop)
     for worker in workers:
         worker.start()  # runs the jobs while it leads (one process per database does)
@@ -116,7 +125,8 @@ def run_server(
             worker.stop()
         server.close()
         for runtime in runtimes.values():
-            (runtime.settings.data_dir / SERVE_URL_FILE).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (runtime.settings.data_dir / SERVE_URL_FILE).unlink(missing_ok=True)
             runtime.close()
         echo("stopped")
 
