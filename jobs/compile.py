@@ -31,6 +31,11 @@ class CompileReport:
             return "compile: another compile is running; nothing done"
         return f"compile: {self.rows} row(s) in the final list"
 
+    def ringkasan(self) -> str:
+        if self.busy:
+            return "compile: compile lain sedang berjalan; tidak ada yang dikerjakan"
+        return f"compile: {self.rows} baris di daftar final"
+
 
 def compile_final(
     ledger: Ledger, sheets: SheetBackend, settings: Settings, store: VerificationStore

@@ -40,6 +40,17 @@ class FlushReport:
             parts.append(f"{self.already_present} already in the sheet")
         return "flush: " + ", ".join(parts)
 
+    def ringkasan(self) -> str:
+        """The same, in Bahasa Indonesia, for the operator (`prens jobs run`)."""
+        if self.busy:
+            return "flush: flush lain sedang berjalan; tidak ada yang dikerjakan"
+        parts = [f"{n} baris ke {ws}" for ws, n in self.written.items() if n] or [
+            "tidak ada yang ditulis"
+        ]
+        if self.already_present:
+            parts.append(f"{self.already_present} sudah ada di lembar")
+        return "flush: " + ", ".join(parts)
+
 
 def ensure_worksheets(sheets: SheetBackend, settings: Settings) -> None:
     """Create the worksheets the flush writes to, with their header rows."""

@@ -40,6 +40,19 @@ class NotifyReport:
     busy: bool = False
     interrupted: bool = False  # the process was stopping: the rest wait for the next run
 
+    def ringkasan(self) -> str:
+        """The same as `summary`, in Bahasa Indonesia, for the operator (`prens jobs run`)."""
+        if self.busy:
+            return "notify: notify lain sedang berjalan; tidak ada yang dikerjakan"
+        if self.quiet:
+            return "notify: jam tenang; pesan menunggu"
+        return (
+            f"notify: {self.sent} terkirim, {self.retried} dicoba lagi nanti, {self.failed} gagal"
+            + (f", {self.superseded} tidak dikirim (status berubah)" if self.superseded else "")
+            + (f", {self.uncertain} belum pasti" if self.uncertain else "")
+            + ("; berhenti lebih awal (layanan dimatikan)" if self.interrupted else "")
+        )
+
     def summary(self) -> str:
         if self.busy:
             return "notify: another notify is running; nothing done"

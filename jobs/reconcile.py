@@ -61,6 +61,22 @@ class ReconcileReport:
             text += f", {self.unreadable} unreadable row(s)"
         return text
 
+    def ringkasan(self) -> str:
+        if self.busy:
+            return "reconcile: reconcile lain sedang berjalan; tidak ada yang dikerjakan"
+        if self.missing_sheet:
+            return "reconcile: belum ada lembar jawaban; tidak ada yang dikerjakan"
+        text = (
+            f"reconcile: {self.rows_read} baris dibaca"
+            + (" (seluruh lembar)" if self.full_pass else "")
+            + f", {self.stored} jawaban baru disimpan, {self.already} sudah ada di buku besar"
+        )
+        if self.waiting:
+            text += f", {self.waiting} ditunggu dari webhook (belum lewat waktu tunggu)"
+        if self.unreadable:
+            text += f", {self.unreadable} baris tidak terbaca"
+        return text
+
 
 def source_name(settings: Settings) -> str:
     key = settings.responses.spreadsheet_key or settings.spreadsheet_key

@@ -20,13 +20,15 @@ Progressed = Callable[[int, int], None] | None  # (done, total), for a terminal
 
 
 def _flush(runtime: Runtime, progress: Progressed = None) -> str:
-    return flush(runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()).summary()
+    return flush(
+        runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()
+    ).ringkasan()
 
 
 def _compile(runtime: Runtime, progress: Progressed = None) -> str:
     return compile_final(
         runtime.ledger, runtime.sheets, runtime.settings, runtime.verification()
-    ).summary()
+    ).ringkasan()
 
 
 def _notify(runtime: Runtime, progress: Progressed = None) -> str:
@@ -40,7 +42,7 @@ def _notify(runtime: Runtime, progress: Progressed = None) -> str:
         sleep=runtime.stopping.wait,
         stopping=runtime.stopping,
         progress=progress,
-    ).summary()
+    ).ringkasan()
 
 
 def _sync(runtime: Runtime, progress: Progressed = None) -> str:
@@ -50,7 +52,7 @@ def _sync(runtime: Runtime, progress: Progressed = None) -> str:
         runtime.settings,
         runtime.verification(),
         outbox=runtime.outbox(),
-    ).summary()
+    ).ringkasan()
 
 
 def _rollover(runtime: Runtime, progress: Progressed = None) -> str:
@@ -60,20 +62,20 @@ def _rollover(runtime: Runtime, progress: Progressed = None) -> str:
         runtime.settings,
         runtime.verification(),
         outbox=runtime.outbox(),
-    ).summary()
+    ).ringkasan()
 
 
 def _reminders(runtime: Runtime, progress: Progressed = None) -> str:
-    return remind(runtime.ledger, runtime.settings).summary()
+    return remind(runtime.ledger, runtime.settings).ringkasan()
 
 
 def _reconcile(runtime: Runtime, progress: Progressed = None) -> str:
-    return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).summary()
+    return reconcile(runtime.ledger, runtime.responses_sheets(), runtime.settings).ringkasan()
 
 
 def _uploads(runtime: Runtime, progress: Progressed = None) -> str:
     deleted = Uploads(runtime.engine).delete_expired(datetime.now(UTC))
-    return f"uploads: {deleted} expired deleted"
+    return f"uploads: {deleted} unggahan kedaluwarsa dihapus"
 
 
 # name -> function(runtime, progress) returning a one-line summary (`progress(done, total)`,

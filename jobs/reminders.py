@@ -30,6 +30,11 @@ class RemindersReport:
             return f"reminders: off ({self.off})"
         return f"reminders: {self.due} registration(s) due a documents reminder (each told once)"
 
+    def ringkasan(self) -> str:
+        if self.off:
+            return f"reminders: mati ({self.off})"
+        return f"reminders: {self.due} pendaftar diantrekan pengingat berkas (masing-masing sekali)"
+
 
 def remind(ledger: Ledger, settings: Settings, now: datetime | None = None) -> RemindersReport:
     now = now or datetime.now(UTC)

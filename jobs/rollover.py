@@ -34,6 +34,26 @@ class RolloverReport:
     busy: bool = False
     sync: SyncReport | None = None
 
+    def ringkasan(self) -> str:
+        """The same as `summary`, in Bahasa Indonesia, for the operator (`prens jobs run`)."""
+        if self.busy:
+            return "rollover: sync sedang berjalan; coba lagi"
+        if not self.period:
+            return "rollover: hari ini tidak termasuk periode anggaran mana pun; tidak dikerjakan"
+        if self.already:
+            done = f"periode {self.period} sudah dimulai sebelumnya: tidak ada yang dilanjutkan"
+        elif not self.waiting:
+            done = (
+                f"periode {self.period}: tidak ada yang dikerjakan, {self.carried} pesertanya "
+                "dalam kuota tetap"
+            )
+        else:
+            done = (
+                f"ke periode {self.period}: {self.carried} peserta dilanjutkan, {self.waiting} "
+                "ke daftar tunggu"
+            )
+        return f"rollover: {done}" + (f"; {self.sync.ringkasan()}" if self.sync else "")
+
     def summary(self) -> str:
         if self.busy:
             return "rollover: a sync is running; try again"

@@ -37,6 +37,14 @@ from sheets_bridge.receipts import push_receipts
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
+# The lifecycle's moves in words (jobs/verdicts and prens.rules.lifecycle name them).
+MOVE_WORDS = {
+    "advance": "maju",
+    "regress": "mundur",
+    "reject": "ditolak",
+    "reopen": "dibuka lagi",
+    "end": "berhenti",
+}
 NOTIFIED_STATES = frozenset({"TERVERIFIKASI", "DITOLAK", "TERDAFTAR", "DAFTAR TUNGGU", "BERHENTI"})
 
 
@@ -50,6 +58,25 @@ class SyncReport:
     repaired: int = 0  # rows whose Status or Catatan lagged the ledger (a run killed mid-way)
     receipts: int = 0  # documents received at desa offices, ticked in the sheet
     busy: bool = False
+
+    def ringkasan(self) -> str:
+        """The same as `summary`, in Bahasa Indonesia, for the operator (`prens jobs run`)."""
+        if self.busy:
+            return "sync: sync lain sedang berjalan; tidak ada yang dikerjakan"
+        parts = [f"{n} {MOVE_WORDS.get(k, k)}" for k, n in sorted(self.moves.items())]
+        still = self.changed - sum(self.moves.values())
+        if still:
+            parts.append(f"{still} tanpa perubahan status")
+        moves = ", ".join(parts) or "tidak ada perubahan status"
+        more = f", {self.missing} baris hilang akan dipulihkan" if self.missing else ""
+        if self.repaired:
+            more += f", {self.repaired} baris disamakan dengan buku besar"
+        if self.receipts:
+            more += f", {self.receipts} berkas dari kantor desa dicentang"
+        return (
+            f"sync: {self.rows} baris dibaca, {self.changed} berubah ({moves}), "
+            f"{self.written} baris ditulis kembali{more}"
+        )
 
     def summary(self) -> str:
         if self.busy:

@@ -16,6 +16,7 @@ from prens.config import Settings
 from prens.demo import mixed_batch, signed_request
 from prens.errors import PrensError
 from prens.intake.signing import load_secret
+from prens.rules.registration import RECEIVED_WORDS
 
 WEBHOOK_PATH = "/webhooks/google-form"
 
@@ -50,7 +51,9 @@ def send_demo(
             if reply.status_code != 200:
                 raise PrensError(f"{url} answered {reply.status_code}: {reply.text[:200]}")
             answer = reply.json()
-            statuses[answer["status"]] += 1
+            status = RECEIVED_WORDS.get(answer["status"], answer["status"])
+            statuses[status] += 1
             codes = ",".join(p["code"] for p in answer["problems"]) or "-"
-            echo(f"[{i}/{count}] {answer['id']} {answer['status']} {codes}")
-    return "sent {}: {}".format(count, ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+            echo(f"[{i}/{count}] {answer['id']} {status.replace(' ', '_')} {codes}")
+    said = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    return f"terkirim {count}: {said}"

@@ -276,7 +276,7 @@ def test_an_expired_upload_is_neither_shown_nor_applied_and_is_deleted(signed_in
     assert signed_in.get(preview_url + "/laporan.xlsx").status_code == 404
     assert signed_in.post(preview_url + "/terapkan", data={"csrf_token": token}).status_code == 404
     assert current_numbers(runtime.sheets, runtime.settings)[ids[0]] == ""
-    assert run_job("uploads", runtime) == "uploads: 1 expired deleted"
+    assert run_job("uploads", runtime) == "uploads: 1 unggahan kedaluwarsa dihapus"
     with runtime.engine.connect() as conn:
         assert conn.execute(select(bpjs_uploads)).first() is None  # the NIKs with it
 

@@ -87,7 +87,7 @@ def test_a_database_that_cannot_be_reached_is_one_line(config_path, command) -> 
 def test_flush_export_and_set(client, settings, config_path) -> None:  # type: ignore[no-untyped-def]
     reg_id = post(client, body(settings, alamat="=1+1")).get_json()["id"]
     result = run(config_path, "jobs", "run", "flush")
-    assert result.exit_code == 0 and "1 row(s) to Pendaftar" in result.output
+    assert result.exit_code == 0 and "1 baris ke Pendaftar" in result.output
     result = run(
         config_path,
         "sheet",

@@ -29,7 +29,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     with served_deployment(tmp_path_factory.mktemp("e2e"), SECRET) as (served, settings):
         yield served, settings
     assert served.proc is not None and served.proc.returncode == 0  # clean stop on SIGTERM
-    assert "stopped" in served.output()
+    assert "berhenti" in served.output()
 
 
 def send(url: str, payload: dict) -> requests.Response:  # type: ignore[type-arg]
@@ -200,7 +200,7 @@ def test_a_realistic_day_over_http(deployment) -> None:  # type: ignore[no-untyp
     assert all(r[-1] and r[-2] for r in perbaikan[1:])  # codes and reasons in Bahasa
 
     # Flushing again writes nothing more.
-    assert "nothing to write" in prens(served.config, "jobs", "run", "flush").stdout
+    assert "tidak ada yang ditulis" in prens(served.config, "jobs", "run", "flush").stdout
     assert len(
         list(csv.reader(io.StringIO(prens(served.config, "sheet", "export", "Pendaftar").stdout)))
     ) == len(pendaftar)
@@ -261,8 +261,8 @@ def test_demo_send_posts_to_the_service(deployment) -> None:  # type: ignore[no-
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines[:-1]] == [f"[{i}/6]" for i in range(1, 7)]
-    assert lines[-1].startswith("sent 6: ") and "accepted" in lines[-1]
-    accepted = [line.split()[1] for line in lines[:-1] if line.split()[2] == "accepted"]
+    assert lines[-1].startswith("terkirim 6: ") and "diterima" in lines[-1]
+    accepted = [line.split()[1] for line in lines[:-1] if line.split()[2] == "diterima"]
     assert accepted
     assert prens(served.config, "jobs", "run", "flush").returncode == 0
     exported = prens(served.config, "sheet", "export", "Pendaftar").stdout
@@ -303,7 +303,7 @@ def test_demo_send_finds_the_service_on_any_port_and_says_when_none_answers(depl
     env = {"PRENS_WEBHOOK_SECRET": SECRET}
     done = prens(served.config, "demo", "send", "--count", "2", "--seed", "4", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1].startswith("sent 2: ")
+    assert done.stdout.strip().splitlines()[-1].startswith("terkirim 2: ")
     closed = f"http://127.0.0.1:{free_port()}"
     refused = prens(served.config, "demo", "send", "--url", closed, "--count", "1", env=env)
     assert refused.returncode == 1

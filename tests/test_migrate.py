@@ -94,7 +94,7 @@ def test_db_upgrade_and_copy_commands(config_path: Path, runtime, client, tmp_pa
     target = f"sqlite:///{tmp_path / 'copy.db'}"
     copied = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
     assert copied.exit_code == 0, copied.output
-    assert "registrations: 3 -> 3" in copied.output and "counts match" in copied.output
+    assert "registrations: 3 -> 3" in copied.output and "jumlahnya sama" in copied.output
     again = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
     assert again.exit_code == 1 and "already holds registrations" in again.output
 
@@ -111,7 +111,7 @@ def test_a_sqlite_ledger_is_copied_into_postgresql(config_path: Path, runtime, c
         post(client, body(runtime.settings, rid=f"pg-{i}", nik=f"63110645079000{i + 1}1"))
     copied = CliRunner().invoke(main, ["--config", str(config_path), "db", "copy", "--to", target])
     assert copied.exit_code == 0, copied.output
-    assert "registrations: 5 -> 5" in copied.output and "counts match" in copied.output
+    assert "registrations: 5 -> 5" in copied.output and "jumlahnya sama" in copied.output
     engine = make_engine(target)
     try:
         ledger = Ledger(engine, "BLG")

@@ -283,11 +283,11 @@ def test_import_responses_from_the_forms_csv_on_the_local_backend(
     args = ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
-    assert f"{RESPONSES}: 5 row(s) added, 0 already there" in first.output
-    assert "3 new response(s) stored, 2 already in the ledger" in first.output
+    assert f"{RESPONSES}: 5 baris ditambahkan, 0 sudah ada" in first.output
+    assert "3 jawaban baru disimpan, 2 sudah ada di buku besar" in first.output
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
-    assert "0 row(s) added, 5 already there" in again.output
+    assert "0 baris ditambahkan, 5 sudah ada" in again.output
     assert runtime.ledger.counts_by_status() == {"accepted": 5}
     flush(runtime.ledger, runtime.sheets, s)
     assert sorted(nik_column(runtime)) == sorted(
@@ -317,9 +317,9 @@ def test_a_nul_in_the_forms_csv_is_dropped(runtime, config_path: Path, tmp_path:
     args = ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "not taken in" not in result.output
-    assert f"{RESPONSES}: 3 row(s) added" in result.output
-    assert "3 new response(s) stored" in result.output
+    assert "tidak diambil" not in result.output
+    assert f"{RESPONSES}: 3 baris ditambahkan" in result.output
+    assert "3 jawaban baru disimpan" in result.output
 
 
 def test_import_refuses_a_csv_of_another_form(config_path: Path, tmp_path: Path) -> None:
@@ -389,7 +389,7 @@ def test_answers_as_people_write_them_read_alike_by_webhook_reconcile_and_csv(
     args = ["--config", str(config_path), "sheet", "import-responses", str(csv_file)]
     imported = CliRunner().invoke(main, args)  # the rows join the responses sheet; reconciled
     assert imported.exit_code == 0, imported.output
-    assert "2 new response(s) stored, 1 already in the ledger" in imported.output
+    assert "2 jawaban baru disimpan, 1 sudah ada di buku besar" in imported.output
     assert runtime.ledger.counts_by_status() == {"accepted": 3}
     flush(runtime.ledger, runtime.sheets, s)
     for reg_id in pendaftar_ids(runtime):

@@ -103,7 +103,7 @@ def test_local_setup_records_the_same_layout(config_path: Path, runtime) -> None
     for _ in range(2):
         result = CliRunner().invoke(main, ["--config", str(config_path), "sheet", "setup"])
         assert result.exit_code == 0, result.output
-    assert "Pendaftar: 23 columns, 3 checkbox, 5 text, 16 protected" in result.output
+    assert "Pendaftar: 23 kolom, 3 kotak centang, 5 teks, 16 dilindungi" in result.output
     recorded = runtime.sheets.layout_of("Pendaftar")
     made = worksheet_layouts(runtime.settings)[0]
     assert recorded == made.as_dict() | {  # as JSON keeps them: pairs as lists

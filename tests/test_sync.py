@@ -121,23 +121,23 @@ def test_the_commands(config_path, client, settings) -> None:  # type: ignore[no
     prens("jobs", "run", "flush")
     for column in ("Verifikasi Dinas", "Verifikasi BPJS"):
         prens("sheet", "set", "Pendaftar", "--id", reg, "--column", column, "--value", "TRUE")
-    assert "1 advance" in prens("jobs", "run", "sync")
+    assert "1 maju" in prens("jobs", "run", "sync")
     prens(
         "sheet", "set", "Pendaftar", "--id", reg, "--column", "Verifikasi Dinas", "--value", "FALSE"
     )
-    assert "1 regress" in prens("jobs", "run", "sync")
+    assert "1 mundur" in prens("jobs", "run", "sync")
     # The final list follows: in it while verified, out of it once a box is unticked.
     prens(
         "sheet", "set", "Pendaftar", "--id", reg, "--column", "Verifikasi Dinas", "--value", "TRUE"
     )
     prens("jobs", "run", "sync")
-    assert "1 row(s) in the final list" in prens("jobs", "run", "compile")
+    assert "1 baris di daftar final" in prens("jobs", "run", "compile")
     assert reg in prens("sheet", "export", "Daftar Final")
     prens(
         "sheet", "set", "Pendaftar", "--id", reg, "--column", "Verifikasi Dinas", "--value", "FALSE"
     )
     prens("jobs", "run", "sync")
-    assert "0 row(s) in the final list" in prens("jobs", "run", "compile")
+    assert "0 baris di daftar final" in prens("jobs", "run", "compile")
     assert reg not in prens("sheet", "export", "Daftar Final")
     exported = prens("sheet", "export", "Pendaftar")
     assert "MENUNGGU VERIFIKASI" in exported

@@ -155,7 +155,7 @@ def db_copy(ctx: click.Context, target_url: str) -> None:
 
     def progress(table: str, n: int) -> None:
         copied[table] = copied.get(table, 0) + n
-        click.echo(f"\r{table}: {copied[table]} rows", nl=False, err=True)
+        click.echo(f"\r{table}: {copied[table]} baris", nl=False, err=True)
 
     try:
         counts = copy_database(source, target, progress)
@@ -167,10 +167,10 @@ def db_copy(ctx: click.Context, target_url: str) -> None:
     click.echo("", err=True)
     wrong = {t: c for t, c in counts.items() if c[0] != c[1]}
     for table, (there, here) in counts.items():
-        click.echo(f"{table}: {there} -> {here}" + ("  MISMATCH" if there != here else ""))
+        click.echo(f"{table}: {there} -> {here}" + ("  TIDAK SAMA" if there != here else ""))
     if wrong:
         raise click.ClickException(f"row counts differ in {', '.join(wrong)}")
-    click.echo(f"copied {sum(c[0] for c in counts.values())} rows; counts match")
+    click.echo(f"{sum(c[0] for c in counts.values())} baris disalin; jumlahnya sama")
 
 
 @click.command()

@@ -40,10 +40,11 @@ def _check_sharing(runtime: Runtime, echo: Callable[[str], None]) -> None:
     try:
         runtime.sheets.guard_sharing()  # type: ignore[attr-defined]
     except SharedPublicly as exc:
-        echo(f"  ERROR: {exc}")
-        echo("  Registrations are received and kept, but not written to the sheet until then.")
+        echo(f"  KESALAHAN: {exc}")
+        echo("  Pendaftaran tetap diterima dan disimpan, tetapi belum ditulis ke lembar sampai itu")
+        echo("  diperbaiki.")
     except SheetError as exc:
-        echo(f"  WARNING: the spreadsheet could not be checked: {exc}")
+        echo(f"  PERINGATAN: spreadsheet tidak dapat diperiksa: {exc}")
 
 
 def _note_address(data_dir: Path, url: str) -> None:
@@ -63,23 +64,23 @@ def _announce(
 ) -> None:
     single = list(runtimes) == [""]
     names = ", ".join(rt.settings.district for rt in runtimes.values())
-    echo(f"Lindungi Prens ({names}) serving on {url}")
+    echo(f"Lindungi Prens ({names}) melayani di {url}")
     for name, runtime in runtimes.items():
         settings = runtime.settings
         prefix = "" if single else f"/{name}"
         if not single:
             echo(f"  program {name} ({settings.district}):")
-        echo(f"  webhook:  {url}/webhooks/google-form{prefix and '/' + name}")
-        echo(f"  pages:    {url}{prefix}/cek-status")
-        echo(f"  ledger:   {settings.database_url.split('@')[-1]}")
-        echo(f"  sheet:    {settings.sheet_backend}")
+        echo(f"  webhook:     {url}/webhooks/google-form{prefix and '/' + name}")
+        echo(f"  halaman:     {url}{prefix}/cek-status")
+        echo(f"  buku besar:  {settings.database_url.split('@')[-1]}")
+        echo(f"  lembar:      {settings.sheet_backend}")
         if settings.sheet_backend == "google":
             _check_sharing(runtime, echo)
         if dev[name]:
             secret = (settings.data_dir / DEV_SECRET_FILE).read_text(encoding="utf-8").strip()
             echo(
-                "  development webhook secret (set PRENS_WEBHOOK_SECRET"
-                f"{'' if single else '_' + name.upper().replace('-', '_')} in production): "
+                "  rahasia webhook pengembangan (isi PRENS_WEBHOOK_SECRET"
+                f"{'' if single else '_' + name.upper().replace('-', '_')} di produksi): "
                 f"{secret}"
             )
 
@@ -128,7 +129,7 @@ def run_server(
             with contextlib.suppress(OSError):
                 (runtime.settings.data_dir / SERVE_URL_FILE).unlink(missing_ok=True)
             runtime.close()
-        echo("stopped")
+        echo("berhenti")
 
 
 @click.command()
@@ -205,7 +206,7 @@ def worker(ctx: click.Context, poll_seconds: float) -> None:
         w.stopping = stopping  # one signal stops them all
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     for w, runtime in zip(workers, runtimes, strict=True):
-        click.echo(f"worker {w.name}: waiting to lead ({runtime.settings.district})")
+        click.echo(f"worker {w.name}: menunggu giliran memimpin ({runtime.settings.district})")
     for w in workers[1:]:
         w.start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: run() has stood down already
@@ -215,7 +216,7 @@ def worker(ctx: click.Context, poll_seconds: float) -> None:
         w.stop()
     for runtime in runtimes:
         runtime.close()
-    click.echo("worker: stopped")
+    click.echo("worker: berhenti")
 
 
 @click.group()

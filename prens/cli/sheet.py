@@ -120,27 +120,27 @@ def sheet_import_responses(runtime: Runtime, csv_file: str, no_reconcile: bool) 
         row = read_row(line, cells, cols, settings, settings.timezone)
         if row.submission is None and any(str(c).strip() for c in cells):
             click.echo(
-                printable(f"{csv_file}, line {line}: {row.error}; this response is not taken in")
+                printable(f"{csv_file}, baris {line}: {row.error}; jawaban ini tidak diambil")
             )
     report = import_responses(
         runtime.ledger, runtime.responses_sheets(), settings, table[0], table[1:]
     )
     if settings.sheet_backend != "local":
         click.echo(
-            f"{report.stored} new response(s) stored, {report.already} already in the ledger"
+            f"{report.stored} jawaban baru disimpan, {report.already} sudah ada di buku besar"
             + (
-                f", {report.waiting} under the settle time (import again later)"
+                f", {report.waiting} belum lewat waktu tunggu (impor lagi nanti)"
                 if report.waiting
                 else ""
             )
         )
         return
     click.echo(
-        f"{settings.responses.worksheet}: {report.added} row(s) added, "
-        f"{report.present} already there"
+        f"{settings.responses.worksheet}: {report.added} baris ditambahkan, "
+        f"{report.present} sudah ada"
     )
     if not no_reconcile:
-        click.echo(reconcile(runtime.ledger, runtime.responses_sheets(), settings).summary())
+        click.echo(reconcile(runtime.ledger, runtime.responses_sheets(), settings).ringkasan())
 
 
 @sheet.command("setup")
@@ -159,8 +159,8 @@ def sheet_setup(runtime: Runtime) -> None:
     for layout in worksheet_layouts(runtime.settings):
         runtime.sheets.apply_layout(layout)
         click.echo(
-            f"{layout.name}: {len(layout.headers)} columns, "
-            f"{len(layout.checkbox_columns)} checkbox, {len(layout.text_columns)} text, "
-            f"{sum(e - s for s, e in layout.protected_columns)} protected"
+            f"{layout.name}: {len(layout.headers)} kolom, "
+            f"{len(layout.checkbox_columns)} kotak centang, {len(layout.text_columns)} teks, "
+            f"{sum(e - s for s, e in layout.protected_columns)} dilindungi"
         )
-    click.echo("worksheets: " + ", ".join(runtime.sheets.worksheet_names()))
+    click.echo("lembar kerja: " + ", ".join(runtime.sheets.worksheet_names()))

@@ -178,7 +178,7 @@ def test_every_job_killed_at_any_point_reruns_to_the_same_end_state(tmp_path: Pa
             )
         run("rollover")
         again = prens(config, "jobs", "run", "rollover")
-        assert "began earlier" in again.stdout, again.stdout
+        assert "sudah dimulai sebelumnya" in again.stdout, again.stdout
         with engine.connect() as conn:
             by_seq = conn.execute(
                 select(registrations.c.id, registrations.c.state).order_by(registrations.c.seq)
