@@ -41,7 +41,8 @@ OWN = re.compile(
     r"\S+\.(?:xlsx|csv|toml)|\[\[periods\]\]|"
     r"No\.?\s+(?:KPJ|KTP|Kepesertaan)|"  # "No.": nomor
     r"^\s*prens .*|`prens [^`]*`|"  # a command line, as typed
-    r"\[\w+\]\s+\w+|\[[\w|. -]+\]",  # a key ([responses] worksheet), choices ([pending|sent])
+    r"\[\w+\]\s+\w+|\[[\w|. -]+\]|"  # a key ([responses] worksheet), choices ([pending|sent])
+    r"^(?:flush|sync|notify|compile|reconcile|rollover|reminders|uploads):",  # a job's name
     re.MULTILINE,
 )
 
@@ -118,7 +119,15 @@ def test_the_commands_an_operator_runs(runtime, client, config_path: Path, tmp_p
         "report evaluasi": run("report", "evaluasi", "-o", str(tmp_path / "e.xlsx")),
         "audit": run("audit", people["terdaftar"].id),
         "audit --downloads": run("audit", "--downloads"),
+        "sheet setup": run("sheet", "setup"),
+        "db upgrade": run("db", "upgrade"),
+        "officer add": run("officer", "add", "Budi"),
+        "officer list": run("officer", "list"),
+        "notifications list": run("notifications", "list"),
     }
+    for job in ("flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders"):
+        outputs[f"jobs run {job}"] = run("jobs", "run", job)
+    outputs["jobs run uploads"] = run("jobs", "run", "uploads")
     for command in [(), *_commands(main)]:
         outputs[f"{' '.join(command)} --help"] = run(*command, "--help")
     for command, output in outputs.items():
