@@ -23,8 +23,8 @@ class ConfigError(PrensError, ValueError):
 
     def __init__(self, source: Path | str, key: str, value: Any, expected: str):
         self.source, self.key, self.value, self.expected = source, key, value, expected
-        shown = "(missing)" if value is None else repr(value)
-        super().__init__(f"{source}: {key} = {shown}: expected {expected}")
+        shown = "(tidak ada)" if value is None else repr(value)
+        super().__init__(f"{source}: {key} = {shown}: seharusnya {expected}")
 
 
 class ResponsesLayoutError(PrensError, ValueError):

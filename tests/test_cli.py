@@ -51,7 +51,7 @@ def test_a_bad_configuration_names_the_key(tmp_path) -> None:  # type: ignore[no
     path = write_config(tmp_path, {"min_age = 18": "min_age = -1"})
     result = CliRunner().invoke(main, ["--config", str(path), "check-config"])
     assert result.exit_code == 1
-    assert "eligibility.min_age = -1: expected an age in years" in result.output
+    assert "eligibility.min_age = -1: seharusnya usia dalam tahun" in result.output
 
 
 def run(config_path, *args: str):  # type: ignore[no-untyped-def]
@@ -68,7 +68,7 @@ def test_a_database_that_fails_is_one_line_not_a_traceback(runtime, config_path)
     finally:
         allow_inserts(runtime.engine, "officers")
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error: the database failed: "), result.output
+    assert result.output.startswith("Error: basis data gagal: "), result.output
     assert "prens doctor" in result.output and len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output and "[SQL" not in result.output
 
@@ -80,7 +80,7 @@ def test_a_database_that_cannot_be_reached_is_one_line(config_path, command) -> 
         main, ["--config", str(config_path), *command], env={"PRENS_DATABASE_URL": nobody}
     )
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error: the database failed: "), result.output
+    assert result.output.startswith("Error: basis data gagal: "), result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 

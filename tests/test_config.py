@@ -59,35 +59,50 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "expected"),
     [
-        ("min_age = 18", 'min_age = "delapan belas"', "eligibility.min_age", "an age in years"),
-        ("max_age = 65", "max_age = 10", "eligibility.max_age", "above min_age"),
-        ('backend = "local"', 'backend = "excel"', "sheet.backend", '"local" or "google"'),
+        ("min_age = 18", 'min_age = "delapan belas"', "eligibility.min_age", "usia dalam tahun"),
+        ("max_age = 65", "max_age = 10", "eligibility.max_age", "di atas min_age"),
+        ('backend = "local"', 'backend = "excel"', "sheet.backend", '"local" atau "google"'),
         (
             'backend = "local"',
             'backend = "google"',
             "sheet.spreadsheet_key",
-            "the id in the Google",
+            "ID dari URL Google Sheet",
         ),
-        ('code = "63.11"', 'code = "6311"', "region.code", 'like "63.11"'),
-        ('code = "63.11"', 'code = "63.99"', "region.code", "region data for 63.99"),
-        ('timezone = "Asia/Makassar"', 'timezone = "WITA"', "program.timezone", "IANA time zone"),
-        ("batch_rows = 500", "batch_rows = 500\nbatch_row = 1", "sheet.batch_row", "known keys"),
-        ("[schedule]", "[schedul]", "schedul", "known keys of the file's top level"),
-        ('date_order = "mdy"', 'date_order = "ymd"', "form.date_order", '"mdy" or "dmy"'),
-        ('kk = "NOMOR KARTU KELUARGA (KK)"\n', "", "form.questions.kk", "exact question title"),
-        ('role = "documents"', 'role = "berkas"', "sheet.verifier_columns[2].role", "one of"),
+        ('code = "63.11"', 'code = "6311"', "region.code", 'seperti "63.11"'),
+        ('code = "63.11"', 'code = "63.99"', "region.code", "data wilayah untuk 63.99"),
+        ('timezone = "Asia/Makassar"', 'timezone = "WITA"', "program.timezone", "zona waktu IANA"),
+        (
+            "batch_rows = 500",
+            "batch_rows = 500\nbatch_row = 1",
+            "sheet.batch_row",
+            "kunci yang dikenal",
+        ),
+        ("[schedule]", "[schedul]", "schedul", "kunci yang dikenal di tingkat teratas berkas"),
+        ('date_order = "mdy"', 'date_order = "ymd"', "form.date_order", '"mdy" atau "dmy"'),
+        (
+            'kk = "NOMOR KARTU KELUARGA (KK)"\n',
+            "",
+            "form.questions.kk",
+            "judul pertanyaan formulir",
+        ),
+        (
+            'role = "documents"',
+            'role = "berkas"',
+            "sheet.verifier_columns[2].role",
+            "salah satu dari",
+        ),
         (
             "reconcile_minutes = 10",
             "reconcile_minutes = -1",
             "responses.reconcile_minutes",
-            "0 (off) to 1440",
+            "0 (mati) sampai 1440",
         ),
         ('worksheet = "Form Responses 1"', 'worksheet = ""', "responses.worksheet", "name"),
         (
             'header = "Verifikasi BPJS"',
             'header = "Verifikasi Dinas"',
             "sheet.columns",
-            "all different",
+            "semuanya berbeda",
         ),
     ],
 )
@@ -103,9 +118,9 @@ def test_a_wrong_value_names_key_value_and_expectation(
 def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[program\n")
-    with pytest.raises(ConfigError, match="valid TOML"):
+    with pytest.raises(ConfigError, match="TOML yang sah"):
         load_settings(bad)
-    with pytest.raises(ConfigError, match="readable TOML file"):
+    with pytest.raises(ConfigError, match="berkas TOML yang dapat dibaca"):
         load_settings(tmp_path / "absent.toml")
 
 

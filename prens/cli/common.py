@@ -88,8 +88,8 @@ def database_failed(exc: SQLAlchemyError) -> click.ClickException:
     """One line for a database that failed (down, full, locked too long), not a traceback: the
     driver's own words, with any personal number in them redacted, and what to do."""
     return click.ClickException(
-        f"the database failed: {redact(first_line(exc))}. Check that it is running, reachable "
-        "and not full (prens doctor), then run the command again."
+        f"basis data gagal: {redact(first_line(exc))}. Periksa apakah berjalan, dapat dihubungi "
+        "dan tidak penuh (prens doctor), lalu jalankan perintahnya lagi."
     )
 
 

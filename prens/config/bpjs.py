@@ -25,7 +25,7 @@ def _headers(t: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         or not all(isinstance(n, str) and n.strip() for n in names)
     ):
         raise ConfigError(
-            t.source, t.key(key), value, 'a header name, or a list of them, e.g. ["KPJ", "NIK"]'
+            t.source, t.key(key), value, 'judul kolom, atau daftarnya, mis. ["KPJ", "NIK"]'
         )
     return tuple(n.strip() for n in names)
 
@@ -33,7 +33,7 @@ def _headers(t: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
 def _export_columns(t: Section, source: Path) -> tuple[tuple[str, str], ...]:
     value = t.get("export_columns", list, [list(p) for p in Bpjs.export_columns])
     expected = (
-        'a list of [header, field] pairs, e.g. [["NIK", "nik"], ["Nama", "nama"]]; fields: '
+        'daftar pasangan [judul, isian], mis. [["NIK", "nik"], ["Nama", "nama"]]; isian: '
         + ", ".join(BPJS_EXPORT_FIELDS)
     )
     pairs = []
@@ -60,7 +60,7 @@ def _date_format(value: str) -> bool:
 
 def read_bpjs(t: Section, source: Path) -> dict[str, Any]:
     membership_pattern = t.get(
-        "membership_pattern", str, "[0-9]{11}", is_regex, "a regular expression, e.g. [0-9]{11}"
+        "membership_pattern", str, "[0-9]{11}", is_regex, "ekspresi reguler, mis. [0-9]{11}"
     )
     bpjs = Bpjs(
         export_columns=_export_columns(t, source),
@@ -69,7 +69,7 @@ def read_bpjs(t: Section, source: Path) -> dict[str, Any]:
             str,
             Bpjs.date_format,
             _date_format,
-            'a date format of %d %m %Y (or %y) and separators, e.g. "%d-%m-%Y"',
+            'format tanggal dari %d %m %Y (atau %y) dan pemisah, mis. "%d-%m-%Y"',
         ),
         import_nik_header=_headers(t, "import_nik_header", Bpjs.import_nik_header),
         import_number_header=_headers(t, "import_number_header", Bpjs.import_number_header),
@@ -77,20 +77,20 @@ def read_bpjs(t: Section, source: Path) -> dict[str, Any]:
         import_birth_header=_headers(t, "import_birth_header", Bpjs.import_birth_header),
         bill_amount_header=_headers(t, "bill_amount_header", Bpjs.bill_amount_header),
         max_upload_mb=t.get(
-            "max_upload_mb", int, Bpjs.max_upload_mb, lambda v: 1 <= v <= 100, "1 to 100 (MB)"
+            "max_upload_mb", int, Bpjs.max_upload_mb, lambda v: 1 <= v <= 100, "1 sampai 100 (MB)"
         ),
         read_memory_mb=t.get(
             "read_memory_mb",
             int,
             Bpjs.read_memory_mb,
             lambda v: 256 <= v <= 16384,
-            "256 to 16384 (MB)",
+            "256 sampai 16384 (MB)",
         ),
         read_cpu_seconds=t.get(
-            "read_cpu_seconds", int, Bpjs.read_cpu_seconds, lambda v: 1 <= v <= 600, "1 to 600"
+            "read_cpu_seconds", int, Bpjs.read_cpu_seconds, lambda v: 1 <= v <= 600, "1 sampai 600"
         ),
         read_seconds=t.get(
-            "read_seconds", int, Bpjs.read_seconds, lambda v: 1 <= v <= 900, "1 to 900"
+            "read_seconds", int, Bpjs.read_seconds, lambda v: 1 <= v <= 900, "1 sampai 900"
         ),
     )
     t.done()

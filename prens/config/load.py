@@ -42,20 +42,20 @@ def _program(root: Section, source: Path, base: Path, env: Env) -> Values:
     program = root.table("program")
     program_name = program.get("name", str, "Lindungi Prens")
     district = program.get(
-        "district", str, expected='the district\'s name, e.g. "Kabupaten Balangan"'
+        "district", str, expected='nama kabupaten/kota, mis. "Kabupaten Balangan"'
     )
     tz_name = program.get("timezone", str, "Asia/Makassar")
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(
-            source, "program.timezone", tz_name, "an IANA time zone such as Asia/Makassar"
+            source, "program.timezone", tz_name, "zona waktu IANA, mis. Asia/Makassar"
         ) from exc
     id_prefix = program.get(
         "id_prefix",
         str,
         check=lambda v: v.isalnum() and v.isupper() and len(v) <= 5,
-        expected='1-5 capital letters or digits, e.g. "BLG"',
+        expected='1-5 huruf kapital atau angka, mis. "BLG"',
     )
     form_url = program.get("form_url", str, "")
     program.done()
@@ -74,7 +74,7 @@ def _region(root: Section, source: Path, base: Path, env: Env) -> Values:
         "code",
         str,
         check=lambda v: len(v) == 5 and v[2] == "." and (v[:2] + v[3:]).isdigit(),
-        expected='a kabupaten/kota code like "63.11"',
+        expected='kode kabupaten/kota seperti "63.11"',
     )
     region_file = region_t.get("file", str, "")
     aliases = region_t.get("aliases", dict, {})
@@ -86,14 +86,14 @@ def _region(root: Section, source: Path, base: Path, env: Env) -> Values:
             source,
             "region.file" if region_file else "region.code",
             region_file or code,
-            f"region data for {code} ({exc})",
+            f"data wilayah untuk {code} ({exc})",
         ) from exc
     for name in unknown_alias_targets(region, {str(k): str(v) for k, v in aliases.items()}):
         raise ConfigError(
             source,
             f"region.aliases.{name}",
             aliases[name],
-            f"the name of a kecamatan or desa/kelurahan of {region.name} ({code})",
+            f"nama kecamatan atau desa/kelurahan di {region.name} ({code})",
         )
     region_t.done()
     return {"region": region}
@@ -101,21 +101,25 @@ def _region(root: Section, source: Path, base: Path, env: Env) -> Values:
 
 def _eligibility(root: Section, source: Path, base: Path, env: Env) -> Values:
     elig = root.table("eligibility")
-    min_age = elig.get("min_age", int, 18, lambda v: 0 <= v <= 120, "an age in years (0-120)")
+    min_age = elig.get("min_age", int, 18, lambda v: 0 <= v <= 120, "usia dalam tahun (0-120)")
     max_age = elig.get(
         "max_age",
         int,
         65,
         lambda v: min_age < v <= 120,
-        f"an age in years above min_age ({min_age})",
+        f"usia dalam tahun di atas min_age ({min_age})",
     )
-    phone_shared_limit = elig.get("phone_shared_limit", int, 3, positive, "a positive integer")
+    phone_shared_limit = elig.get("phone_shared_limit", int, 3, positive, "bilangan bulat positif")
     contribution = elig.get(
-        "contribution_per_month", int, 16800, positive, "rupiah, a positive integer"
+        "contribution_per_month", int, 16800, positive, "rupiah, bilangan bulat positif"
     )
-    months = elig.get("contribution_months", int, 12, lambda v: 1 <= v <= 60, "1 to 60 months")
+    months = elig.get("contribution_months", int, 12, lambda v: 1 <= v <= 60, "1 sampai 60 bulan")
     coverage_target = elig.get(
-        "coverage_target", int, 0, lambda v: v >= 0, "informal workers to cover (0: none set)"
+        "coverage_target",
+        int,
+        0,
+        lambda v: v >= 0,
+        "jumlah pekerja rentan yang ditargetkan (0: belum diatur)",
     )
     elig.done()
     return {
@@ -137,7 +141,7 @@ def _storage(root: Section, source: Path, base: Path, env: Env) -> Values:
     data_dir = (base / storage.get("data_dir", str, "data")).resolve()
     database_url = storage.get("url", str, "") or f"sqlite:///{data_dir / 'prens.db'}"
     synchronous = storage.get(
-        "sqlite_synchronous", str, "FULL", lambda v: v in ("FULL", "NORMAL"), '"FULL" or "NORMAL"'
+        "sqlite_synchronous", str, "FULL", lambda v: v in ("FULL", "NORMAL"), '"FULL" atau "NORMAL"'
     )
     storage.done()
     database_url = env.get("PRENS_DATABASE_URL") or database_url
@@ -150,8 +154,8 @@ def _storage(root: Section, source: Path, base: Path, env: Env) -> Values:
 
 def _webhook(root: Section, source: Path, base: Path, env: Env) -> Values:
     webhook = root.table("webhook")
-    max_body = webhook.get("max_body_bytes", int, 65536, positive, "a positive number of bytes")
-    skew = webhook.get("max_clock_skew_seconds", int, 300, positive, "a positive number of seconds")
+    max_body = webhook.get("max_body_bytes", int, 65536, positive, "jumlah byte positif")
+    skew = webhook.get("max_clock_skew_seconds", int, 300, positive, "jumlah detik positif")
     webhook.done()
     return {
         "max_body_bytes": max_body,
@@ -169,7 +173,7 @@ def _form(root: Section, source: Path, base: Path, env: Env) -> Values:
             str,
             None if field not in REQUIRED_FIELDS else MISSING,
             lambda v: bool(v.strip()),
-            "the form's exact question title",
+            "judul pertanyaan formulir, persis",
         )
         if title is not None:
             questions[field] = title
@@ -179,15 +183,17 @@ def _form(root: Section, source: Path, base: Path, env: Env) -> Values:
         list,
         [],
         lambda v: all(f in FIELDS and f not in REQUIRED_FIELDS for f in v),
-        "a list of optional fields among "
+        "daftar isian tidak wajib, di antara "
         + ", ".join(f for f in FIELDS if f not in REQUIRED_FIELDS),
     )
-    date_order = form.get("date_order", str, "mdy", lambda v: v in ("mdy", "dmy"), '"mdy" or "dmy"')
+    date_order = form.get(
+        "date_order", str, "mdy", lambda v: v in ("mdy", "dmy"), '"mdy" atau "dmy"'
+    )
     consent_option = form.get(
         "consent_option",
         str,
         "" if "persetujuan" not in questions else MISSING,
-        expected="the consent checkbox's option text",
+        expected="teks pilihan kotak centang persetujuan",
     )
     form.done()
     return {
@@ -202,7 +208,7 @@ def _sheet(root: Section, source: Path, base: Path, env: Env) -> Values:
     sheet = root.table("sheet")
     backend = env.get("PRENS_SHEET_BACKEND") or sheet.get("backend", str, "local")
     if backend not in ("local", "google"):
-        raise ConfigError(source, "sheet.backend", backend, '"local" or "google"')
+        raise ConfigError(source, "sheet.backend", backend, '"local" atau "google"')
     sheet.used.add("backend")
     spreadsheet_key = env.get("PRENS_SHEET_SPREADSHEET_KEY") or sheet.get(
         "spreadsheet_key", str, ""
@@ -213,21 +219,23 @@ def _sheet(root: Section, source: Path, base: Path, env: Env) -> Values:
             source,
             "sheet.spreadsheet_key",
             "",
-            'the id in the Google Sheet\'s URL when sheet.backend is "google"',
+            'ID dari URL Google Sheet bila sheet.backend = "google"',
         )
-    batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 to 5000 rows")
+    batch_rows = sheet.get("batch_rows", int, 500, lambda v: 1 <= v <= 5000, "1 sampai 5000 baris")
     credentials = sheet.get("credentials_file", str, "")
     credentials_file = str((base / credentials).resolve()) if credentials else ""
     reads_per_minute, writes_per_minute = (
-        sheet.get(key, int, 60, lambda v: 1 <= v <= 300, "1 to 300 (Google's per-user quota is 60)")
+        sheet.get(
+            key, int, 60, lambda v: 1 <= v <= 300, "1 sampai 300 (kuota Google per pengguna: 60)"
+        )
         for key in ("reads_per_minute", "writes_per_minute")
     )
     allow_public_link = sheet.get(
         "allow_public_link",
         bool,
         False,
-        expected="true or false (true writes personal data to a sheet "
-        "shared by link: never in production)",
+        expected="true atau false (true menulis data pribadi ke lembar yang "
+        "dibagikan lewat tautan: jangan di produksi)",
     )
     return {
         "sheet_backend": backend,
@@ -245,7 +253,7 @@ def _sheet_layout(root: Section, source: Path, base: Path, env: Env) -> Values:
     ws_t = sheet.table("worksheets")
     worksheets = {
         role: ws_t.get(
-            role, str, default, lambda v: 0 < len(v) <= 100, "a worksheet name (1-100 characters)"
+            role, str, default, lambda v: 0 < len(v) <= 100, "nama lembar kerja (1-100 karakter)"
         )
         for role, default in (
             ("pendaftar", "Pendaftar"),
@@ -255,21 +263,21 @@ def _sheet_layout(root: Section, source: Path, base: Path, env: Env) -> Values:
     }
     ws_t.done()
     col_t = sheet.table("columns")
-    columns = {key: col_t.get(key, str, expected="a column header") for key in COLUMN_KEYS}
+    columns = {key: col_t.get(key, str, expected="judul kolom") for key in COLUMN_KEYS}
     columns |= {
-        key: col_t.get(key, str, default, expected="a column header")
+        key: col_t.get(key, str, default, expected="judul kolom")
         for key, default in OPTIONAL_COLUMNS.items()
     }
     col_t.done()
     verifier_columns = tuple(
         read_verifier_column(source, i, item)
-        for i, item in enumerate(sheet.get("verifier_columns", list, expected="a list of tables"))
+        for i, item in enumerate(sheet.get("verifier_columns", list, expected="daftar tabel"))
     )
     headers = list(columns.values()) + [v.header for v in verifier_columns]
     duplicated = sorted({h for h in headers if headers.count(h) > 1})
     if duplicated:
         raise ConfigError(
-            source, "sheet.columns", duplicated[0], "column headers that are all different"
+            source, "sheet.columns", duplicated[0], "judul kolom yang semuanya berbeda"
         )
     sheet.done()
     return {
@@ -281,17 +289,15 @@ def _sheet_layout(root: Section, source: Path, base: Path, env: Env) -> Values:
 
 def _schedule(root: Section, source: Path, base: Path, env: Env) -> Values:
     schedule = root.table("schedule")
-    flush_seconds = schedule.get("flush_seconds", int, 5, positive, "a positive number of seconds")
-    sync_seconds = schedule.get("sync_seconds", int, 60, positive, "a positive number of seconds")
-    notify_seconds = schedule.get(
-        "notify_seconds", int, 30, positive, "a positive number of seconds"
-    )
+    flush_seconds = schedule.get("flush_seconds", int, 5, positive, "jumlah detik positif")
+    sync_seconds = schedule.get("sync_seconds", int, 60, positive, "jumlah detik positif")
+    notify_seconds = schedule.get("notify_seconds", int, 30, positive, "jumlah detik positif")
     compile_at = schedule.get(
         "compile_at",
         str,
         "02:00",
         lambda v: bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v)),
-        "a time of day HH:MM (local time)",
+        "jam JJ:MM (waktu setempat)",
     )
     schedule.done()
     return {
@@ -313,8 +319,8 @@ def _messages_and_pages(root: Section, source: Path, base: Path, env: Env) -> Va
             source,
             "public.base_url",
             "",
-            "the service's public address (https://...): the "
-            f"{using_link[0]} template uses {{cek_status_url}}",
+            "alamat publik layanan (https://...): teks pesan "
+            f"{using_link[0]} memakai {{cek_status_url}}",
         )
     return {
         "notifications": notifications,
@@ -348,10 +354,10 @@ def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = 
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(
-            source, "(file)", str(path), f"a readable TOML file ({exc.strerror})"
+            source, "(file)", str(path), f"berkas TOML yang dapat dibaca ({exc.strerror})"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "(file)", str(path), f"valid TOML ({exc})") from exc
+        raise ConfigError(source, "(file)", str(path), f"TOML yang sah ({exc})") from exc
     root = Section(raw, "", source)
     values: dict[str, Any] = {}
     for read in SECTIONS:

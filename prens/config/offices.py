@@ -8,10 +8,10 @@ from prens.config.reader import Section
 
 
 def read_offices(t: Section) -> OfficeRules:
-    days = "0 to 365 days"
+    days = "0 sampai 365 hari"
     rules = OfficeRules(
         late_days=t.get(
-            "late_days", int, OfficeRules.late_days, lambda v: 1 <= v <= 365, "1 to 365 days"
+            "late_days", int, OfficeRules.late_days, lambda v: 1 <= v <= 365, "1 sampai 365 hari"
         ),
         reminder_days=t.get(
             "reminder_days", int, OfficeRules.reminder_days, lambda v: 0 <= v <= 365, days

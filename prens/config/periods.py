@@ -16,7 +16,7 @@ from prens.rules.periods import Period, open_period, refusals
 def read_periods(
     root: Section, source: Path, contribution_per_month: int, contribution_months: int
 ) -> tuple[Period, ...]:
-    entries = root.get("periods", list, [], expected="a list of [[periods]] tables")
+    entries = root.get("periods", list, [], expected="daftar tabel [[periods]]")
     if not entries:
         return (open_period(contribution_per_month, contribution_months),)
     periods = []
@@ -24,18 +24,18 @@ def read_periods(
         t = Section(entry, f"periods[{i}]", source)
         periods.append(
             Period(
-                name=t.get("name", str, check=lambda v: bool(v.strip()), expected='e.g. "2025"'),
+                name=t.get("name", str, check=lambda v: bool(v.strip()), expected='mis. "2025"'),
                 start=_date(t, "start"),
                 end=_date(t, "end"),
                 budget=t.get("budget", int, 0, lambda v: v >= 0, "rupiah (0: not set)"),
                 quota=t.get("quota", int, 0, lambda v: v >= 0, "people (0: no cap)"),
-                months=t.get("months", int, 12, lambda v: 1 <= v <= 60, "1 to 60 months"),
+                months=t.get("months", int, 12, lambda v: 1 <= v <= 60, "1 sampai 60 bulan"),
                 contribution_per_month=t.get(
                     "contribution_per_month",
                     int,
                     contribution_per_month,
                     lambda v: v > 0,
-                    "rupiah, a positive integer",
+                    "rupiah, bilangan bulat positif",
                 ),
             )
         )
@@ -48,7 +48,8 @@ def read_periods(
 
 _ISO_DATE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*")
 DATE_EXPECTED = (
-    'a date as year-month-day, e.g. 2025-01-01 (TOML\'s own date, or quoted: "2025-01-01")'
+    "tanggal tahun-bulan-hari, mis. 2025-01-01 (tanggal TOML, atau dengan tanda kutip: "
+    '"2025-01-01")'
 )
 
 
@@ -61,12 +62,12 @@ def _date(t: Section, key: str) -> date:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             raise ConfigError(
-                t.source, t.key(key), value, "a date that exists, e.g. 2025-01-01"
+                t.source, t.key(key), value, "tanggal yang ada, mis. 2025-01-01"
             ) from None
     if isinstance(value, str):
         raise ConfigError(
-            t.source, t.key(key), value, DATE_EXPECTED + "; day first (01-01-2025) is not read"
+            t.source, t.key(key), value, DATE_EXPECTED + "; hari di depan (01-01-2025) tidak dibaca"
         )
     if not isinstance(value, date) or hasattr(value, "hour"):
-        raise ConfigError(t.source, t.key(key), value, DATE_EXPECTED + ", without a time")
+        raise ConfigError(t.source, t.key(key), value, DATE_EXPECTED + ", tanpa jam")
     return value

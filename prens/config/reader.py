@@ -15,12 +15,24 @@ from prens.errors import ConfigError
 MISSING = object()
 
 
+# What a key of each kind holds, in words ("seharusnya bilangan bulat").
+_KINDS = {
+    "str": "teks",
+    "int": "bilangan bulat",
+    "float": "angka",
+    "bool": "true atau false",
+    "list": "daftar",
+    "dict": "tabel",
+    "object": "nilai",
+}
+
+
 class Section:
     """Reads one TOML table, remembering which keys were used so unknown ones are reported."""
 
     def __init__(self, data: Any, name: str, source: Path):
         if not isinstance(data, dict):
-            raise ConfigError(source, name, data, "a table")
+            raise ConfigError(source, name, data, "sebuah tabel")
         self.data, self.name, self.source = data, name, source
         self.used: set[str] = set()
         self._tables: dict[str, Section] = {}  # a table read in parts is one table
@@ -37,12 +49,16 @@ class Section:
         full = self.key(key)
         if key not in self.data:
             if default is MISSING:
-                raise ConfigError(self.source, full, None, expected or f"a {kind.__name__}")
+                raise ConfigError(
+                    self.source, full, None, expected or _KINDS.get(kind.__name__, kind.__name__)
+                )
             return default
         value = self.data[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok or (check is not None and not check(value)):
-            raise ConfigError(self.source, full, value, expected or f"a {kind.__name__}")
+            raise ConfigError(
+                self.source, full, value, expected or _KINDS.get(kind.__name__, kind.__name__)
+            )
         return value
 
     def table(self, key: str) -> Section:
@@ -57,12 +73,12 @@ class Section:
     def done(self, allowed_extra: frozenset[str] = frozenset()) -> None:
         for key in self.data:
             if key not in self.used and key not in allowed_extra:
-                where = f"[{self.name}]" if self.name else "the file's top level"
+                where = f"[{self.name}]" if self.name else "tingkat teratas berkas"
                 raise ConfigError(
                     self.source,
                     self.key(key),
                     self.data[key],
-                    f"one of the known keys of {where}: " + ", ".join(sorted(self.used)),
+                    f"salah satu kunci yang dikenal di {where}: " + ", ".join(sorted(self.used)),
                 )
 
 

@@ -32,23 +32,23 @@ def read_public(t: Section, source: Path) -> Public:
     )
     public = Public(
         base_url=base_url,
-        recipients_list=t.get("recipients_list", bool, True, expected="true or false"),
+        recipients_list=t.get("recipients_list", bool, True, expected="true atau false"),
         cek_status_per_client=t.get(
             "cek_status_per_client",
             str,
             Public.cek_status_per_client,
             is_rate,
-            'a rate such as "10 per minute" or "10/minute;100/day"',
+            'batas laju seperti "10 per minute" atau "10/minute;100/day"',
         ),
         cek_status_per_nik=t.get(
             "cek_status_per_nik",
             str,
             Public.cek_status_per_nik,
             is_rate,
-            'a rate such as "5 per hour"',
+            'batas laju seperti "5 per hour"',
         ),
         trusted_proxies=t.get(
-            "trusted_proxies", int, 0, lambda v: 0 <= v <= 5, "0 to 5 reverse proxies"
+            "trusted_proxies", int, 0, lambda v: 0 <= v <= 5, "0 sampai 5 proxy di depan layanan"
         ),
         page_size=t.get("page_size", int, 50, lambda v: 10 <= v <= 500, "10 to 500 rows"),
         officer_idle_minutes=t.get(
@@ -56,21 +56,21 @@ def read_public(t: Section, source: Path) -> Public:
             int,
             Public.officer_idle_minutes,
             lambda v: 1 <= v <= 7 * 24 * 60,
-            "1 to 10080 minutes",
+            "1 sampai 10080 menit",
         ),
         login_failures_per_client=t.get(
             "login_failures_per_client",
             str,
             Public.login_failures_per_client,
             is_rate,
-            'a rate such as "10 per 15 minutes"',
+            'batas laju seperti "10 per 15 minutes"',
         ),
         login_failures_per_name=t.get(
             "login_failures_per_name",
             str,
             Public.login_failures_per_name,
             is_rate,
-            'a rate such as "5 per 15 minutes"',
+            'batas laju seperti "5 per 15 minutes"',
         ),
     )
     t.done()
@@ -85,16 +85,16 @@ def read_responses(t: Section) -> Responses:
         lambda v: 0 < len(v) <= 100,
         'the linked responses worksheet\'s name, e.g. "Form Responses 1"',
     )
-    key = t.get("spreadsheet_key", str, "", expected="the id in the responses sheet's URL")
+    key = t.get("spreadsheet_key", str, "", expected="ID dari URL lembar jawaban")
     settle = t.get(
-        "settle_seconds", int, Responses.settle_seconds, lambda v: 0 <= v <= 3600, "0 to 3600"
+        "settle_seconds", int, Responses.settle_seconds, lambda v: 0 <= v <= 3600, "0 sampai 3600"
     )
     minutes = t.get(
         "reconcile_minutes",
         int,
         Responses.reconcile_minutes,
         lambda v: 0 <= v <= 1440,
-        "0 (off) to 1440 minutes",
+        "0 (mati) sampai 1440 menit",
     )
     t.done()
     return Responses(worksheet, key, settle, minutes)
@@ -103,15 +103,18 @@ def read_responses(t: Section) -> Responses:
 def read_verifier_column(source: Path, index: int, item: Any) -> VerifierColumn:
     t = Section(item, f"sheet.verifier_columns[{index}]", source)
     column = VerifierColumn(
-        header=t.get("header", str, check=lambda v: bool(v.strip()), expected="a column header"),
+        header=t.get("header", str, check=lambda v: bool(v.strip()), expected="judul kolom"),
         kind=t.get(
-            "kind", str, check=lambda v: v in ("checkbox", "text"), expected='"checkbox" or "text"'
+            "kind",
+            str,
+            check=lambda v: v in ("checkbox", "text"),
+            expected='"checkbox" atau "text"',
         ),
         role=t.get(
             "role",
             str,
             check=lambda v: v in VERIFIER_ROLES,
-            expected="one of " + ", ".join(VERIFIER_ROLES),
+            expected="salah satu dari " + ", ".join(VERIFIER_ROLES),
         ),
     )
     t.done()
@@ -120,12 +123,12 @@ def read_verifier_column(source: Path, index: int, item: Any) -> VerifierColumn:
 
 def read_notifications(t: Section, source: Path) -> Notifications:
     provider = t.get(
-        "provider", str, "log", lambda v: v in PROVIDERS, "one of " + ", ".join(PROVIDERS)
+        "provider", str, "log", lambda v: v in PROVIDERS, "salah satu dari " + ", ".join(PROVIDERS)
     )
     events = t.table("templates")
     templates = {}
     for event in NOTIFY_EVENTS:
-        text = events.get(event, str, "", expected="a message template (empty: not sent)")
+        text = events.get(event, str, "", expected="teks pesan (kosong: tidak dikirim)")
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError as exc:
@@ -133,7 +136,7 @@ def read_notifications(t: Section, source: Path) -> Notifications:
                 source,
                 f"notifications.templates.{event}",
                 text,
-                f"a template with well-formed {{placeholders}} ({exc})",
+                f"teks pesan dengan {{isian}} yang benar ({exc})",
             ) from exc
         unknown = sorted(n for n in names if n not in PLACEHOLDERS)
         if unknown:
@@ -141,7 +144,7 @@ def read_notifications(t: Section, source: Path) -> Notifications:
                 source,
                 f"notifications.templates.{event}",
                 text,
-                f"placeholders among {{{'}, {'.join(PLACEHOLDERS)}}}, not {{{unknown[0]}}}",
+                f"isian di antara {{{'}, {'.join(PLACEHOLDERS)}}}, bukan {{{unknown[0]}}}",
             )
         if text.strip():
             templates[event] = text
@@ -153,13 +156,13 @@ def read_notifications(t: Section, source: Path) -> Notifications:
         provider=provider,
         templates=templates,
         contact=t.get("contact", str, ""),
-        quiet_start=t.get("quiet_start", str, "21:00", is_time_of_day, "a time of day HH:MM"),
-        quiet_end=t.get("quiet_end", str, "07:00", is_time_of_day, "a time of day HH:MM"),
-        per_minute=t.get("per_minute", int, 20, lambda v: 1 <= v <= 600, "1 to 600 messages"),
+        quiet_start=t.get("quiet_start", str, "21:00", is_time_of_day, "jam JJ:MM"),
+        quiet_end=t.get("quiet_end", str, "07:00", is_time_of_day, "jam JJ:MM"),
+        per_minute=t.get("per_minute", int, 20, lambda v: 1 <= v <= 600, "1 sampai 600 pesan"),
         pause_seconds=float(
-            t.get("pause_seconds", int, 3, lambda v: 0 <= v <= 600, "0 to 600 seconds")
+            t.get("pause_seconds", int, 3, lambda v: 0 <= v <= 600, "0 sampai 600 detik")
         ),
-        max_attempts=t.get("max_attempts", int, 5, lambda v: 1 <= v <= 20, "1 to 20 attempts"),
+        max_attempts=t.get("max_attempts", int, 5, lambda v: 1 <= v <= 20, "1 sampai 20 percobaan"),
         options=options,
     )
     t.done()

@@ -62,13 +62,13 @@ def refusals(periods: Sequence[Period]) -> list[tuple[int, str, str]]:
     seen: set[str] = set()
     for i, p in enumerate(periods):
         if p.start is not None and p.end is not None and p.end < p.start:
-            out.append((i, "end", f"a date on or after its start ({p.start.isoformat()})"))
+            out.append((i, "end", f"tanggal pada atau sesudah awalnya ({p.start.isoformat()})"))
         if p.name in seen:
-            out.append((i, "name", "a name no other period has"))
+            out.append((i, "name", "nama yang tidak dipakai periode lain"))
         seen.add(p.name)
         span = p.span_months
         if span is not None and p.months > span:
-            out.append((i, "months", f"at most the {span} month(s) from start to end"))
+            out.append((i, "months", f"paling banyak {span} bulan, dari awal sampai akhir"))
     dated = sorted(
         ((i, p) for i, p in enumerate(periods) if p.start and p.end and p.start <= p.end),
         key=lambda ip: ip[1].start or date.min,
@@ -76,7 +76,7 @@ def refusals(periods: Sequence[Period]) -> list[tuple[int, str, str]]:
     for (_i, before), (j, after) in zip(dated, dated[1:], strict=False):
         assert before.end is not None and after.start is not None
         if after.start <= before.end:
-            out.append((j, "start", f"a date after the end of period {before.name!r}"))
+            out.append((j, "start", f"tanggal sesudah akhir periode {before.name!r}"))
     return out
 
 

@@ -45,11 +45,11 @@ class Officers:
         """Make an officer; return their token (shown once, stored only hashed)."""
         name = " ".join(name.split())
         if not name or ":" in name:
-            raise OfficerError("an officer's name must not be empty or contain ':'")
+            raise OfficerError("nama petugas tidak boleh kosong atau memuat ':'")
         token = secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
             if conn.execute(select(officers.c.name).where(officers.c.name == name)).first():
-                raise OfficerError(f"officer {name!r} exists; remove them first for a new token")
+                raise OfficerError(f"petugas {name!r} sudah ada; hapus dulu untuk token baru")
             conn.execute(
                 insert(officers).values(
                     name=name,
@@ -64,7 +64,7 @@ class Officers:
         with write_transaction(self.engine) as conn:
             gone = conn.execute(officers.delete().where(officers.c.name == name)).rowcount
         if not gone:
-            raise OfficerError(f"no officer {name!r}")
+            raise OfficerError(f"tidak ada petugas {name!r}")
 
     def names(self) -> list[str]:
         with self.engine.connect() as conn:
