@@ -8,8 +8,8 @@ import os
 from collections.abc import Mapping
 
 FIX = (
-    "create a key for the service account in Google Cloud (IAM > Service accounts > Keys > "
-    "Add key > JSON) and point [sheet] credentials_file or GOOGLE_APPLICATION_CREDENTIALS at it"
+    "buat kunci untuk akun layanan di Google Cloud (IAM > Service accounts > Keys > Add key > "
+    "JSON) lalu arahkan [sheet] credentials_file atau GOOGLE_APPLICATION_CREDENTIALS ke sana"
 )
 NEEDED = ("client_email", "private_key", "token_uri")
 
@@ -22,26 +22,28 @@ def credentials_path(credentials_file: str, env: Mapping[str, str] | None = None
 def credentials_problem(path: str) -> str | None:
     """What is wrong with the key file at `path` (empty: none configured), or None."""
     if not path:
-        return f"no Google credentials are configured: {FIX}"
+        return f"kredensial Google belum diatur: {FIX}"
     try:
         with open(path, encoding="utf-8") as fh:
             key = json.load(fh)
     except FileNotFoundError:
-        return f"the Google credentials file {path} does not exist: {FIX}"
+        return f"berkas kredensial Google {path} tidak ada: {FIX}"
     except IsADirectoryError:
-        return f"the Google credentials file {path} is a folder, not a file: {FIX}"
+        return f"berkas kredensial Google {path} adalah folder, bukan berkas: {FIX}"
     except PermissionError:
-        return f"the Google credentials file {path} cannot be read by this user: fix its owner"
+        return (
+            f"berkas kredensial Google {path} tidak dapat dibaca pengguna ini: perbaiki pemiliknya"
+        )
     except (OSError, UnicodeDecodeError, ValueError):
-        return f"the Google credentials file {path} is not a JSON key: {FIX}"
+        return f"berkas kredensial Google {path} bukan kunci JSON: {FIX}"
     if not isinstance(key, dict) or key.get("type") != "service_account":
         kind = key.get("type") if isinstance(key, dict) else None
-        what = f'a key of type "{kind}"' if kind else "not a key"
-        return f"the Google credentials file {path} is {what}, not a service account's: {FIX}"
+        what = f'kunci berjenis "{kind}"' if kind else "bukan kunci"
+        return f"berkas kredensial Google {path} adalah {what}, bukan kunci akun layanan: {FIX}"
     missing = [name for name in NEEDED if not key.get(name)]
     if missing:
         return (
-            f"the Google credentials file {path} lacks {', '.join(missing)}: download the "
-            "service account's JSON key again"
+            f"berkas kredensial Google {path} tidak memuat {', '.join(missing)}: unduh lagi "
+            "kunci JSON akun layanannya"
         )
     return None

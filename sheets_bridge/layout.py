@@ -120,4 +120,4 @@ def checkbox_value(text: str) -> str:
         return "TRUE"
     if key in ("false", "tidak", "0", "", "n"):
         return "FALSE"
-    raise CellValueError(f"not a checkbox value: {text!r} (use TRUE/FALSE, ya/tidak)")
+    raise CellValueError(f"bukan isian kotak centang: {text!r} (pakai TRUE/FALSE, ya/tidak)")

@@ -139,7 +139,7 @@ class LocalSheets(SheetBackend):
     def column_values(self, name: str, header: str) -> list[str]:
         rows = self.get_all_values(name)
         if not rows or header not in rows[0]:
-            raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
+            raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {header!r}")
         index = rows[0].index(header)
         return [r[index] for r in rows[1:]]
 
@@ -150,7 +150,7 @@ class LocalSheets(SheetBackend):
             head = self._header(conn, name)
             missing = [h for h in headers if h not in head]
             if missing:
-                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+                raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {missing[0]!r}")
             found = conn.execute(
                 select(*(json_text(rows_table.c.cells, head.index(h)) for h in headers))
                 .where(rows_table.c.worksheet == name, rows_table.c.row_no > 1)
@@ -211,7 +211,7 @@ class LocalSheets(SheetBackend):
             wanted = {key_header, *(h for cells in rows.values() for h in cells)}
             missing = [h for h in wanted if h not in head]
             if missing:
-                raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+                raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {missing[0]!r}")
             # Only the key of each row is read (not every row decoded): a sheet of 20,000 rows.
             keys = conn.execute(
                 select(rows_table.c.row_no, json_text(rows_table.c.cells, head.index(key_header)))
@@ -308,4 +308,6 @@ class LocalSheets(SheetBackend):
         self, name: str, key_header: str, key: str, header: str, value: str | bool
     ) -> None:
         if key not in self._write_rows(name, key_header, {key: {header: value}}):
-            raise CellNotFound(f"worksheet {name!r} has no row with {key_header} = {key!r}")
+            raise CellNotFound(
+                f"lembar kerja {name!r} tidak punya baris dengan {key_header} = {key!r}"
+            )

@@ -21,12 +21,12 @@ def set_verifier_cell(
     """
     if worksheet != settings.worksheets["pendaftar"]:
         raise CellNotFound(
-            f"verifiers write only in {settings.worksheets['pendaftar']!r}, not {worksheet!r}"
+            f"verifikator hanya mengisi {settings.worksheets['pendaftar']!r}, bukan {worksheet!r}"
         )
     columns = {v.header: v for v in settings.verifier_columns}
     if column not in columns:
         raise CellNotFound(
-            f"{column!r} is not a verifier column; verifier columns: " + ", ".join(columns)
+            f"{column!r} bukan kolom verifikator; kolom verifikator: " + ", ".join(columns)
         )
     checkbox = columns[column].kind == "checkbox"
     stored = layout.checkbox_value(value) if checkbox else value

@@ -125,10 +125,13 @@ def test_flush_export_and_set(client, settings, config_path) -> None:  # type: i
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--column", "Status", "--value", "TERDAFTAR"], "not a verifier column"),
-        (["--column", "NIK", "--value", "1"], "not a verifier column"),
-        (["--column", "Verifikasi BPJS", "--value", "mungkin"], "not a checkbox value"),
-        (["--id", "BLG-ZZZZZZ", "--column", "Verifikasi BPJS", "--value", "TRUE"], "no row with"),
+        (["--column", "Status", "--value", "TERDAFTAR"], "bukan kolom verifikator"),
+        (["--column", "NIK", "--value", "1"], "bukan kolom verifikator"),
+        (["--column", "Verifikasi BPJS", "--value", "mungkin"], "bukan isian kotak centang"),
+        (
+            ["--id", "BLG-ZZZZZZ", "--column", "Verifikasi BPJS", "--value", "TRUE"],
+            "tidak punya baris dengan",
+        ),
     ],
 )
 def test_sheet_set_refuses_what_a_verifier_cannot_do(

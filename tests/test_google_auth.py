@@ -37,7 +37,7 @@ def test_a_key_the_fake_does_not_know_is_refused(tmp_path: Path) -> None:
         sleep=fake.clock.sleep,
     )
     # In words, not google-auth's traceback: the key may be deleted, make a new one.
-    with pytest.raises(SheetError, match="Google refused the service account's key .*new JSON key"):
+    with pytest.raises(SheetError, match="Google menolak kunci akun layanan .*kunci JSON baru"):
         sheets.worksheet_names()
     assert fake.tokens_issued == 0
 
@@ -45,7 +45,9 @@ def test_a_key_the_fake_does_not_know_is_refused(tmp_path: Path) -> None:
 def test_no_route_to_google_is_said_in_words_after_retries(tmp_path: Path) -> None:
     sheets, fake = google_on_fake(tmp_path, max_attempts=3)
     fake.token_down = True
-    with pytest.raises(SheetError, match="cannot reach Google to sign in .* network and DNS"):
+    with pytest.raises(
+        SheetError, match="Google tidak dapat dihubungi untuk masuk .* jaringan dan DNS"
+    ):
         sheets.worksheet_names()
     fake.token_down = False  # back: the next request signs in and goes through
     assert sheets.worksheet_names() == ["Sheet1"]
@@ -56,7 +58,9 @@ def test_missing_or_broken_credentials_are_clear_errors(tmp_path: Path) -> None:
         open_google(SPREADSHEET, env={})
     broken = tmp_path / "broken.json"
     broken.write_text("{}")
-    with pytest.raises(SheetError, match="broken.json is not a key, not a service account.s"):
+    with pytest.raises(
+        SheetError, match="broken.json adalah bukan kunci, bukan kunci akun layanan"
+    ):
         open_google(SPREADSHEET, env={"GOOGLE_APPLICATION_CREDENTIALS": str(broken)})
 
 

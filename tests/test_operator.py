@@ -75,7 +75,7 @@ def test_no_traceback_for_google_credentials(tmp_path: Path, case: str, command:
     assert done.returncode != 0
     if command == ["doctor"]:  # every check shown, the credentials as the problem
         assert "[OK] Basis data" in out and "[MASALAH] Kredensial Google" in out
-    assert "key.json" in out and ("JSON key" in out or "service account" in out), out
+    assert "key.json" in out and ("kunci JSON" in out or "akun layanan" in out), out
 
 
 def test_options_may_follow_the_command(config_path: Path) -> None:

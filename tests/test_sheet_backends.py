@@ -92,7 +92,7 @@ def test_read_columns_gives_the_named_columns_of_every_row(backend: SheetBackend
         "ID Pendaftaran": [*(f"BLG-{i}" for i in range(len(HOSTILE))), "BLG-short"],
         "Verifikasi Dinas": [""] * (len(HOSTILE) + 1),
     }
-    with pytest.raises(CellNotFound, match="no column 'Tidak Ada'"):
+    with pytest.raises(CellNotFound, match="tidak punya kolom 'Tidak Ada'"):
         backend.read_columns("Pendaftar", ["NIK", "Tidak Ada"])
     with pytest.raises(WorksheetNotFound):
         backend.read_columns("Tidak Ada", ["NIK"])
@@ -105,9 +105,9 @@ def test_update_by_key_finds_the_row(backend: SheetBackend) -> None:
     )
     backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-B", "Verifikasi Dinas", "TRUE")
     assert backend.column_values("Pendaftar", "Verifikasi Dinas")[1] in ("TRUE", "True")
-    with pytest.raises(CellNotFound, match="no row"):
+    with pytest.raises(CellNotFound, match="tidak punya baris"):
         backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-Z", "Verifikasi Dinas", "TRUE")
-    with pytest.raises(CellNotFound, match="no column"):
+    with pytest.raises(CellNotFound, match="tidak punya kolom"):
         backend.update_by_key("Pendaftar", "ID Pendaftaran", "BLG-A", "Tidak Ada", "x")
 
 

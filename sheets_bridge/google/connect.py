@@ -42,8 +42,8 @@ def open_google(
     except (OSError, ValueError, KeyError) as exc:
         # The key passed the offline check, but google-auth cannot use it (a damaged key).
         raise SheetError(
-            f"the Google credentials file {path} cannot be used ({exc}): download the "
-            "service account's JSON key again"
+            f"berkas kredensial Google {path} tidak dapat dipakai ({exc}): unduh lagi kunci "
+            "JSON akun layanannya"
         ) from exc
     if session is None:
         authorized = AuthorizedSession(creds)

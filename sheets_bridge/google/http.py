@@ -94,17 +94,17 @@ class PacedHTTPClient(HTTPClient):
             except google.auth.exceptions.RefreshError as exc:
                 # Google's token endpoint refused the key: trying again gets the same answer.
                 raise SheetError(
-                    f"Google refused the service account's key ({exc}): the key may have been "
-                    "deleted or the account disabled; create a new JSON key for the service "
-                    "account and point [sheet] credentials_file at it"
+                    f"Google menolak kunci akun layanan ({exc}): kuncinya mungkin dihapus atau "
+                    "akunnya dinonaktifkan; buat kunci JSON baru untuk akun layanan dan arahkan "
+                    "[sheet] credentials_file ke sana"
                 ) from exc
             except google.auth.exceptions.TransportError as exc:
                 # The token could not be fetched: nothing was sent to Sheets yet, so even an
                 # append is safe to try again.
                 if attempt == self.max_attempts:
                     raise SheetsUnavailable(
-                        f"cannot reach Google to sign in the service account: {exc}; check "
-                        "this machine's network and DNS"
+                        f"Google tidak dapat dihubungi untuk masuk dengan akun layanan: {exc}; "
+                        "periksa jaringan dan DNS mesin ini"
                     ) from exc
                 delay = self._delay(attempt, None)
                 log.warning(
@@ -114,7 +114,7 @@ class PacedHTTPClient(HTTPClient):
                 if is_append:
                     raise AppendOutcomeUnknown(f"append failed: {type(exc).__name__}") from exc
                 if attempt == self.max_attempts:
-                    raise SheetsUnavailable(f"cannot reach Google Sheets: {exc}") from exc
+                    raise SheetsUnavailable(f"Google Sheets tidak dapat dihubungi: {exc}") from exc
                 delay = self._delay(attempt, None)
                 log.warning(
                     "sheets %s %s: %s, retry %d in %.1f s",

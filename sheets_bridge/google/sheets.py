@@ -168,7 +168,7 @@ class GoogleSheets(SheetBackend):
     def column_values(self, name: str, header: str) -> list[str]:
         head = self.header(name)
         if header not in head:
-            raise CellNotFound(f"worksheet {name!r} has no column {header!r}")
+            raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {header!r}")
         letter = column_letters(head.index(header))
         reply = self.http.values_get(
             self.key,
@@ -182,7 +182,7 @@ class GoogleSheets(SheetBackend):
         head = self.header(name)
         missing = [h for h in headers if h not in head]
         if missing:
-            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+            raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {missing[0]!r}")
         ranges = [
             f"{a1_sheet(name)}!{column_letters(head.index(h))}2:{column_letters(head.index(h))}"
             for h in headers
@@ -237,7 +237,7 @@ class GoogleSheets(SheetBackend):
         head = self.header(name)
         missing = [h for cells in rows.values() for h in cells if h not in head]
         if missing:
-            raise CellNotFound(f"worksheet {name!r} has no column {missing[0]!r}")
+            raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {missing[0]!r}")
         self.guard_sharing()
         width = max(head.index(h) for cells in rows.values() for h in cells) + 1
         packed: dict[str, list[Any]] = {}
@@ -253,7 +253,7 @@ class GoogleSheets(SheetBackend):
             written = self._write_by_key(name, {k: packed[k] for k in untagged})
             left = [k for k in untagged if k not in written]
             if left:
-                raise SheetError(f"{len(left)} row(s) of {name!r} could not be written")
+                raise SheetError(f"{len(left)} baris {name!r} tidak dapat ditulis")
 
     def append_rows(self, name: str, rows: list[list[str | bool]]) -> None:
         if not rows:
@@ -325,7 +325,7 @@ class GoogleSheets(SheetBackend):
         head = self.header(name)
         for column in (key_header, header):
             if column not in head:
-                raise CellNotFound(f"worksheet {name!r} has no column {column!r}")
+                raise CellNotFound(f"lembar kerja {name!r} tidak punya kolom {column!r}")
         self.guard_sharing()
         self.update_rows_by_key(name, key_header, {key: {header: value}})
 
@@ -369,7 +369,7 @@ class GoogleSheets(SheetBackend):
             missing = [k for k in pending if k not in ids]
             if missing:
                 raise CellNotFound(
-                    f"worksheet {name!r} has no row with {key_header} = {missing[0]!r}"
+                    f"lembar kerja {name!r} tidak punya baris dengan {key_header} = {missing[0]!r}"
                 )
             self.http.batch_update(
                 self.key,
@@ -395,4 +395,4 @@ class GoogleSheets(SheetBackend):
             log.warning("%d row tag(s) of %s landed on moved rows; tagging again", len(wrong), name)
             self.http.batch_update(self.key, {"requests": [batch.untag_row(k) for k in wrong]})
             pending = wrong
-        raise SheetError(f"rows of {name!r} kept moving while being tagged; try again")
+        raise SheetError(f"baris-baris {name!r} terus berpindah saat ditandai; coba lagi")
