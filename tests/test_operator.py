@@ -153,7 +153,7 @@ def test_import_responses_says_what_is_wrong_where(
     )
     assert result.exit_code == 0, result.output
     # The first response spans lines 2-3 (a line break in its address): the bad one is line 4.
-    assert "r.csv, baris 4: timestamp 'kemarin sore'" in result.output
+    assert "r.csv, baris 4: waktu (Timestamp) 'kemarin sore' tidak terbaca" in result.output
     assert "m/d/yyyy H:MM:SS" in result.output and "yyyy/m/d h:mm:ss PM GMT+8" in result.output
 
     other = _responses_csv(settings, tmp_path / "o.csv", [], header=["Timestamp", "Nama", "NIK"])

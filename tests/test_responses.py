@@ -107,7 +107,8 @@ def test_a_row_of_numbers_as_the_sheet_stores_them(settings: Settings) -> None:
 def test_a_row_without_a_timestamp_is_reported_not_guessed(settings: Settings) -> None:
     head = header(settings)
     read = read_row(9, ["", "Siti"], columns(head, settings), settings, WITA)
-    assert read.submission is None and (read.row, read.error) == (9, "no timestamp")
+    assert read.submission is None
+    assert (read.row, read.error) == (9, "kolom waktu (Timestamp) kosong")
 
 
 @pytest.mark.parametrize("text", ["0001-01-01T00:00:00", "9999-12-31T23:59:59+14:00"])

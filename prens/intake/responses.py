@@ -80,7 +80,7 @@ class ResponseRow:
     submission: Submission | None  # None when the row cannot be read
     fingerprint: Fingerprint | None
     notes: tuple[Problem, ...]  # warnings about how the sheet stored the answers
-    error: str = ""  # why the row cannot be read (English, for the log and the operator)
+    error: str = ""  # why the row cannot be read (Bahasa Indonesia: the operator reads it)
 
 
 def row_digest(cells: list[Any]) -> str:
@@ -131,9 +131,16 @@ def read_row(
         elif isinstance(stamp, str) and stamp.strip():
             submitted_at = parse_timestamp(stamp, tz, settings.date_order)
         else:
-            raise PayloadError("no timestamp")
-    except PayloadError as exc:
-        return ResponseRow(row, None, None, (), str(exc))
+            return ResponseRow(row, None, None, (), "kolom waktu (Timestamp) kosong")
+    except PayloadError:
+        said = clean_text(str(stamp))[:40]
+        day = "m/d/yyyy" if settings.date_order == "mdy" else "d/m/yyyy"
+        why = (
+            f"waktu (Timestamp) {said!r} tidak terbaca: seharusnya {day} H:MM:SS seperti di "
+            "lembar jawaban, yyyy/m/d h:mm:ss PM GMT+8 seperti di CSV unduhan Forms, atau ISO "
+            "8601 (2026-11-21T14:03:05+08:00)"
+        )
+        return ResponseRow(row, None, None, (), why)
     field_of = {index: field for field, index in cols.fields.items()}
     notes: list[Problem] = []
     answers: dict[str, Answer] = {}
