@@ -67,10 +67,39 @@ def visible(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_the_pages_and_files_an_officer_reads(runtime, client, config_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _read(path: str, reply, where: str) -> None:  # type: ignore[no-untyped-def]
+    """Check one answer: a page's text, or an XLSX's sheet names and cells (a CSV is for
+    machines)."""
+    kind = reply.headers.get("Content-Type", "")
+    if reply.status_code in (301, 302, 303):
+        return  # a browser follows it; werkzeug's body for it is never seen
+    if kind.startswith("text/html"):
+        assert english_in(visible(reply.get_data(as_text=True))) == [], (where, path)
+    elif "spreadsheetml" in kind:
+        book = load_workbook(io.BytesIO(reply.data))
+        words = [ws.title for ws in book.worksheets]
+        for ws in book.worksheets:
+            words += [str(c) for row in ws.iter_rows(values_only=True) for c in row if c]
+        assert english_in(" ".join(words)) == [], (where, path)
+
+
+def _pages(client) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every address the app answers GET on without parts in it."""
+    return sorted(
+        rule.rule
+        for rule in client.application.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/static")
+    )
+
+
+def test_every_page_and_file_an_officer_or_office_reads(runtime, client, config_path: Path) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
+    from prens.rules.offices import DESA
     from prens.store.outbox import enqueue_many
+    from tests.bpjs_helpers import nik, xlsx
+    from tests.offices_helpers import LASUNG_BATU, office
+    from tests.pages_helpers import CSRF
 
     people = populate(runtime, client)
     with runtime.engine.begin() as conn:  # messages of the kinds a machine names otherwise
@@ -84,23 +113,37 @@ def test_the_pages_and_files_an_officer_reads(runtime, client, config_path: Path
         )
     token = Officers(runtime.engine).add("Rahmat")
     auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
-    for path in (
-        "/dinas/masuk",
+    for path in _pages(client):
+        if path.startswith("/kantor") or path.startswith("/webhooks"):
+            continue
+        reply = client.get(path, headers=auth)
+        assert reply.status_code in (200, 302, 404), path  # 404: a page switched off
+        _read(path, reply, "dinas")
+    # The BPJS pages of an upload and a bill check, signed in on the page.
+    signed = client.application.test_client()
+    form = CSRF.search(signed.get("/dinas/masuk").data).group(1).decode()  # type: ignore[union-attr]
+    signed.post("/dinas/masuk", data={"nama": "Rahmat", "token": token, "csrf_token": form})
+    csrf = CSRF.search(signed.get("/dinas/bpjs/").data).group(1).decode()  # type: ignore[union-attr]
+    rows = [["NIK", "KPJ", "Iuran"], [nik(0), "25000000001", "16800"]]
+    for url, extra in (("/dinas/bpjs/impor", {}), ("/dinas/bpjs/tagihan", {"bulan": "2026-11"})):
+        reply = signed.post(
+            url,
+            data={"csrf_token": csrf, "berkas": (io.BytesIO(xlsx(rows)), "f.xlsx"), **extra},
+            content_type="multipart/form-data",
+        )
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:300]
+        for page in (reply.headers["Location"], reply.headers["Location"] + "/laporan.xlsx"):
+            _read(page, signed.get(page), "bpjs")
+    # An office's pages, signed in as a desa office.
+    desa = client.application.test_client()
+    office_token = office(runtime, "Desa Lasung Batu", DESA, LASUNG_BATU)
+    form = CSRF.search(desa.get("/kantor/masuk").data).group(1).decode()  # type: ignore[union-attr]
+    desa.post(
         "/kantor/masuk",
-        "/dinas/dashboard",
-        "/dinas/evaluasi",
-        "/dinas/berita-acara",
-        "/dinas/bpjs/",
-    ):
-        page = client.get(path, headers=auth)
-        assert page.status_code == 200, path
-        assert english_in(visible(page.get_data(as_text=True))) == [], path
-    for path in ("/dinas/evaluasi.xlsx", "/dinas/daftar-final.xlsx", "/dinas/berita-acara.xlsx"):
-        book = load_workbook(io.BytesIO(client.get(path, headers=auth).data))
-        words = [ws.title for ws in book.worksheets]
-        for ws in book.worksheets:
-            words += [str(c) for row in ws.iter_rows(values_only=True) for c in row if c]
-        assert english_in(" ".join(words)) == [], path
+        data={"nama": "Desa Lasung Batu", "token": office_token, "csrf_token": form},
+    )
+    for path in [p for p in _pages(client) if p.startswith("/kantor")] + ["/kantor/?cetak=1"]:
+        _read(path, desa.get(path), "kantor")
 
 
 def test_the_commands_an_operator_runs(runtime, client, config_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
