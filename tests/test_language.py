@@ -147,7 +147,11 @@ def test_every_page_and_file_an_officer_or_office_reads(runtime, client, config_
 
 
 def test_the_commands_an_operator_runs(runtime, client, config_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.bpjs_helpers import nik, xlsx
+
     people = populate(runtime, client)
+    branch = tmp_path / "cabang.xlsx"
+    branch.write_bytes(xlsx([["NIK", "KPJ", "Iuran"], [nik(0), "25000000001", "16800"]]))
 
     def run(*args: str) -> str:
         result = CliRunner().invoke(main, ["--config", str(config_path), *args])
@@ -167,7 +171,25 @@ def test_the_commands_an_operator_runs(runtime, client, config_path: Path, tmp_p
         "officer add": run("officer", "add", "Budi"),
         "officer list": run("officer", "list"),
         "notifications list": run("notifications", "list"),
+        "bpjs export": run("bpjs", "export", "-o", str(tmp_path / "b.xlsx")),
+        "bpjs import": run("bpjs", "import", str(branch)),
+        "bpjs check-bill": run("bpjs", "check-bill", str(branch), "--month", "2026-11"),
+        "sheet set": run(
+            "sheet",
+            "set",
+            "Pendaftar",
+            "--id",
+            people["menunggu"].id,
+            "--column",
+            "Verifikasi Dinas",
+            "--value",
+            "TRUE",
+        ),
+        "officer remove": run("officer", "remove", "Budi"),
+        "office remove": run("office", "remove", "Desa Lasung Batu"),
     }
+    doctor = CliRunner().invoke(main, ["--config", str(config_path), "doctor"])
+    outputs["doctor"] = doctor.output
     for job in ("flush", "sync", "notify", "compile", "reconcile", "rollover", "reminders"):
         outputs[f"jobs run {job}"] = run("jobs", "run", job)
     outputs["jobs run uploads"] = run("jobs", "run", "uploads")
