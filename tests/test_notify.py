@@ -266,7 +266,7 @@ def test_unknown_placeholder_is_a_configuration_error(tmp_path) -> None:  # type
     path = write_config(
         tmp_path, {"(ID {id}) sudah TERVERIFIKASI": "(NIK {nik}) sudah TERVERIFIKASI"}
     )
-    with pytest.raises(ConfigError, match=r"notifications.templates.TERVERIFIKASI.*not \{nik\}"):
+    with pytest.raises(ConfigError, match=r"notifications.templates.TERVERIFIKASI.*bukan \{nik\}"):
         load_settings(path)
 
 
