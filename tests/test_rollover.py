@@ -194,19 +194,8 @@ def test_the_evaluation_of_the_scenario(verifying, client) -> None:  # type: ign
 
 
 def test_the_dashboard_shows_a_periods_budget(verifying, client) -> None:  # type: ignore[no-untyped-def]
-    import base64
-
-    from prens.store.officers import Officers
-    from tests.conftest import SECRET
-    from webhooks.app import create_app
-
     test_two_periods(verifying, client)
-    base, _fake, _ids = verifying
-    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
-    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
-    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
-    token = Officers(base.engine).add("Rahmat")
-    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    app, auth = officer_app(verifying, (P2025, P2026))
     page = app.get("/dinas/dashboard?periode=2025", headers=auth).get_data(as_text=True)
     # 2025 is over (the suite runs after it): 51 member-months, the projection the same.
     assert "Periode anggaran 2025" in page and "Rp 856.800" in page
@@ -214,19 +203,8 @@ def test_the_dashboard_shows_a_periods_budget(verifying, client) -> None:  # typ
 
 
 def test_the_berita_acara_page_of_a_period(verifying, client) -> None:  # type: ignore[no-untyped-def]
-    import base64
-
-    from prens.store.officers import Officers
-    from tests.conftest import SECRET
-    from webhooks.app import create_app
-
     test_two_periods(verifying, client)
-    base, _fake, _ids = verifying
-    settings = dataclasses.replace(base.settings, periods=(P2025, P2026))
-    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
-    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
-    token = Officers(base.engine).add("Rahmat")
-    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    app, auth = officer_app(verifying, (P2025, P2026))
     page = app.get("/dinas/berita-acara?periode=2025", headers=auth).get_data(as_text=True)
     assert "periode 2025: 01-01-2025 s.d. 31-12-2025" in page
     assert "terpakai sampai hari ini <strong>Rp 856.800</strong>" in page
@@ -290,21 +268,12 @@ def test_a_past_period_reports_as_it_was(verifying, client) -> None:  # type: ig
 
 
 def test_a_past_period_on_the_pages_downloads_and_doctor(verifying, client) -> None:  # type: ignore[no-untyped-def]
-    import base64
-
     from prens.reports.evaluation import left_of_budget
-    from prens.store.officers import Officers
-    from tests.conftest import SECRET
-    from webhooks.app import create_app
 
     test_two_periods(verifying, client)
     base, _fake, _ids = verifying
     tight = dataclasses.replace(P2025, budget=500_000)  # 856,800 spent: 356,800 over
-    settings = dataclasses.replace(base.settings, periods=(tight, P2026))
-    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
-    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
-    token = Officers(base.engine).add("Rahmat")
-    auth = {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
+    app, auth = officer_app(verifying, (tight, P2026))
     page = app.get("/dinas/dashboard?periode=2025", headers=auth).get_data(as_text=True)
     assert "peserta pada akhir periode 5" in page  # not 2026's three
     assert "melebihi pagu menurut proyeksi: Rp 356.800" in page and "Rp -" not in page
@@ -352,3 +321,19 @@ def test_a_rollover_with_nothing_to_do_says_so() -> None:
     )
     moved = RolloverReport(period="2026", carried=3, waiting=1).summary()
     assert moved == "rollover: into period 2026: 3 carried over, 1 to the waiting list"
+
+
+def officer_app(verifying, periods: tuple[Period, ...]):  # type: ignore[no-untyped-def]
+    """The two periods' scenario's web app with `periods`, and an officer's Basic header."""
+    import base64
+
+    from prens.store.officers import Officers
+    from tests.conftest import SECRET
+    from webhooks.app import create_app
+
+    base, _fake, _ids = verifying
+    settings = dataclasses.replace(base.settings, periods=periods)
+    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
+    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
+    token = Officers(base.engine).add("Rahmat")
+    return app, {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}
