@@ -247,3 +247,19 @@ def test_modules_and_functions_are_short_enough_to_read(module: str) -> None:
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == [], f"{path.relative_to(ROOT)}: " + ", ".join(long)
+
+
+def test_no_two_url_rules_answer_one_path_and_method(app) -> None:  # type: ignore[no-untyped-def]
+    # `/` was routed twice: the health blueprint's bare page won, and the citizens' home page
+    # was never shown.
+    from collections import Counter
+
+    seen = Counter(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    )
+    assert [key for key, n in seen.items() if n > 1] == []
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "Cek status pendaftaran Anda" in page  # the citizens' home page
