@@ -1,11 +1,21 @@
-"""The domain's errors. Each package has one base exception; edges turn them into responses.
+"""The domain's errors. Every error the project raises on purpose is a PrensError, except the
+sheet seam's (sheets_bridge.base.SheetError and its kinds, for a sheet that cannot be used);
+edges turn them into responses. (tests/test_architecture.py checks this tree is complete.)
 
 PrensError
- ├── ConfigError        a configuration value is wrong (start-up stops)
- ├── PayloadError       a webhook body is not the contract's shape (HTTP 400)
- ├── LedgerError        the ledger cannot be used (HTTP 503, command exits non-zero)
- ├── ResponseChanged    a response sent again with other answers (an edit; HTTP 409)
- └── ResponsesLayoutError  the form's responses sheet lacks a configured question's column
+ ├── ConfigError           a configuration value is wrong (start-up stops)
+ ├── PayloadError          a webhook body is not the contract's shape (HTTP 400)
+ ├── LedgerError           the ledger cannot be used (HTTP 503, command exits non-zero)
+ ├── ResponseChanged       a response sent again with other answers (an edit; HTTP 409)
+ ├── ResponsesLayoutError  the form's responses sheet lacks a configured question's column
+ ├── RegionDataError       the region data file cannot be read (prens.rules.regions)
+ ├── FileLayoutError       a BPJS file lacks the expected columns (prens.rules.bpjs.columns)
+ ├── FileRefused           an uploaded file cannot be read (prens.intake.tables)
+ │    └── NotASpreadsheet  an upload whose name is not .xlsx or .csv
+ ├── OfficerError          an officer's name taken, unknown or unusable (prens.store.officers)
+ ├── OfficeError           an office's name taken, unknown or unusable (prens.store.offices)
+ ├── ReceiptRefused        documents that cannot be recorded at that office (prens.store.offices)
+ └── ProviderError         a messaging provider that cannot be used (jobs.providers.base)
 """
 
 from __future__ import annotations

@@ -263,3 +263,35 @@ def test_no_two_url_rules_answer_one_path_and_method(app) -> None:  # type: igno
     assert [key for key, n in seen.items() if n > 1] == []
     page = app.test_client().get("/").get_data(as_text=True)
     assert "Cek status pendaftaran Anda" in page  # the citizens' home page
+
+
+def test_every_domain_error_is_in_the_documented_tree() -> None:
+    # prens/errors.py drew a tree that omitted five of its subclasses, and two domain errors
+    # were plain ValueErrors.
+    import importlib
+    import inspect
+    import pkgutil
+
+    import jobs
+    import prens
+    import prens.errors
+    import sheets_bridge
+    import webhooks
+    from sheets_bridge.base import SheetError
+
+    classes = set()
+    for package in (prens, jobs, webhooks, sheets_bridge):
+        for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if ".migrations" in found.name or found.name.endswith(("__main__", ".wsgi")):
+                continue
+            module = importlib.import_module(found.name)
+            classes |= {
+                c
+                for _, c in inspect.getmembers(module, inspect.isclass)
+                if issubclass(c, Exception) and c.__module__ == module.__name__
+            }
+    tree = prens.errors.__doc__ or ""
+    for error in classes:
+        assert issubclass(error, (prens.errors.PrensError, SheetError)), error
+        if issubclass(error, prens.errors.PrensError) and error is not prens.errors.PrensError:
+            assert f" {error.__name__} " in tree, f"{error.__name__} is not in prens/errors.py"

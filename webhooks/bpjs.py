@@ -15,7 +15,7 @@ from prens.config import Settings
 from prens.errors import PrensError
 from prens.intake.bpjs_files import bill_lines, import_lines, max_bytes
 from prens.intake.submission import clean_text, typed
-from prens.intake.tables import FileRefused
+from prens.intake.tables import FileRefused, NotASpreadsheet
 from prens.privacy import redact
 from prens.reports import bpjs as files
 from prens.rules.bpjs import bill as billing
@@ -49,10 +49,6 @@ def _message(status: int, heading: str, text: str) -> tuple[str, int]:
 
 def _uploads() -> Uploads:
     return Uploads(current_runtime().engine)
-
-
-class NotASpreadsheet(Exception):
-    """An upload whose name is not .xlsx or .csv."""
 
 
 def _uploaded() -> tuple[str, bytes] | None:

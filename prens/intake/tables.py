@@ -49,6 +49,10 @@ class FileRefused(PrensError):
     """A file that cannot be read; the message says why, for the person who sent it."""
 
 
+class NotASpreadsheet(FileRefused):
+    """An upload whose name is not .xlsx or .csv (the name is its message)."""
+
+
 @dataclass(frozen=True)
 class Table:
     name: str  # the worksheet's name ("" for a CSV)

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prens.errors import PrensError
+
 PACKAGED = Path(__file__).parent / "data"
 
 _PREFIXES = re.compile(r"^(kecamatan|kec|desa|ds|kelurahan|kel)\b\.?\s*")
@@ -56,7 +58,7 @@ class Region:
         return sum(len(v) for v in self.desa.values())
 
 
-class RegionDataError(ValueError):
+class RegionDataError(PrensError):
     """The region file is missing, malformed, or does not hold the configured region."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from prens.errors import PrensError
 from prens.rules.lifecycle import membership_key
 
 HEADER_SEARCH_ROWS = 20  # title rows (often merged cells) above the header row
@@ -20,7 +21,7 @@ _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 
-class FileLayoutError(ValueError):
+class FileLayoutError(PrensError):
     """A file whose columns are not the expected ones (the message is for the officer)."""
 
 
