@@ -1,4 +1,5 @@
-"""The Google Form webhook (contract in DESIGN.md): signed JSON in, stored, status out."""
+"""The Google Form webhook (contract: the README's "What the service answers"): signed JSON in,
+stored, status out."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def rate_limited(
     view: Callable[[], ResponseReturnValue], runtime: Runtime
 ) -> Callable[[], ResponseReturnValue]:
     """`view`, limited per client and per NIK with the `limits` library on counters kept in the
-    ledger's database (prens/rate_store.py), so the limits hold across worker processes.
+    ledger's database (prens/store/rate_store.py), so the limits hold across worker processes.
 
     Only this view pays for it: a rate-limit extension's hooks would run on every request,
     the webhook's included."""

@@ -1,4 +1,5 @@
-"""The webhook body (contract in DESIGN.md), parsed into a Submission, or a PayloadError."""
+"""The webhook body (its contract: the README's "What the service answers"), parsed into a
+Submission, or a PayloadError."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Problem codes found in a submission, with their messages in Bahasa Indonesia.
 
-The codes are a contract (DESIGN.md): the Apps Script, the sheet and later reports rely on them.
+The codes are a contract (the README's "What the service answers"): the Apps Script, the sheet
+and later reports rely on them.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "name_title": (WARNING, "Nama tampaknya memuat gelar atau jabatan ({titles})."),
     "phone_shared": (WARNING, "Nomor HP ini dipakai oleh lebih dari {limit} pendaftar."),
-    # Not in DESIGN.md's list: found only by the reconcile job (see prens/responses.py).
+    # Not in the webhook's list: found only by the reconcile job (prens/intake/responses.py).
     "sheet_number": (
         WARNING,
         "{label} dibaca dari sheet respons formulir, yang menyimpannya sebagai bilangan: "
