@@ -30,7 +30,7 @@ from prens.reports import berita_acara as berita
 from prens.reports import final
 from prens.reports.changes import berita_registrations, decree
 from prens.reports.evaluation import budget, evaluate, facts, summary_rows, write_evaluation
-from prens.reports.exports import plain_sheet, write_csv, write_xlsx
+from prens.reports.exports import plain_sheet, write_csv
 from prens.reports.stats import STATUS_ORDER
 from prens.reports.stats import dashboard as numbers
 from prens.rules.messages import STATUS_WORDS
@@ -152,14 +152,7 @@ def daftar_final_xlsx() -> Response:
     period = _period()
     table, changes = decree(rt.ledger, rt.verification(), s, period, datetime.now(UTC))
     out = io.BytesIO()
-    write_xlsx(
-        out,
-        table,
-        final.text_columns(s),
-        final.summary(table[1:], s, s.contribution_months, s.coverage_target),
-        date_columns=final.date_columns(s),
-        changes=changes,
-    )
+    final.write_decree(out, table, changes, s)
     name = _named("daftar-final", period, "xlsx")
     audit_download(name, len(table) - 1)
     return attachment(out.getvalue(), name, XLSX)

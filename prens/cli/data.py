@@ -55,7 +55,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
 
     from prens.reports import final
     from prens.reports.changes import decree
-    from prens.reports.exports import write_csv, write_xlsx
+    from prens.reports.exports import write_csv
 
     s = runtime.settings
     store = runtime.verification()
@@ -76,16 +76,7 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
         if fmt == "csv":
             write_csv(fh, table, bar)
         else:
-            summary = final.summary(table[1:], s, s.contribution_months, s.coverage_target)
-            write_xlsx(
-                fh,
-                table,
-                final.text_columns(s),
-                summary,
-                bar,
-                final.date_columns(s),
-                changes=changes,
-            )
+            final.write_decree(fh, table, changes, s, bar)
     store.log(
         None,
         "export",

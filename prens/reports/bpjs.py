@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from prens.config import Settings
 from prens.errors import PrensError
 from prens.reports.exports import plain_sheet, table_sheet
-from prens.reports.final import membership_header
+from prens.reports.final import list_order, membership_header
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
 from prens.rules.bpjs.bill import BillCheck, BillLine, Member
@@ -53,14 +53,7 @@ def enrolment_table(
     """The enrolment file's rows (header first), by kecamatan, desa and name, in the columns
     `[bpjs] export_columns` sets; and which columns are text."""
     chosen = ledger.in_states(tuple(states))
-    chosen.sort(
-        key=lambda r: (
-            r.person.get("kecamatan", ""),
-            r.person.get("desa", ""),
-            r.person.get("nama", ""),
-            r.id,
-        )
-    )
+    chosen.sort(key=list_order)
     number_column = membership_header(settings)
     seen = store.cells_for([r.id for r in chosen]) if number_column else {}
     columns = settings.bpjs.export_columns

@@ -3,9 +3,11 @@ by the compile job (the worksheet) and by the downloads."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from prens.config import Settings
+from prens.reports.exports import write_xlsx
 from prens.rules.lifecycle import BERKAS_LENGKAP, TERDAFTAR, TERVERIFIKASI
 from prens.rules.phone import national
 from prens.rules.registration import Registration
@@ -74,6 +76,35 @@ def list_of(
     return [headers(settings), *rows(chosen, seen, settings, everyone=everyone)]
 
 
+def list_order(reg: Registration) -> tuple[str, str, str, str]:
+    """The order of every list of people the Dinas reads: kecamatan, desa, name, then id."""
+    p = reg.person
+    return (p.get("kecamatan", ""), p.get("desa", ""), p.get("nama", ""), reg.id)
+
+
+def write_decree(
+    out: IO[bytes],
+    table: list[list[str]],
+    changes: list[list[str]],
+    settings: Settings,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """The decree list as XLSX: the list, its summary with the budget, and what changed from
+    the period before (the page and `prens export final` write the same file)."""
+    summary_rows = summary(
+        table[1:], settings, settings.contribution_months, settings.coverage_target
+    )
+    write_xlsx(
+        out,
+        table,
+        text_columns(settings),
+        summary_rows,
+        progress,
+        date_columns(settings),
+        changes=changes,
+    )
+
+
 def rows(
     registrations: list[Registration],
     last_seen: dict[str, tuple[dict[str, Any], str]],
@@ -83,14 +114,7 @@ def rows(
     """Numbered rows, by kecamatan, desa and name, of the registrations in a final state (or
     all of them)."""
     chosen = [r for r in registrations if everyone or r.state in FINAL_STATES]
-    chosen.sort(
-        key=lambda r: (
-            r.person.get("kecamatan", ""),
-            r.person.get("desa", ""),
-            r.person.get("nama", ""),
-            r.id,
-        )
-    )
+    chosen.sort(key=list_order)
     number = membership_header(settings)
     out = []
     for n, reg in enumerate(chosen, start=1):
