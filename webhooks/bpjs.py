@@ -20,7 +20,7 @@ from prens.privacy import redact
 from prens.reports import bpjs as files
 from prens.rules.bpjs import bill as billing
 from prens.rules.bpjs import numbers_in
-from prens.rules.identity import mask
+from prens.rules.identity import shown_nik
 from prens.store.uploads import Upload, Uploads
 from sheets_bridge.base import SheetError
 from sheets_bridge.membership import apply_import, import_plan
@@ -132,7 +132,7 @@ def _rows(outcomes: list[numbers_in.Outcome], applied: bool) -> list[dict[str, A
     return [
         {
             "row": o.line.row,
-            "nik": mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(tidak sah)",
+            "nik": shown_nik(o.line.nik.nik),
             # The file's own cells, as typed at the branch: a personal number in the wrong
             # column is hidden as the NIK is masked.
             "number": redact(o.line.number),
@@ -294,7 +294,7 @@ def tagihan_hasil(upload_id: str) -> str:
         problems=[
             {
                 "row": line.row or "",
-                "nik": mask(line.nik) if len(line.nik) == 16 else "(tidak sah)",
+                "nik": shown_nik(line.nik),
                 "outcome": "; ".join(billing.OUTCOMES[c] for c in line.codes),
                 "detail": redact(line.detail),
                 "id": line.registration_id,

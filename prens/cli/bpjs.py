@@ -179,7 +179,7 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
     from prens.privacy import redact
     from prens.rules.bpjs.numbers_in import SAME, SET, counts
     from prens.rules.bpjs.numbers_in import labels as named
-    from prens.rules.identity import mask
+    from prens.rules.identity import shown_nik
 
     labels = named(applied)
     click.echo(f"{len(outcomes)} baris:")
@@ -188,7 +188,7 @@ def _print_import(outcomes: list, applied: bool) -> None:  # type: ignore[type-a
             click.echo(f"  {n:6d}  {labels[code]}")
     shown = [o for o in outcomes if o.code not in (SET, SAME)]
     for o in shown[:50]:
-        nik = mask(o.line.nik.nik) if len(o.line.nik.nik) == 16 else "(NIK tidak sah)"
+        nik = shown_nik(o.line.nik.nik)
         # The file's cells as the branch typed them: a personal number in the wrong column is
         # hidden, as the NIK is masked.
         detail = printable(redact(o.detail))
@@ -202,13 +202,13 @@ def _print_attention(result: Any) -> None:
     most; all of them are in the report."""
     from prens.privacy import redact
     from prens.rules.bpjs.bill import OK, OUTCOMES
-    from prens.rules.identity import mask
+    from prens.rules.identity import shown_nik
 
     shown = [line for line in result.lines if line.codes != (OK,)]
     if shown:
         click.echo("Perlu diperiksa:")
     for line in shown[:50]:
-        nik = mask(line.nik) if len(line.nik) == 16 else "(NIK tidak sah)"
+        nik = shown_nik(line.nik)
         where = f"baris {line.row}" if line.row is not None else "tidak ditagih"
         said = "; ".join(OUTCOMES[c] for c in line.codes)
         detail = printable(redact(line.detail))

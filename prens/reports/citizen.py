@@ -13,7 +13,7 @@ from typing import Any
 
 from prens.config import Settings
 from prens.rules.dates import parse_date
-from prens.rules.identity import digits_only
+from prens.rules.identity import digits_only, looks_like_nik
 from prens.rules.lifecycle import (
     BERHENTI,
     BERKAS_LENGKAP,
@@ -50,7 +50,7 @@ def not_found(settings: Settings) -> Answer:
 def read_nik(text: str) -> str | None:
     """The NIK as typed, without separators; None unless it is 16 digits."""
     nik = digits_only(text.strip())
-    return nik if len(nik) == 16 and nik.isascii() and nik.isdigit() else None
+    return nik if looks_like_nik(nik) else None
 
 
 def read_birth_date(text: str) -> date | None:

@@ -96,7 +96,7 @@ class Nik:
 def check_nik(raw: str, today: date, field: str = "nik") -> tuple[Nik | None, list[Problem]]:
     """Check a typed NIK; return it parsed when it has no hard error."""
     number = digits_only(raw)
-    if not re.fullmatch(r"[0-9]{16}", number):
+    if not looks_like_nik(number):
         return None, [problem(field, "nik_format")]
     if is_placeholder(number):
         return None, [problem(field, "nik_placeholder")]
@@ -119,10 +119,10 @@ def check_kk(
 ) -> tuple[str | None, list[Problem]]:
     """Check a typed KK number; the KK's region is the domicile check."""
     number = digits_only(raw)
-    if re.fullmatch(r"[0-9]{16}", number) and is_placeholder(number):
+    if looks_like_nik(number) and is_placeholder(number):
         return None, [problem(field, "kk_placeholder")]
     if (
-        not re.fullmatch(r"[0-9]{16}", number)
+        not looks_like_nik(number)
         or number[0:2] not in PROVINCE_CODES
         or number[2:4] == "00"
         or number[12:16] == "0000"
@@ -138,6 +138,17 @@ def check_kk(
     if number[0:4] != region_code.replace(".", ""):
         return None, [problem(field, "kk_outside_region", district=district)]
     return number, []
+
+
+def looks_like_nik(text: str) -> bool:
+    """Whether `text` has a NIK's shape (16 ASCII digits); whether it is a NIK is check_nik's."""
+    return re.fullmatch(r"[0-9]{16}", text) is not None
+
+
+def shown_nik(text: str) -> str:
+    """A NIK as a page or a terminal shows it: masked, or in words when it has no NIK's shape
+    (never the text itself: it may be another personal number)."""
+    return mask(text) if looks_like_nik(text) else "(NIK tidak sah)"
 
 
 def mask(number: str) -> str:

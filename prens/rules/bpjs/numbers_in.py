@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from prens.rules.bpjs.columns import NIK_NUMBER_DETAIL, NikCell, same_name
+from prens.rules.identity import looks_like_nik
 from prens.rules.lifecycle import BERKAS_LENGKAP, DITOLAK, TERDAFTAR, membership_key
 
 SET, SAME, CONFLICT = "set", "same", "conflict"
@@ -142,7 +143,7 @@ def _one(  # noqa: PLR0911 (one return per outcome reads best)
         return Outcome(line, NIK_TWICE, detail=f"{twice[line.nik.nik]} baris")
     reg = registrations.get(line.nik.nik)
     if reg is None:
-        shape = "" if re.fullmatch(r"[0-9]{16}", line.nik.nik) else " (bukan 16 angka)"
+        shape = "" if looks_like_nik(line.nik.nik) else " (bukan 16 angka)"
         return Outcome(line, UNKNOWN_NIK, detail=f"NIK tidak dikenal{shape}")
     found = {"registration_id": reg.id, "name": reg.name}
     if reg.state not in ELIGIBLE:
