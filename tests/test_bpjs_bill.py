@@ -70,7 +70,7 @@ def test_check_bill(runtime, client, config_path: Path, tmp_path: Path) -> None:
     missing = lines[None]  # a member not on the bill has no row number
     assert missing == (b.OUTCOMES[b.MISSING], "")
     exported = runtime.verification().downloads()
-    assert [e.detail["list"] for e in exported] == ["bpjs-pemeriksaan-tagihan"]
+    assert [e.detail["file"] for e in exported] == ["bpjs-pemeriksaan-tagihan.xlsx"]
     # Who needs attention, on the terminal too: masked NIK and registration id, never a NIK.
     out = result.output
     attention = out[out.index("Perlu diperiksa:") : out.index("laporan:")]

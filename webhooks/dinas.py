@@ -114,12 +114,8 @@ def authenticate():  # type: ignore[no-untyped-def]
 
 
 def audit_download(what: str, rows: int) -> None:
-    current_runtime().verification().log(
-        None,
-        "download",
-        g.officer,
-        {"file": what, "rows": rows, "ip": request.remote_addr},
-        datetime.now(UTC),
+    current_runtime().verification().personal_file(
+        "download", g.officer, what, rows, datetime.now(UTC), request.remote_addr or "?"
     )
 
 

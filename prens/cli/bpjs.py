@@ -80,12 +80,8 @@ def bpjs_export(runtime: Runtime, states: tuple[str, ...], fmt: str, output: str
             write_csv(fh, table)
         else:
             write_enrolment(fh, table, text)
-    store.log(
-        None,
-        "export",
-        _actor(),
-        {"list": "bpjs-pendaftaran", "format": fmt, "rows": len(table) - 1},
-        datetime.now(UTC),
+    store.personal_file(
+        "export", _actor(), f"bpjs-pendaftaran.{fmt}", len(table) - 1, datetime.now(UTC)
     )
     click.echo(f"{output}: {len(table) - 1} baris ({', '.join(states or DEFAULT_STATES)})")
 
@@ -225,12 +221,8 @@ def _write_report(runtime: Runtime, path: str, outcomes: list, applied: bool, na
     private_file(Path(path))
     with open(path, "wb") as fh:
         write_import_report(fh, outcomes, applied, name)
-    runtime.verification().log(
-        None,
-        "export",
-        _actor(),
-        {"list": "bpjs-laporan-impor", "format": "xlsx", "rows": len(outcomes)},
-        datetime.now(UTC),
+    runtime.verification().personal_file(
+        "export", _actor(), "bpjs-laporan-impor.xlsx", len(outcomes), datetime.now(UTC)
     )
     click.echo(f"laporan: {path}")
 
@@ -292,11 +284,11 @@ def bpjs_check_bill(runtime: Runtime, file: str, month: str, report: str | None)
         private_file(Path(report))
         with open(report, "wb") as fh:
             write_bill_report(fh, result, month, s.contribution_per_month, Path(file).name)
-        store.log(
-            None,
+        store.personal_file(
             "export",
             _actor(),
-            {"list": "bpjs-pemeriksaan-tagihan", "format": "xlsx", "rows": len(result.lines)},
+            "bpjs-pemeriksaan-tagihan.xlsx",
+            len(result.lines),
             datetime.now(UTC),
         )
         click.echo(f"laporan: {report}")

@@ -77,11 +77,11 @@ def export_final(runtime: Runtime, fmt: str, output: str, period_name: str | Non
             write_csv(fh, table, bar)
         else:
             final.write_decree(fh, table, changes, s, bar)
-    store.log(
-        None,
+    store.personal_file(
         "export",
         f"cli:{getpass.getuser()}",
-        {"list": f"daftar-final-{period.name}", "format": fmt, "rows": len(table) - 1},
+        f"daftar-final-{period.name}.{fmt}",
+        len(table) - 1,
         now,
     )
     click.echo(f"{output}: {len(table) - 1} baris")

@@ -63,11 +63,11 @@ def evaluasi(runtime: Runtime, name: str | None, output: str) -> None:
     private_file(Path(output))
     with open(output, "wb") as fh:
         write_evaluation(fh, ev, s)
-    runtime.verification().log(
-        None,
+    runtime.verification().personal_file(
         "export",
         f"cli:{getpass.getuser()}",
-        {"list": f"evaluasi-{period.name}", "format": "xlsx", "rows": sum(ev.received.values())},
+        f"evaluasi-{period.name}.xlsx",
+        sum(ev.received.values()),
         now,
     )
     click.echo(f"{output}: evaluasi periode {period.name}")

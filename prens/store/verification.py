@@ -72,6 +72,7 @@ _SAID: dict[str, Any] = {
         f"baris terhapus dari {d['worksheet']}: ditulis lagi pada penulisan lembar berikutnya"
     ),
     "cell": lambda d, _r: f"{d['column']}: {d['before']!r} -> {d['after']!r}",
+    # Entries before one vocabulary named an export's list and format instead of its file.
     "download": lambda d, _r: f"unduhan {d.get('file') or d.get('list')}, {_rows(d)}",
     "export": lambda d, _r: (
         f"ekspor {d.get('file') or str(d.get('list')) + '.' + str(d.get('format'))}, {_rows(d)}"
@@ -342,6 +343,22 @@ class VerificationStore:
             )
             for r in rows
         ]
+
+    def personal_file(
+        self,
+        kind: str,
+        actor: str,
+        file: str,
+        rows: int,
+        now: datetime,
+        ip: str | None = None,
+    ) -> None:
+        """Audit a file of personal data leaving the system: `kind` "download" (a page) or
+        "export" (a command), with the file's name, its rows and (a download) the address."""
+        detail: dict[str, Any] = {"file": file, "rows": rows}
+        if ip is not None:
+            detail["ip"] = ip
+        self.log(None, kind, actor, detail, now)
 
     def downloads(self, limit: int = 200) -> list[AuditEntry]:
         """The latest downloads and exports of personal data (who, when, what), newest first."""
