@@ -201,12 +201,20 @@ def status_cells(
     ob: Observation, reg: SheetEntry, settings: Settings, now: datetime, receipt: str = ""
 ) -> dict[str, str | bool]:
     """What the sheet shows of an observation: Status, Catatan Sistem, when it changed."""
+    when = now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M:%S")
     return {
-        settings.columns["status"]: ob.state_after,
-        settings.columns["catatan"]: catatan(reg, ob.notes, receipt),
-        settings.columns["diperbarui"]: now.astimezone(settings.timezone).strftime(
-            "%Y-%m-%d %H:%M:%S"
-        ),
+        **state_cells(ob.state_after, reg, ob.notes, receipt, settings),
+        settings.columns["diperbarui"]: when,
+    }
+
+
+def state_cells(
+    state: str, reg: SheetEntry, notes: str, receipt: str, settings: Settings
+) -> dict[str, str | bool]:
+    """Status and Catatan Sistem of a row in `state` (what a sync writes and what it repairs)."""
+    return {
+        settings.columns["status"]: state,
+        settings.columns["catatan"]: catatan(reg, notes, receipt),
     }
 
 
@@ -223,7 +231,6 @@ def _repairs(
     """A run killed between storing what it saw and writing back left Status or Catatan behind
     the ledger (or a desa's receipt note is new): bring the sheet level with what was stored
     (added to `back`); how many."""
-    status_header, note_header = settings.columns["status"], settings.columns["catatan"]
     observed = {ob.registration_id: ob for ob in observations}
     repaired = 0
     for index, reg_id in enumerate(ids):
@@ -233,7 +240,7 @@ def _repairs(
         seen = observed.get(reg_id)
         state = seen.state_after if seen else reg.state or ""
         notes = seen.notes if seen else last.get(reg_id, ({}, ""))[1]
-        want = {status_header: state, note_header: catatan(reg, notes, receipts.get(reg_id, ""))}
+        want = state_cells(state, reg, notes, receipts.get(reg_id, ""), settings)
         have = {h: str(columns[h][index]) for h in want}
         if have != want:
             back[reg_id] = dict(want)
