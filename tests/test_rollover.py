@@ -16,7 +16,7 @@ from prens.runtime import Runtime
 from sheets_bridge.setup import worksheet_layouts
 from tests.conftest import post
 from tests.lifecycle_helpers import status, tick
-from tests.test_waiting_list import approve, told
+from tests.test_waiting_list import approve, told, with_quota
 from tests.test_webhook import body
 
 P2025 = Period("2025", date(2025, 1, 1), date(2025, 12, 31), 0, 5, 12, 16800)
@@ -38,13 +38,7 @@ def through_2025(verifying, client):  # type: ignore[no-untyped-def]
     """2025 as the module's docstring tells it, up to the rollover: (runtime, the verifying
     fixture's ids, the two more, old's id)."""
     base, _fake, ids = verifying
-    runtime = Runtime(
-        dataclasses.replace(base.settings, periods=(P2025, P2026)),
-        base.engine,
-        base.ledger,
-        base.sheets,
-        base.verification(),
-    )
+    runtime = with_quota(base, P2025, P2026)
     for layout in worksheet_layouts(runtime.settings):
         runtime.sheets.apply_layout(layout)
 
@@ -295,13 +289,7 @@ def test_a_past_period_on_the_pages_downloads_and_doctor(verifying, client) -> N
     from prens.doctor import WARNING, run_checks
 
     small = dataclasses.replace(P2026, budget=100_000)
-    runtime_2026 = Runtime(
-        dataclasses.replace(base.settings, periods=(P2025, small)),
-        base.engine,
-        base.ledger,
-        base.sheets,
-        base.verification(),
-    )
+    runtime_2026 = with_quota(base, P2025, small)
     jan = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
     check = next(c for c in run_checks(runtime_2026, jan) if c.subject == "Periode anggaran")
     # 4 member-months so far and three members for eleven months: Rp 621.600.
@@ -332,8 +320,6 @@ def officer_app(verifying, periods: tuple[Period, ...]):  # type: ignore[no-unty
     from webhooks.app import create_app
 
     base, _fake, _ids = verifying
-    settings = dataclasses.replace(base.settings, periods=periods)
-    runtime = Runtime(settings, base.engine, base.ledger, base.sheets, base.verification())
-    app = create_app(runtime, SECRET, {"TESTING": True}).test_client()
+    app = create_app(with_quota(base, *periods), SECRET, {"TESTING": True}).test_client()
     token = Officers(base.engine).add("Rahmat")
     return app, {"Authorization": "Basic " + base64.b64encode(f"Rahmat:{token}".encode()).decode()}

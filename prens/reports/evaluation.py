@@ -29,7 +29,6 @@ from prens.store.schema import notifications, registrations, state_entries, veri
 from prens.store.sql import json_text
 
 NO_REASON = "(tanpa alasan)"
-RECEIVED_LABELS = RECEIVED_WORDS
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,7 @@ def evaluate(
         entered = f.entries.get(r.id, {})
         cells = f.cells.get(r.id, {})
         if inside(r.received_at):
-            out.received[RECEIVED_LABELS.get(r.status, r.status)] += 1
+            out.received[RECEIVED_WORDS.get(r.status, r.status)] += 1
             if r.status == NEEDS_CORRECTION:
                 for p in json.loads(r.problems):
                     if p["severity"] == ERROR:
@@ -240,7 +239,7 @@ def summary_rows(ev: Evaluation, settings: Settings) -> list[tuple[str, Any]]:
         ("Periode", f"{p.name} ({p.shown()})"),
         ("Keadaan per", f"{ev.as_of:%d-%m-%Y}"),
         ("Formulir masuk", sum(ev.received.values())),
-        *((f"  {label}", ev.received.get(label, 0)) for label in RECEIVED_LABELS.values()),
+        *((f"  {label}", ev.received.get(label, 0)) for label in RECEIVED_WORDS.values()),
         ("Disetujui verifikator (TERVERIFIKASI)", ev.approved),
         ("Ditolak", sum(ev.rejected.values())),
         ("Berhenti", sum(ev.ended.values())),
